@@ -1,0 +1,29 @@
+// What the embeddable signalling server needs to know. Filled by the command line (options.hpp)
+// for sio-signalling, and directly by the launcher, which embeds the same server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sio::signalling {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 3000;                // 0: pick a free port (tests)
+  std::string public_dir;              // static files ("" = bundled web/ pages)
+  std::string client_dist_dir;         // socket.io-client's dist/ ("" = the bundled npm copy)
+  std::string simple_peer_file;        // simplepeer.min.js ("" = the bundled npm copy)
+  std::string tls_cert_file;           // both set: HTTPS and WSS
+  std::string tls_key_file;
+  std::string cors_origin;             // "" = no CORS headers; "*" or an origin
+  uint32_t ping_interval_ms = 25000;   // socket.io's defaults
+  uint32_t ping_timeout_ms = 20000;
+  uint64_t max_payload = 1000000;      // bytes per HTTP body or WebSocket message
+  uint32_t connect_timeout_ms = 45000; // Socket.IO CONNECT must arrive within this after the open
+  uint32_t max_sessions = 100000;      // Engine.IO sessions; more get 503 (bounded memory)
+  // Exactly the handlers and timings of the official protocol test suites
+  // (../shared/conformance/README.md): Engine.IO echo at /engine.io/, Socket.IO test app at /socket.io/.
+  bool conformance = false;
+};
+
+}  // namespace sio::signalling

@@ -1,0 +1,25 @@
+// Leveled logging for the signalling server (stderr, one line per event). The chapter's server
+// prints "Received peerOffer from A to B"; we print the same at info level.
+#pragma once
+
+#include <glib.h>
+
+#include <string_view>
+
+namespace sio::signalling::log {
+
+enum class Level { Error = 0, Warn = 1, Info = 2, Debug = 3 };
+
+void set_level(Level level);
+Level level();
+bool enabled(Level level);
+// printf-style; does nothing below the current level.
+void write(Level level, const char* format, ...) G_GNUC_PRINTF(2, 3);
+bool parse_level(std::string_view text, Level& out);  // "error" | "warn" | "info" | "debug"
+
+}  // namespace sio::signalling::log
+
+#define SIO_LOG_ERROR(...) ::sio::signalling::log::write(::sio::signalling::log::Level::Error, __VA_ARGS__)
+#define SIO_LOG_WARN(...) ::sio::signalling::log::write(::sio::signalling::log::Level::Warn, __VA_ARGS__)
+#define SIO_LOG_INFO(...) ::sio::signalling::log::write(::sio::signalling::log::Level::Info, __VA_ARGS__)
+#define SIO_LOG_DEBUG(...) ::sio::signalling::log::write(::sio::signalling::log::Level::Debug, __VA_ARGS__)

@@ -1,0 +1,52 @@
+// The Socket.IO signalling server: Engine.IO v4 (polling + websocket, upgrade, heartbeat,
+// maxPayload) and Socket.IO v5 (namespaces, acks, binary) on libsoup 3, running the chapter's
+// application (`clients` broadcast, unicast relay of peerOffer/peerAnswer/peerIce/signal).
+// Embeddable: sio-signalling's main() and the launcher both use this class.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <glib.h>
+
+#include "config.hpp"
+#include "gobject_ptr.hpp"
+
+namespace sio::signalling {
+
+struct ServerStats {
+  uint64_t sessions_opened = 0;
+  uint64_t sessions_closed = 0;
+  uint64_t sessions_open = 0;
+  uint64_t clients = 0;           // sockets in the default namespace (the `clients` map)
+  uint64_t relayed_messages = 0;  // peerOffer/peerAnswer/peerIce/signal delivered
+  uint64_t dropped_messages = 0;  // relays to an unknown id
+  uint64_t protocol_errors = 0;   // connections closed for bad input
+};
+
+class Server {
+ public:
+  // Listens on config.host:config.port. All network work runs on `context` (nullptr: the
+  // thread-default context), which the caller iterates. nullptr + error on failure (port in use,
+  // bad certificate...).
+  static std::unique_ptr<Server> start(const ServerConfig& config, GMainContext* context,
+                                       glib::GErrorPtr& error);
+  ~Server();  // closes every connection and stops listening; call on the context's thread
+
+  uint16_t port() const;                 // the bound port (useful with port 0)
+  std::vector<std::string> urls() const; // http(s)://host:port/ for each listening address
+  ServerStats stats() const;
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sio::signalling
