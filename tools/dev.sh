@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 machine (run as root):
+#   bash tools/dev.sh run [sio-signalling options]   install what is missing, build, run the main job
+#   bash tools/dev.sh test                           install what is missing, build, run every test
+#   bash tools/dev.sh deps | build                   the individual steps
+# The test command ends with one plain line: "N passed, M failed".
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${SIO_BUILD_DIR:-$repo/build}
+shared=${SIO_SHARED_DIR:-$repo/../shared}
+cd "$repo"
+
+# Debian packages: build (meson, compilers, libsoup 3, GnuTLS, GoogleTest, clang's libFuzzer) and tests
+# (Chromium, unshare/ip for lo-only network namespaces, openssl for certificates). glib-networking is
+# the TLS backend libsoup needs at run time.
+debian_packages=(
+  meson ninja-build pkg-config g++ clang libclang-rt-14-dev
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libgnutls28-dev glib-networking
+  googletest libgtest-dev
+  chromium iproute2 util-linux openssl ca-certificates procps
+)
+
+deps() {
+  local missing=()
+  for p in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+  if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then echo "need root to install Debian packages (run with sudo)" >&2; exit 1; fi
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  # package-lock.json pins everything; never commit registry addresses (see .npmrc).
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+  if [ -d "$shared/conformance" ]; then
+    bash tests/conformance/prepare.sh "$build/conformance-cache" "$shared/conformance"
+  fi
+}
+
+build() {
+  if [ ! -f "$build/build.ninja" ]; then
+    meson setup "$build" "$repo"
+  fi
+  meson compile -C "$build"
+}
+
+run_tests() {
+  local rc=0
+  # Heavy suites (Chromium calls, the official suites with their 300 ms pings) are registered as
+  # non-parallel in meson, so one busy test cannot starve another's timers.
+  meson test -C "$build" --print-errorlogs "$@" || rc=$?
+  summarize "$build/meson-logs/testlog.json"
+  return $rc
+}
+
+# One plain line from meson's JSON log: CI reads it, not meson's own summary.
+summarize() {
+  node -e '
+    const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
+    let passed = 0, failed = 0, skipped = [];
+    for (const l of lines) {
+      const t = JSON.parse(l);
+      if (t.result === "OK" || t.result === "EXPECTEDFAIL") passed++;
+      else if (t.result === "SKIP") skipped.push(t.name);
+      else failed++;
+    }
+    if (skipped.length) console.log(`skipped (reported, not counted): ${skipped.join(", ")}`);
+    console.log(`${passed} passed, ${failed} failed`);
+  ' "$1"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  deps) deps ;;
+  build) deps; build ;;
+  run)
+    deps; build
+    echo "Open the printed URL in a browser (two tabs of / make a two-way call; /sender.html and /receiver.html the classic pair)."
+    exec "$build/signalling/sio-signalling" "$@"
+    ;;
+  test) deps; build; run_tests "$@" ;;
+  *) sed -n '2,7p' "$0" >&2; exit 2 ;;
+esac
