@@ -25,6 +25,8 @@ struct Packet {
 };
 
 // WebSocket transport: a text frame is "<type digit><data>", a binary frame is a binary Message.
+// decode_text also takes "b<base64>" (a binary Message), as engine.io-parser's decodePacket does
+// for any text. Errors: Empty, UnknownPacketType (offset 0), InvalidUtf8, BadBase64.
 Result<Packet> decode_text(std::string_view frame);
 Packet decode_binary(std::string_view frame);
 // Text form of a packet for a WebSocket text frame. Precondition: !packet.binary.
@@ -36,7 +38,8 @@ Result<std::vector<Packet>> decode_payload(std::string_view body);
 std::string encode_payload(const std::vector<Packet>& packets);
 void append_to_payload(const Packet& packet, std::string& body);  // adds the separator if needed
 
-// Base64 (RFC 4648, standard alphabet, padded), as the polling transport uses for binary.
+// Base64 (RFC 4648, standard alphabet, padded), as the polling transport uses for binary. The
+// decoder also takes unpadded input (as Node's Buffer.from does) and refuses anything else.
 std::string base64_encode(std::string_view bytes);
 Result<std::string> base64_decode(std::string_view text);
 

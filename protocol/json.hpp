@@ -1,7 +1,15 @@
 // A small JSON value with a strict parser (RFC 8259 + UTF-8 validation) and a serializer that
 // matches JavaScript's JSON.stringify for the values Socket.IO carries. Object keys keep their
 // insertion order, as JavaScript objects do for non-integer keys, so `clients` lists come out in
-// connection order. A Binary alternative exists only for Socket.IO attachments (it is never
+// connection order; serialize() writes array-index keys ("0".."4294967294") first, ascending, as
+// JSON.stringify(JSON.parse(x)) does.
+//
+// Lone surrogates: JSON.parse accepts "\ud800" and keeps it in the JS string, and the chapter's
+// server relays it. So does parse(): a lone surrogate escape is stored as its 3-byte generalized
+// UTF-8 form (WTF-8, ED A0..BF xx), and serialize() writes it back as a lowercase \udxxx escape,
+// as ES2019 JSON.stringify does. Raw surrogate bytes in the input are still InvalidUtf8. Strings
+// from parse() may thus hold those 3-byte forms; serialize() output is always valid UTF-8 (bytes
+// that are not UTF-8 at all, which only hand-made values can hold, become U+FFFD). A Binary alternative exists only for Socket.IO attachments (it is never
 // produced by parse() and serialize() refuses to emit it; see socketio.hpp).
 #pragma once
 
@@ -76,6 +84,8 @@ struct ParseOptions {
 
 // Parses exactly one JSON text; whitespace around it is allowed, anything else after it is
 // TrailingData. Duplicate object keys: the last value wins at the first key's position, as JSON.parse.
+// Numbers beyond double range become ±Infinity / ±0 as in JSON.parse. Error offsets are byte
+// offsets into `text`: InvalidJson, InvalidUtf8, DepthLimit (at the opening bracket), TrailingData.
 Result<Value> parse(std::string_view text, ParseOptions options = {});
 
 // Like parse(), but returns how many bytes the value used instead of rejecting trailing bytes.

@@ -16,7 +16,8 @@ enum class ErrorCode {
   InvalidJson,        // JSON syntax error (RFC 8259)
   InvalidUtf8,        // bytes are not well-formed UTF-8 (RFC 3629)
   DepthLimit,         // JSON nested deeper than the decoder allows
-  TooLarge,           // input over the configured size limit
+  TooLarge,           // input over the configured size limit (not produced by protocol/ itself:
+                      // for callers enforcing maxPayload and the like)
   BadNamespace,       // Socket.IO namespace not terminated by ',' or not starting with '/'
   BadAckId,           // ack id digits overflow or are malformed
   BadAttachments,     // BINARY_* attachment count missing '-' or inconsistent with placeholders

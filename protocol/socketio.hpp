@@ -49,14 +49,18 @@ struct Decoded {
 };
 Result<Decoded> decode(std::string_view text, DecodeOptions options = {});
 
-// The shape rules of the spec, checked after decoding (the official parser's isPayloadValid):
+// The shape rules of the spec, checked by decode() (the official parser's isPayloadValid, plus the
+// spec's "payload is mandatory" for EVENT/ACK/CONNECT_ERROR):
 // CONNECT: object or absent; DISCONNECT: absent; CONNECT_ERROR: object or string;
-// EVENT/BINARY_EVENT: non-empty array whose first element is a string (or a number for acks? no:
-// event names are strings); ACK/BINARY_ACK: array and an ack id.
+// EVENT/BINARY_EVENT: non-empty array whose first element is a number or a string that is not a
+// reserved name (connect, connect_error, disconnect, disconnecting, newListener, removeListener);
+// ACK/BINARY_ACK: array and an ack id.
 bool payload_valid(const Packet& packet);
 
 // Encoding. Binary values anywhere in `data` are pulled out into attachments, the packet type
 // becomes BINARY_EVENT / BINARY_ACK and placeholders take their place, in depth-first order.
+// Without Binary values a BINARY_* type is written as EVENT / ACK. Binary outside EVENT/ACK data
+// is written as null. A null or absent payload is left out; nsp "" or "/" is left out.
 struct Encoded {
   std::string text;
   std::vector<std::string> attachments;  // each goes in its own binary Engine.IO message
@@ -64,7 +68,10 @@ struct Encoded {
 Encoded encode(const Packet& packet);
 
 // Stateful reassembly of BINARY_* packets from consecutive Engine.IO messages, per connection.
-// Pure: feed it what arrived, it returns a complete packet or nothing yet.
+// Pure: feed it what arrived, it returns a complete packet or nothing yet. A reassembled packet
+// has type Event/Ack (as socket.io-parser delivers it) with Binary values in its data. Errors:
+// binary with nothing pending is UnexpectedBinary; text while attachments are pending, or a
+// placeholder that matches no buffer, is BadAttachments. After an error the decoder is empty.
 class Decoder {
  public:
   explicit Decoder(DecodeOptions options = {}) : options_(options) {}
