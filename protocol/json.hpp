@@ -9,8 +9,10 @@
 // UTF-8 form (WTF-8, ED A0..BF xx), and serialize() writes it back as a lowercase \udxxx escape,
 // as ES2019 JSON.stringify does. Raw surrogate bytes in the input are still InvalidUtf8. Strings
 // from parse() may thus hold those 3-byte forms; serialize() output is always valid UTF-8 (bytes
-// that are not UTF-8 at all, which only hand-made values can hold, become U+FFFD). A Binary alternative exists only for Socket.IO attachments (it is never
-// produced by parse() and serialize() refuses to emit it; see socketio.hpp).
+// that are not UTF-8 at all, which only hand-made values can hold, become U+FFFD).
+//
+// A Binary alternative exists only for Socket.IO attachments: parse() never produces it and
+// serialize() writes it as null (socketio::encode turns it into placeholders first).
 #pragma once
 
 #include <cstdint>

@@ -2,10 +2,12 @@
 // against node 20's JSON.stringify(JSON.parse(input)).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "json.hpp"
 
@@ -347,4 +349,15 @@ TEST(Utf8, FindInvalid) {
   for (const auto& row : rows) {
     EXPECT_EQ(json::find_invalid_utf8(row.bytes), row.expected);
   }
+}
+
+TEST(ErrorCode, EveryCodeHasADistinctName) {
+  std::vector<std::string_view> names;
+  for (int c = static_cast<int>(ErrorCode::Empty); c <= static_cast<int>(ErrorCode::TrailingData); ++c) {
+    const std::string_view name = sio::to_string(static_cast<ErrorCode>(c));
+    EXPECT_FALSE(name.empty());
+    EXPECT_EQ(std::count(names.begin(), names.end(), name), 0) << name;
+    names.push_back(name);
+  }
+  EXPECT_EQ(names.size(), 14u);
 }

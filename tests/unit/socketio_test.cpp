@@ -406,3 +406,35 @@ TEST(SocketIoPayloadValid, Direct) {
   EXPECT_TRUE(sock::payload_valid({PacketType::BinaryEvent, "/", std::nullopt, parse_json(R"(["x"])")}));
   EXPECT_FALSE(sock::payload_valid({PacketType::BinaryEvent, "/", std::nullopt, parse_json(R"(["connect"])")}));
 }
+
+TEST(SocketIoRoundTrip, EncodeThenDecodeGivesThePacketBack) {
+  json::Object auth;
+  auth.emplace_back("token", "123");
+  const std::vector<sock::Packet> packets = {
+      {PacketType::Connect, "/", std::nullopt, std::nullopt},
+      {PacketType::Connect, "/admin", std::nullopt, json::Value(std::move(auth))},
+      {PacketType::Disconnect, "/admin", std::nullopt, std::nullopt},
+      {PacketType::ConnectError, "/", std::nullopt, parse_json(R"({"message":"Invalid namespace"})")},
+      {PacketType::Event, "/", std::nullopt, parse_json(R"(["hey","Jude",1.5,null,{"a":[true]}])")},
+      {PacketType::Event, "/chat", 0, parse_json(R"(["x"])")},
+      {PacketType::Ack, "/", 18446744073709551615ULL, parse_json("[]")},
+      {PacketType::Event, "/", 42,
+       json::Value(json::Array{json::Value("bin"), json::Value(json::Binary{std::string("\0\xff", 2)}),
+                               json::Value(json::Binary{""})})},
+      {PacketType::Ack, "/admin", 7, json::Value(json::Array{json::Value(json::Binary{"\x1e"})})},
+  };
+  for (const auto& packet : packets) {
+    const sock::Encoded encoded = sock::encode(packet);
+    SCOPED_TRACE(encoded.text);
+    sock::Decoder decoder;
+    auto step = decoder.feed_text(encoded.text);
+    ASSERT_TRUE(step.ok()) << step.error().reason;
+    for (const auto& attachment : encoded.attachments) {
+      ASSERT_FALSE(step->has_value());
+      step = decoder.feed_binary(attachment);
+      ASSERT_TRUE(step.ok()) << step.error().reason;
+    }
+    ASSERT_TRUE(step->has_value());
+    EXPECT_EQ(**step, packet);
+  }
+}
