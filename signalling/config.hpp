@@ -21,6 +21,10 @@ struct ServerConfig {
   uint64_t max_payload = 1000000;      // bytes per HTTP body or WebSocket message
   uint32_t connect_timeout_ms = 45000; // Socket.IO CONNECT must arrive within this after the open
   uint32_t max_sessions = 100000;      // Engine.IO sessions; more get 503 (bounded memory)
+  // Flood protection: a token bucket per session on incoming Engine.IO packets; a session that
+  // exceeds it is closed (0 = off).
+  uint32_t flood_packets_per_s = 2000;
+  uint32_t flood_burst = 4000;
   // Exactly the handlers and timings of the official protocol test suites
   // (../shared/conformance/README.md): Engine.IO echo at /engine.io/, Socket.IO test app at /socket.io/.
   bool conformance = false;

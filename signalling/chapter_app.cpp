@@ -1,0 +1,76 @@
+#include "chapter_app.hpp"
+
+#include <algorithm>
+
+#include "chapter.hpp"
+#include "log.hpp"
+
+namespace sio::signalling {
+
+namespace {
+
+bool is_relayed_event(std::string_view name) {
+  return name == "peerOffer" || name == "peerAnswer" || name == "peerIce" || name == "signal";
+}
+
+}  // namespace
+
+void ChapterApp::on_connect(SioSocket& socket, const json::Value&) {
+  ids_.push_back(socket.id);
+  sockets_.push_back(&socket);
+  by_id_.emplace(socket.id, &socket);
+  server_.stats.clients = ids_.size();
+  broadcast_clients();
+}
+
+void ChapterApp::on_disconnect(SioSocket& socket, const char* reason) {
+  auto it = by_id_.find(socket.id);
+  if (it == by_id_.end() || it->second != &socket) return;
+  by_id_.erase(it);
+  const auto position = std::find(sockets_.begin(), sockets_.end(), &socket) - sockets_.begin();
+  sockets_.erase(sockets_.begin() + position);
+  ids_.erase(ids_.begin() + position);
+  server_.stats.clients = ids_.size();
+  SIO_LOG_DEBUG("socket %s disconnected (%s)", socket.id.c_str(), reason);
+  if (!server_.shutting_down) broadcast_clients();
+}
+
+void ChapterApp::broadcast_clients() {
+  // Encoded once; every socket gets the same bytes.
+  socketio::Packet packet;
+  packet.type = socketio::PacketType::Event;
+  packet.data = chapter::clients_event(ids_);
+  socketio::Encoded encoded = socketio::encode(packet);
+  std::string frame;
+  frame.reserve(encoded.text.size() + 1);
+  frame += '4';
+  frame += encoded.text;
+  for (SioSocket* socket : sockets_) socket->send_encoded(frame);
+}
+
+void ChapterApp::on_event(SioSocket& socket, socketio::Packet& packet) {
+  const json::Array& args = packet.data->as_array();
+  if (!args[0].is_string() || !is_relayed_event(args[0].as_string())) return;
+  const std::string& name = args[0].as_string();
+  std::optional<chapter::Relay> relay = chapter::relay(*packet.data, socket.id);
+  SioSocket* target = nullptr;
+  if (relay) {
+    SIO_LOG_INFO("Received %s from %s to %s", name.c_str(), socket.id.c_str(), relay->target_id.c_str());
+    auto it = by_id_.find(relay->target_id);
+    if (it != by_id_.end()) target = it->second;
+  } else {
+    SIO_LOG_INFO("Received %s from %s to undefined", name.c_str(), socket.id.c_str());
+  }
+  if (target) {
+    target->emit(std::move(relay->args));
+    server_.stats.relayed_messages++;
+  } else {
+    server_.stats.dropped_messages++;
+    SIO_LOG_DEBUG("%s from %s dropped: no socket %s", name.c_str(), socket.id.c_str(),
+                  relay ? relay->target_id.c_str() : "(peer id not a string)");
+  }
+  // Extension: an ack says whether the peer id was known (the Node server never acks).
+  if (packet.ack_id) socket.ack(*packet.ack_id, json::Array{json::Value(target != nullptr)});
+}
+
+}  // namespace sio::signalling

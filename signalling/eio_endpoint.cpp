@@ -1,0 +1,219 @@
+#include "eio_endpoint.hpp"
+
+#include <cstring>
+
+#include "http_util.hpp"
+#include "ids.hpp"
+#include "log.hpp"
+
+namespace sio::signalling {
+
+EioEndpoint::EioEndpoint(ServerContext& server, std::string path, HandlerFactory factory)
+    : server_(server), path_(std::move(path)), factory_(std::move(factory)) {}
+
+EioEndpoint::~EioEndpoint() {
+  std::vector<EioSession*> open;
+  open.reserve(sessions_.size());
+  for (auto& [sid, session] : sessions_) open.push_back(session.get());
+  for (EioSession* session : open) session->close("server shutting down");
+  sessions_.clear();
+  closed_sessions_.clear();
+  if (free_source_) {
+    g_source_destroy(free_source_);
+    g_source_unref(free_source_);
+  }
+  for (auto& [msg, sid] : upgrades_) {
+    g_signal_handlers_disconnect_by_data(msg, this);
+    g_object_unref(msg);
+  }
+  for (SoupWebsocketConnection* connection : retired_) {
+    g_signal_handlers_disconnect_by_data(connection, this);
+    g_object_unref(connection);
+  }
+}
+
+void EioEndpoint::respond_error(SoupServerMessage* msg, engineio::ServerError error) {
+  SIO_LOG_DEBUG("%s %s: %s", soup_server_message_get_method(msg), path_.c_str(),
+                std::string(engineio::server_error_message(error)).c_str());
+  http::respond_engineio_error(msg, error);
+}
+
+void EioEndpoint::handle_request(SoupServerMessage* msg) {
+  const char* method = soup_server_message_get_method(msg);
+  const char* raw_query = g_uri_get_query(soup_server_message_get_uri(msg));
+  const engineio::Query query = engineio::parse_query(raw_query ? raw_query : "");
+  const bool is_get = strcmp(method, "GET") == 0;
+  const bool websocket = is_get && http::is_websocket_upgrade(msg);
+
+  // engine.io's Server.verify, in its order.
+  if (query.transport != "polling" && query.transport != "websocket") {
+    respond_error(msg, engineio::ServerError::UnknownTransport);
+    return;
+  }
+  if (!query.sid.empty()) {
+    auto it = sessions_.find(query.sid);
+    if (it == sessions_.end()) {
+      respond_error(msg, engineio::ServerError::UnknownSid);
+      return;
+    }
+    EioSession& session = *it->second;
+    if (session.is_closing() && websocket) {
+      respond_error(msg, engineio::ServerError::UnknownSid);
+      return;
+    }
+    const char* current = session.transport() == EioSession::Transport::Polling ? "polling" : "websocket";
+    if ((!websocket && query.transport != current) || query.eio != 4 ||
+        (websocket && query.transport != "websocket")) {
+      // Also how polling requests are refused once the session moved to WebSocket.
+      respond_error(msg, engineio::ServerError::BadRequest);
+      return;
+    }
+    if (websocket) {
+      start_websocket(msg, query.sid);
+    } else if (is_get) {
+      session.handle_poll(msg);
+    } else if (strcmp(method, "POST") == 0) {
+      session.handle_post(msg);
+    } else {
+      respond_error(msg, engineio::ServerError::BadRequest);
+    }
+    return;
+  }
+
+  // Handshake.
+  if (!is_get) {
+    respond_error(msg, engineio::ServerError::BadHandshakeMethod);
+    return;
+  }
+  if (query.transport == "websocket" ? !websocket : websocket) {
+    respond_error(msg, engineio::ServerError::BadRequest);
+    return;
+  }
+  if (query.eio != 4) {
+    respond_error(msg, engineio::ServerError::UnsupportedProtocolVersion);
+    return;
+  }
+  if (server_.stats.sessions_open >= server_.config.max_sessions) {
+    SIO_LOG_WARN("refusing a handshake: %u sessions open (max_sessions)", server_.config.max_sessions);
+    http::respond_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain", "Too many sessions");
+    return;
+  }
+  if (websocket) {
+    start_websocket(msg, std::string());
+    return;
+  }
+  EioSession* session = create_session(EioSession::Transport::Polling);
+  session->open();
+  session->handle_poll(msg);  // answered at once with the open packet
+}
+
+EioSession* EioEndpoint::create_session(EioSession::Transport transport) {
+  std::string sid = random_id();
+  while (sessions_.count(sid)) sid = random_id();
+  auto owned = std::make_unique<EioSession>(*this, sid, transport);
+  EioSession* session = owned.get();
+  sessions_.emplace(std::move(sid), std::move(owned));
+  server_.stats.sessions_opened++;
+  server_.stats.sessions_open++;
+  session->set_handler(factory_(*session));
+  return session;
+}
+
+void EioEndpoint::session_closed(EioSession& session) {
+  auto it = sessions_.find(session.sid());
+  if (it == sessions_.end() || it->second.get() != &session) return;
+  closed_sessions_.push_back(std::move(it->second));
+  sessions_.erase(it);
+  server_.stats.sessions_closed++;
+  server_.stats.sessions_open--;
+  if (!free_source_) {
+    free_source_ = g_idle_source_new();
+    g_source_set_callback(free_source_, &EioEndpoint::free_closed_sessions, this, nullptr);
+    g_source_attach(free_source_, server_.main_context);
+  }
+}
+
+gboolean EioEndpoint::free_closed_sessions(gpointer self_ptr) {
+  auto* self = static_cast<EioEndpoint*>(self_ptr);
+  g_source_unref(self->free_source_);
+  self->free_source_ = nullptr;
+  std::vector<std::unique_ptr<EioSession>> dead;
+  dead.swap(self->closed_sessions_);
+  dead.clear();
+  return G_SOURCE_REMOVE;
+}
+
+void EioEndpoint::start_websocket(SoupServerMessage* msg, const std::string& sid) {
+  // No extensions offered back: engine.io's default is perMessageDeflate off, and deflate would
+  // cost CPU on every relayed message.
+  if (!soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
+    SIO_LOG_DEBUG("%s: bad websocket handshake", path_.c_str());
+    return;  // libsoup set the error status
+  }
+  upgrades_.emplace(static_cast<SoupServerMessage*>(g_object_ref(msg)), sid);
+  g_signal_connect(msg, "wrote-informational", G_CALLBACK(upgrade_written_cb), this);
+  g_signal_connect(msg, "finished", G_CALLBACK(upgrade_finished_cb), this);
+}
+
+void EioEndpoint::forget_upgrade(SoupServerMessage* msg) {
+  g_signal_handlers_disconnect_by_data(msg, this);
+  upgrades_.erase(msg);
+  g_object_unref(msg);  // the signal emission holds its own reference
+}
+
+void EioEndpoint::upgrade_finished_cb(SoupServerMessage* msg, gpointer self_ptr) {
+  auto* self = static_cast<EioEndpoint*>(self_ptr);
+  if (self->upgrades_.count(msg)) self->forget_upgrade(msg);
+}
+
+void EioEndpoint::upgrade_written_cb(SoupServerMessage* msg, gpointer self_ptr) {
+  auto* self = static_cast<EioEndpoint*>(self_ptr);
+  auto it = self->upgrades_.find(msg);
+  if (it == self->upgrades_.end()) return;
+  const std::string sid = std::move(it->second);
+  g_object_ref(msg);
+  self->forget_upgrade(msg);
+
+  // The 101 is out: take the connection from libsoup's HTTP server.
+  GIOStream* stream = soup_server_message_steal_connection(msg);
+  SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
+  auto connection = glib::adopt(soup_websocket_connection_new(
+      stream, soup_server_message_get_uri(msg), SOUP_WEBSOCKET_CONNECTION_SERVER,
+      soup_message_headers_get_one(request, "Origin"), nullptr, nullptr));
+  g_object_unref(stream);
+  g_object_unref(msg);
+
+  if (sid.empty()) {
+    EioSession* session = self->create_session(EioSession::Transport::WebSocket);
+    session->attach_websocket(std::move(connection));
+    session->open();
+    return;
+  }
+  auto session = self->sessions_.find(sid);
+  if (session == self->sessions_.end()) {
+    self->retire_websocket(std::move(connection));  // the session closed meanwhile
+    return;
+  }
+  session->second->begin_upgrade(std::move(connection));
+}
+
+void EioEndpoint::retire_websocket(glib::GObjectPtr<SoupWebsocketConnection> connection) {
+  const SoupWebsocketState state = soup_websocket_connection_get_state(connection.get());
+  if (state == SOUP_WEBSOCKET_STATE_CLOSED) return;  // our reference goes now
+  if (state == SOUP_WEBSOCKET_STATE_OPEN) {
+    soup_websocket_connection_close(connection.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    if (soup_websocket_connection_get_state(connection.get()) == SOUP_WEBSOCKET_STATE_CLOSED) return;
+  }
+  SoupWebsocketConnection* raw = connection.release();
+  retired_.insert(raw);
+  g_signal_connect(raw, "closed", G_CALLBACK(retired_closed_cb), this);
+}
+
+void EioEndpoint::retired_closed_cb(SoupWebsocketConnection* connection, gpointer self_ptr) {
+  auto* self = static_cast<EioEndpoint*>(self_ptr);
+  if (self->retired_.erase(connection) == 0) return;
+  g_signal_handlers_disconnect_by_data(connection, self);
+  g_object_unref(connection);
+}
+
+}  // namespace sio::signalling

@@ -1,0 +1,66 @@
+// One Engine.IO path (/socket.io/ or, in conformance mode, /engine.io/): validates requests as
+// engine.io's Server.verify does, performs handshakes (polling and WebSocket), routes requests to
+// sessions by sid, and owns the sessions. Closed sessions are freed from an idle callback, never
+// inside their own callbacks.
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "eio_session.hpp"
+#include "gobject_ptr.hpp"
+#include "server_context.hpp"
+
+namespace sio::signalling {
+
+class EioEndpoint {
+ public:
+  // Makes the handler of each new session (Socket.IO connection or echo).
+  using HandlerFactory = std::function<std::unique_ptr<EioSessionHandler>(EioSession&)>;
+
+  EioEndpoint(ServerContext& server, std::string path, HandlerFactory factory);
+  ~EioEndpoint();  // closes every session and connection it still has
+
+  // A request on this path (CORS already applied by the caller).
+  void handle_request(SoupServerMessage* msg);
+
+  ServerContext& server() { return server_; }
+  const ServerConfig& config() const { return server_.config; }
+
+  // For EioSession.
+  void session_closed(EioSession& session);  // forget it; freed on the next idle
+  // Closes a WebSocket politely and keeps it until libsoup says it is closed (or ~EioEndpoint).
+  void retire_websocket(glib::GObjectPtr<SoupWebsocketConnection> connection);
+
+  EioEndpoint(const EioEndpoint&) = delete;
+  EioEndpoint& operator=(const EioEndpoint&) = delete;
+
+ private:
+  void respond_error(SoupServerMessage* msg, engineio::ServerError error);
+  void start_websocket(SoupServerMessage* msg, const std::string& sid);
+  void on_websocket_ready(SoupServerMessage* msg);
+  EioSession* create_session(EioSession::Transport transport);
+  static gboolean free_closed_sessions(gpointer self);
+  static void upgrade_written_cb(SoupServerMessage* msg, gpointer self);
+  static void upgrade_finished_cb(SoupServerMessage* msg, gpointer self);
+  static void retired_closed_cb(SoupWebsocketConnection* connection, gpointer self);
+  void forget_upgrade(SoupServerMessage* msg);
+
+  ServerContext& server_;
+  std::string path_;
+  HandlerFactory factory_;
+  std::unordered_map<std::string, std::unique_ptr<EioSession>> sessions_;
+  std::vector<std::unique_ptr<EioSession>> closed_sessions_;
+  GSource* free_source_ = nullptr;
+  // WebSocket handshakes between our 101 and libsoup handing over the connection.
+  std::unordered_map<SoupServerMessage*, std::string> upgrades_;  // msg (ref held) -> sid or ""
+  std::unordered_set<SoupWebsocketConnection*> retired_;         // refs held until "closed"
+};
+
+}  // namespace sio::signalling

@@ -1,0 +1,120 @@
+// sio-signalling: the chapter's signalling server as a native binary. Parses the command line and
+// .env, optionally makes a dev certificate, runs the Server on the default main context and stops
+// cleanly on SIGINT/SIGTERM. Tests read the "listening on <url>" lines on stdout to learn the port.
+#include <glib-unix.h>
+#include <glib.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dev_tls.hpp"
+#include "gobject_ptr.hpp"
+#include "log.hpp"
+#include "options.hpp"
+#include "server.hpp"
+
+namespace {
+
+using namespace sio::signalling;
+namespace glib = sio::glib;
+
+std::string default_dev_tls_dir() {
+  glib::GCharPtr dir(g_build_filename(g_get_user_config_dir(), "sio-signalling", "dev-tls", nullptr));
+  return dir.get();
+}
+
+// Runs on the main loop's thread; only asks the loop to stop.
+gboolean on_stop_signal(gpointer loop) {
+  SIO_LOG_INFO("signal received, stopping");
+  g_main_loop_quit(static_cast<GMainLoop*>(loop));
+  return G_SOURCE_CONTINUE;
+}
+
+// Where a phone on the LAN can reach a --dev-tls server: every local address when listening on a
+// wildcard, else only the host itself.
+void print_dev_tls_urls(const Options& options, uint16_t port) {
+  const std::string& host = options.server.host;
+  bool wildcard = host == "0.0.0.0" || host == "::" || host.empty();
+  bool ipv4_only = host == "0.0.0.0";
+  std::printf("dev TLS: self-signed certificate; accept the browser's warning once per device. Open:\n");
+  for (const auto& name : local_names_and_addresses()) {
+    bool ipv6 = name.find(':') != std::string::npos;
+    if ((!wildcard && name != host) || (ipv4_only && ipv6)) continue;
+    std::printf("  https://%s%s%s:%u/\n", ipv6 ? "[" : "", name.c_str(), ipv6 ? "]" : "", port);
+  }
+  if (!wildcard)
+    std::printf("  (only %s is reachable: use --host=0.0.0.0 to open it from a phone on the LAN)\n", host.c_str());
+}
+
+int run(const Options& options) {
+  log::set_level(options.log_level);
+  ServerConfig config = options.server;
+
+  if (options.dev_tls) {
+    std::string dir = options.dev_tls_dir.empty() ? default_dev_tls_dir() : options.dev_tls_dir;
+    DevCertificate certificate;
+    glib::GErrorPtr error;
+    if (!ensure_dev_certificate(dir, certificate, error)) {
+      std::fprintf(stderr, "sio-signalling: %s\n", error->message);
+      return 1;
+    }
+    config.tls_cert_file = certificate.cert_file;
+    config.tls_key_file = certificate.key_file;
+    std::string names;
+    for (const auto& name : certificate.names) names += (names.empty() ? "" : ", ") + name;
+    std::printf("dev TLS: %s certificate %s (key %s) for %s\n", certificate.created ? "created" : "reusing",
+                certificate.cert_file.c_str(), certificate.key_file.c_str(), names.c_str());
+  }
+
+  glib::GMainLoopPtr loop(g_main_loop_new(nullptr, FALSE));
+  glib::GErrorPtr error;
+  std::unique_ptr<Server> server = Server::start(config, nullptr, error);
+  if (!server) {
+    std::fprintf(stderr, "sio-signalling: cannot start on %s:%u: %s\n", config.host.c_str(), config.port,
+                 error ? error->message : "unknown error");
+    return 1;
+  }
+  for (const auto& url : server->urls()) std::printf("listening on %s\n", url.c_str());
+  if (options.dev_tls) print_dev_tls_urls(options, server->port());
+  std::fflush(stdout);
+
+  guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, loop.get());
+  guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, loop.get());
+  g_main_loop_run(loop.get());
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+
+  ServerStats stats = server->stats();
+  server.reset();  // closes every connection while the context still exists
+  // Let queued close frames and socket shutdowns run; bounded, never blocking.
+  for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {
+  }
+  SIO_LOG_INFO("stopped after %llu sessions, %llu relayed messages",
+               static_cast<unsigned long long>(stats.sessions_opened),
+               static_cast<unsigned long long>(stats.relayed_messages));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  ParseOutcome outcome = parse_command_line(args);
+  switch (outcome.status) {
+    case ParseStatus::Help:
+      std::fputs(outcome.message.c_str(), stdout);
+      return 0;
+    case ParseStatus::Version:
+      std::printf("%s\n", outcome.message.c_str());
+      return 0;
+    case ParseStatus::Error:
+      std::fprintf(stderr, "sio-signalling: %s\nTry --help.\n", outcome.message.c_str());
+      return 2;
+    case ParseStatus::Run:
+      break;
+  }
+  return run(outcome.options);
+}

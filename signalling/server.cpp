@@ -1,0 +1,242 @@
+// Server: the SoupServer, its listening addresses and TLS, and HTTP routing:
+//   /socket.io/socket.io.js etc.  the client bundle (StaticFiles)
+//   /socket.io/                   Engine.IO carrying Socket.IO (chapter app, or the conformance app)
+//   /engine.io/                   --conformance only: plain Engine.IO echo
+//   anything else                 static files, else 404
+#include "server.hpp"
+
+#include <libsoup/soup.h>
+
+#include <cstring>
+#include <string_view>
+
+#include "chapter_app.hpp"
+#include "conformance_app.hpp"
+#include "eio_endpoint.hpp"
+#include "http_util.hpp"
+#include "log.hpp"
+#include "server_context.hpp"
+#include "sio_connection.hpp"
+#include "static_files.hpp"
+
+namespace sio::signalling {
+
+namespace {
+
+constexpr std::string_view kSocketIoPath = "/socket.io/";
+constexpr std::string_view kEngineIoPath = "/engine.io/";
+
+bool starts_with(const char* path, std::string_view prefix) {
+  return path && std::string_view(path).substr(0, prefix.size()) == prefix;
+}
+
+// Pushes a context as thread-default for a scope, so libsoup attaches its sources there.
+class ThreadDefaultContext {
+ public:
+  explicit ThreadDefaultContext(GMainContext* context) : context_(context) {
+    g_main_context_push_thread_default(context_);
+  }
+  ~ThreadDefaultContext() { g_main_context_pop_thread_default(context_); }
+  ThreadDefaultContext(const ThreadDefaultContext&) = delete;
+  ThreadDefaultContext& operator=(const ThreadDefaultContext&) = delete;
+
+ private:
+  GMainContext* context_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerContext server;
+  glib::GMainContextPtr context;
+  std::unique_ptr<StaticFiles> static_files;
+  // Declared before the endpoints: sessions closing in ~EioEndpoint still call the app.
+  std::unique_ptr<SioApp> app;
+  std::unique_ptr<EioEndpoint> socketio;
+  std::unique_ptr<EioEndpoint> engineio;  // conformance only
+  glib::GObjectPtr<SoupServer> soup;
+
+  ~Impl() {
+    ThreadDefaultContext scope(context.get());
+    server.shutting_down = true;
+    engineio.reset();
+    socketio.reset();
+    if (soup) soup_server_disconnect(soup.get());
+    soup.reset();
+    app.reset();
+  }
+
+  void route(SoupServerMessage* msg, const char* path);
+  bool listen(glib::GErrorPtr& error);
+  static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
+  static void on_early_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                               gpointer self);
+};
+
+void Server::Impl::on_early_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                                    gpointer self_ptr) {
+  auto* self = static_cast<Impl*>(self_ptr);
+  if (strcmp(soup_server_message_get_method(msg), "POST") != 0) return;
+  if (starts_with(path, kSocketIoPath) || starts_with(path, kEngineIoPath)) {
+    http::limit_request_body(msg, self->server.config.max_payload);
+  }
+}
+
+void Server::Impl::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+                              gpointer self_ptr) {
+  auto* self = static_cast<Impl*>(self_ptr);
+  // libsoup closes after answering a "Connection: close" request but does not say so; Node's
+  // keep-alive agent (node-fetch) then reuses the dead socket. Say it, as Node's http does.
+  if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg), "Connection", "close")) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
+  }
+  try {
+    self->route(msg, path);
+  } catch (const std::exception& e) {
+    // Never let an exception cross into libsoup.
+    SIO_LOG_ERROR("internal error on %s: %s", path ? path : "?", e.what());
+    soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+  }
+}
+
+void Server::Impl::route(SoupServerMessage* msg, const char* path) {
+  if (starts_with(path, kSocketIoPath)) {
+    if (static_files->is_client_script(path)) {
+      if (!static_files->serve(msg, path)) http::respond_text(msg, SOUP_STATUS_NOT_FOUND, "text/plain", "Not Found");
+      return;
+    }
+    if (http::apply_cors(msg, server.config.cors_origin)) return;
+    socketio->handle_request(msg);
+    return;
+  }
+  if (engineio && starts_with(path, kEngineIoPath)) {
+    if (http::apply_cors(msg, server.config.cors_origin)) return;
+    engineio->handle_request(msg);
+    return;
+  }
+  if (!static_files->serve(msg, path)) {
+    http::respond_text(msg, SOUP_STATUS_NOT_FOUND, "text/plain", "Not Found");
+  }
+}
+
+bool Server::Impl::listen(glib::GErrorPtr& error) {
+  const ServerConfig& config = server.config;
+  const auto options = static_cast<SoupServerListenOptions>(
+      config.tls_cert_file.empty() ? 0 : SOUP_SERVER_LISTEN_HTTPS);
+
+  struct Candidate {
+    glib::GObjectPtr<GInetAddress> address;
+    bool optional;  // "localhost" listens on ::1 too when the machine has IPv6
+  };
+  std::vector<Candidate> candidates;
+  if (config.host == "localhost") {
+    candidates.push_back({glib::adopt(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)), false});
+    candidates.push_back({glib::adopt(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV6)), true});
+  } else if (GInetAddress* literal = g_inet_address_new_from_string(config.host.c_str())) {
+    candidates.push_back({glib::adopt(literal), false});
+  } else {
+    glib::GObjectPtr<GResolver> resolver(g_resolver_get_default());
+    GList* found = g_resolver_lookup_by_name(resolver.get(), config.host.c_str(), nullptr, glib::GErrorOut(error));
+    if (!found) return false;
+    for (GList* l = found; l; l = l->next) {
+      candidates.push_back({glib::retain(G_INET_ADDRESS(l->data)), l != found});
+    }
+    g_resolver_free_addresses(found);
+  }
+
+  uint16_t port = config.port;
+  for (const Candidate& candidate : candidates) {
+    glib::GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(candidate.address.get(), port));
+    glib::GErrorPtr listen_error;
+    if (!soup_server_listen(soup.get(), address.get(), options, glib::GErrorOut(listen_error))) {
+      if (candidate.optional) {
+        glib::GCharPtr name(g_inet_address_to_string(candidate.address.get()));
+        SIO_LOG_DEBUG("not listening on %s: %s", name.get(), listen_error->message);
+        continue;
+      }
+      error = std::move(listen_error);
+      return false;
+    }
+    if (port == 0) {
+      // Port 0: every further address gets the port the first one was given.
+      GSList* listeners = soup_server_get_listeners(soup.get());
+      for (GSList* l = listeners; l; l = l->next) {
+        glib::GObjectPtr<GSocketAddress> local(g_socket_get_local_address(G_SOCKET(l->data), nullptr));
+        if (local) port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local.get()));
+      }
+      g_slist_free(listeners);
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* context,
+                                      glib::GErrorPtr& error) {
+  auto impl = std::make_unique<Impl>();
+  impl->server.config = config;
+  impl->context.reset(context ? g_main_context_ref(context) : g_main_context_ref_thread_default());
+  impl->server.main_context = impl->context.get();
+  ThreadDefaultContext scope(impl->context.get());
+
+  glib::GObjectPtr<GTlsCertificate> certificate;
+  if (!config.tls_cert_file.empty() || !config.tls_key_file.empty()) {
+    if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+      g_set_error(glib::GErrorOut(error), G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                  "TLS needs both a certificate and a key file");
+      return nullptr;
+    }
+    certificate.reset(g_tls_certificate_new_from_files(config.tls_cert_file.c_str(),
+                                                       config.tls_key_file.c_str(), glib::GErrorOut(error)));
+    if (!certificate) return nullptr;
+  }
+  impl->soup = glib::adopt(static_cast<SoupServer*>(
+      g_object_new(SOUP_TYPE_SERVER, "tls-certificate", certificate.get(), nullptr)));
+
+  impl->static_files = std::make_unique<StaticFiles>(config);
+  ServerContext& server = impl->server;
+  if (config.conformance) {
+    impl->app = std::make_unique<ConformanceApp>(server);
+    impl->engineio = std::make_unique<EioEndpoint>(server, std::string(kEngineIoPath), [](EioSession& session) {
+      return std::unique_ptr<EioSessionHandler>(std::make_unique<EchoHandler>(session));
+    });
+  } else {
+    impl->app = std::make_unique<ChapterApp>(server);
+  }
+  SioApp* app = impl->app.get();
+  impl->socketio = std::make_unique<EioEndpoint>(
+      server, std::string(kSocketIoPath), [app, &server](EioSession& session) {
+        return std::unique_ptr<EioSessionHandler>(std::make_unique<SioConnection>(session, *app, server));
+      });
+
+  soup_server_add_early_handler(impl->soup.get(), nullptr, &Impl::on_early_request, impl.get(), nullptr);
+  soup_server_add_handler(impl->soup.get(), nullptr, &Impl::on_request, impl.get(), nullptr);
+  if (!impl->listen(error)) return nullptr;
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() = default;
+
+uint16_t Server::port() const {
+  uint16_t port = 0;
+  GSList* uris = soup_server_get_uris(impl_->soup.get());
+  if (uris) port = static_cast<uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  return port;
+}
+
+std::vector<std::string> Server::urls() const {
+  std::vector<std::string> result;
+  GSList* uris = soup_server_get_uris(impl_->soup.get());
+  for (GSList* l = uris; l; l = l->next) {
+    glib::GCharPtr text(g_uri_to_string(static_cast<GUri*>(l->data)));
+    result.emplace_back(text.get());
+  }
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  return result;
+}
+
+ServerStats Server::stats() const { return impl_->server.stats; }
+
+}  // namespace sio::signalling
