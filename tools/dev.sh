@@ -38,7 +38,7 @@ deps() {
     npm ci --no-audit --no-fund
   fi
   if [ -d "$shared/conformance" ]; then
-    bash tests/conformance/prepare.sh "$build/conformance-cache" "$shared/conformance"
+    SIO_CONFORMANCE_SRC="$shared/conformance" bash tests/conformance/prepare.sh "$build/conformance-cache"
   fi
 }
 
