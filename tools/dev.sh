@@ -11,13 +11,17 @@ build=${SIO_BUILD_DIR:-$repo/build}
 shared=${SIO_SHARED_DIR:-$repo/../shared}
 cd "$repo"
 
-# Debian packages: build (meson, compilers, libsoup 3, GnuTLS, GoogleTest, clang's libFuzzer) and tests
+# Debian packages: build (meson, compilers, libsoup 3, GnuTLS, GoogleTest, clang's libFuzzer, GStreamer
+# 1.22 with webrtcbin and libnice) and tests
 # (Chromium, unshare/ip for lo-only network namespaces, openssl for certificates). glib-networking is
 # the TLS backend libsoup needs at run time.
 debian_packages=(
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libgnutls28-dev glib-networking
   googletest libgtest-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice libnice-dev libgstreamer1.0-dev
+  libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
   chromium iproute2 util-linux openssl ca-certificates procps
 )
 
@@ -31,7 +35,7 @@ deps() {
     echo "installing: ${missing[*]}"
     if [ "$(id -u)" -ne 0 ]; then echo "need root to install Debian packages (run with sudo)" >&2; exit 1; fi
     apt-get update -q
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
   fi
   # package-lock.json pins everything; never commit registry addresses (see .npmrc).
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
