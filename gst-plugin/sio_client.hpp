@@ -2,8 +2,14 @@
 // protocol/ codec. It is what socketiosignaller talks to the chapter's server with; it works with
 // sio-signalling and with the official Node socket.io server.
 //
-// Threading: construct, call and destroy a Client on the thread that iterates `context`; every
-// callback runs there too. Nothing blocks: connect() returns at once and reports through callbacks.
+// Threading: construct, call and destroy a Client on the thread that iterates `context`, with
+// `context` pushed as that thread's thread-default (g_main_context_push_thread_default): libsoup
+// attaches its I/O sources to the thread-default context. Every callback runs there too. Nothing
+// blocks: connect() returns at once and reports through callbacks.
+//
+// Callbacks may call close() or destroy the Client; nothing is called after that. After the last
+// Client on a context is gone, iterate the context without blocking until it is idle before
+// dropping it: libsoup finishes closing sockets and cancelled operations there.
 #pragma once
 
 #include <glib.h>
@@ -51,11 +57,15 @@ class Client {
   Client(GMainContext* context, ClientConfig config, ClientCallbacks callbacks);
   ~Client();  // closes without calling `failed`
 
-  // Starts connecting. Returns false (and calls nothing) only for a bad URL, with `error_message` set.
+  // Starts connecting. Returns false (and calls nothing) only for a bad URL (ClientError::BadUrl),
+  // auth_json that is not a JSON object, an nsp not starting with "/", or a second call;
+  // `error_message` says which.
   bool connect(std::string& error_message);
-  // Sends an EVENT; `ack` (optional) gets the ACK's arguments. Queued until connected; dropped
-  // (with the ack never called) if the connection fails.
-  void emit(json::Value args, std::function<void(const json::Value& ack_args)> ack = {});
+  // Sends an EVENT (`args`: a non-empty array, args[0] the event name); `ack` (optional) gets the
+  // ACK's arguments. Queued until connected; dropped (with the ack never called) if the connection
+  // fails. Returns false when dropped at once: after close() or a failure, `args` not a valid EVENT
+  // payload, or a message larger than the server's maxPayload (the server would disconnect us).
+  bool emit(json::Value args, std::function<void(const json::Value& ack_args)> ack = {});
   // Graceful close (Socket.IO DISCONNECT, Engine.IO close, WebSocket close). Idempotent.
   void close();
 
