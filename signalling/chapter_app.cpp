@@ -4,6 +4,8 @@
 
 #include "chapter.hpp"
 #include "log.hpp"
+#include "loop_tail.hpp"
+#include "sio_connection.hpp"
 
 namespace sio::signalling {
 
@@ -14,6 +16,10 @@ bool is_relayed_event(std::string_view name) {
 }
 
 }  // namespace
+
+ChapterApp::ChapterApp(ServerContext& server) : server_(server) {
+  if (server_.tail) server_.tail->add_hook([this] { flush_clients(); });
+}
 
 void ChapterApp::on_connect(SioSocket& socket, const json::Value&) {
   ids_.push_back(socket.id);
@@ -36,16 +42,43 @@ void ChapterApp::on_disconnect(SioSocket& socket, const char* reason) {
 }
 
 void ChapterApp::broadcast_clients() {
+  clients_changed_ = true;
+  if (!server_.tail) flush_clients();  // no main-loop hook (not started by Server)
+}
+
+void ChapterApp::flush_clients() {
+  if (!clients_changed_) return;
+  clients_changed_ = false;
+  if (server_.shutting_down || sockets_.empty()) return;
   // Encoded once; every socket gets the same bytes.
   socketio::Packet packet;
   packet.type = socketio::PacketType::Event;
   packet.data = chapter::clients_event(ids_);
   socketio::Encoded encoded = socketio::encode(packet);
-  std::string frame;
-  frame.reserve(encoded.text.size() + 1);
-  frame += '4';
-  frame += encoded.text;
-  for (SioSocket* socket : sockets_) socket->send_encoded(frame);
+  auto frame = std::make_shared<std::string>();
+  frame->reserve(encoded.text.size() + 1);
+  *frame += '4';
+  *frame += encoded.text;
+  std::shared_ptr<const std::string> shared = std::move(frame);
+  for (SioSocket* socket : sockets_) socket->connection->session().send_text_packet_shared(shared);
+}
+
+bool ChapterApp::on_splice(SioSocket& socket, const fast_relay::Splice& splice) {
+  // What on_event does for the same packet, without the JSON tree.
+  log::write_parts(log::Level::Info, {"Received ", splice.event, " from ", socket.id, " to ", splice.target});
+  auto it = by_id_.find(splice.target);
+  if (it == by_id_.end()) {
+    server_.stats.dropped_messages++;
+    SIO_LOG_DEBUG("%.*s from %s dropped: no socket %.*s", static_cast<int>(splice.event.size()),
+                  splice.event.data(), socket.id.c_str(), static_cast<int>(splice.target.size()),
+                  splice.target.data());
+    return true;
+  }
+  splice_buffer_.clear();
+  fast_relay::append_relayed(splice, socket.id, splice_buffer_);
+  it->second->send_encoded(splice_buffer_);
+  server_.stats.relayed_messages++;
+  return true;
 }
 
 void ChapterApp::on_event(SioSocket& socket, socketio::Packet& packet) {

@@ -26,10 +26,6 @@ EioEndpoint::~EioEndpoint() {
     g_signal_handlers_disconnect_by_data(msg, this);
     g_object_unref(msg);
   }
-  for (SoupWebsocketConnection* connection : retired_) {
-    g_signal_handlers_disconnect_by_data(connection, this);
-    g_object_unref(connection);
-  }
 }
 
 void EioEndpoint::respond_error(SoupServerMessage* msg, engineio::ServerError error) {
@@ -176,44 +172,25 @@ void EioEndpoint::upgrade_written_cb(SoupServerMessage* msg, gpointer self_ptr) 
 
   // The 101 is out: take the connection from libsoup's HTTP server.
   GIOStream* stream = soup_server_message_steal_connection(msg);
-  SoupMessageHeaders* request = soup_server_message_get_request_headers(msg);
-  auto connection = glib::adopt(soup_websocket_connection_new(
-      stream, soup_server_message_get_uri(msg), SOUP_WEBSOCKET_CONNECTION_SERVER,
-      soup_message_headers_get_one(request, "Origin"), nullptr, nullptr));
-  g_object_unref(stream);
   g_object_unref(msg);
+  if (!stream) return;  // the client went away meanwhile
+  WsConnection* connection = self->server_.tail->adopt(stream, self->config().max_payload);
+  g_object_unref(stream);
 
   if (sid.empty()) {
     EioSession* session = self->create_session(EioSession::Transport::WebSocket);
-    session->attach_websocket(std::move(connection));
+    session->attach_websocket(connection);
     session->open();
     return;
   }
   auto session = self->sessions_.find(sid);
   if (session == self->sessions_.end()) {
-    self->retire_websocket(std::move(connection));  // the session closed meanwhile
+    self->retire_websocket(connection);  // the session closed meanwhile
     return;
   }
-  session->second->begin_upgrade(std::move(connection));
+  session->second->begin_upgrade(connection);
 }
 
-void EioEndpoint::retire_websocket(glib::GObjectPtr<SoupWebsocketConnection> connection) {
-  const SoupWebsocketState state = soup_websocket_connection_get_state(connection.get());
-  if (state == SOUP_WEBSOCKET_STATE_CLOSED) return;  // our reference goes now
-  if (state == SOUP_WEBSOCKET_STATE_OPEN) {
-    soup_websocket_connection_close(connection.get(), SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
-    if (soup_websocket_connection_get_state(connection.get()) == SOUP_WEBSOCKET_STATE_CLOSED) return;
-  }
-  SoupWebsocketConnection* raw = connection.release();
-  retired_.insert(raw);
-  g_signal_connect(raw, "closed", G_CALLBACK(retired_closed_cb), this);
-}
-
-void EioEndpoint::retired_closed_cb(SoupWebsocketConnection* connection, gpointer self_ptr) {
-  auto* self = static_cast<EioEndpoint*>(self_ptr);
-  if (self->retired_.erase(connection) == 0) return;
-  g_signal_handlers_disconnect_by_data(connection, self);
-  g_object_unref(connection);
-}
+void EioEndpoint::retire_websocket(WsConnection* connection) { server_.tail->retire(connection); }
 
 }  // namespace sio::signalling

@@ -10,7 +10,6 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "eio_session.hpp"
@@ -35,8 +34,8 @@ class EioEndpoint {
 
   // For EioSession.
   void session_closed(EioSession& session);  // forget it; freed on the next idle
-  // Closes a WebSocket politely and keeps it until libsoup says it is closed (or ~EioEndpoint).
-  void retire_websocket(glib::GObjectPtr<SoupWebsocketConnection> connection);
+  // Closes a WebSocket politely; the server's LoopTail frees it once its socket is closed.
+  void retire_websocket(WsConnection* connection);
 
   EioEndpoint(const EioEndpoint&) = delete;
   EioEndpoint& operator=(const EioEndpoint&) = delete;
@@ -49,7 +48,6 @@ class EioEndpoint {
   static gboolean free_closed_sessions(gpointer self);
   static void upgrade_written_cb(SoupServerMessage* msg, gpointer self);
   static void upgrade_finished_cb(SoupServerMessage* msg, gpointer self);
-  static void retired_closed_cb(SoupWebsocketConnection* connection, gpointer self);
   void forget_upgrade(SoupServerMessage* msg);
 
   ServerContext& server_;
@@ -60,7 +58,6 @@ class EioEndpoint {
   GSource* free_source_ = nullptr;
   // WebSocket handshakes between our 101 and libsoup handing over the connection.
   std::unordered_map<SoupServerMessage*, std::string> upgrades_;  // msg (ref held) -> sid or ""
-  std::unordered_set<SoupWebsocketConnection*> retired_;         // refs held until "closed"
 };
 
 }  // namespace sio::signalling

@@ -65,16 +65,25 @@ bool EioSession::pong_overdue() {
 void EioSession::send_text_packet(std::string_view packet) {
   if (state_ != State::Open) return;
   if (transport_ == Transport::WebSocket && ws_) {
-    ws_send_text(ws_.get(), packet);
+    ws_->send_text(packet);
   } else {
     queue_text(packet);
+  }
+}
+
+void EioSession::send_text_packet_shared(const std::shared_ptr<const std::string>& packet) {
+  if (state_ != State::Open) return;
+  if (transport_ == Transport::WebSocket && ws_) {
+    ws_->send_text_shared(packet);
+  } else {
+    queue_text(*packet);
   }
 }
 
 void EioSession::send_binary(std::string_view bytes) {
   if (state_ != State::Open) return;
   if (transport_ == Transport::WebSocket && ws_) {
-    ws_send_binary(ws_.get(), bytes);
+    ws_->send_binary(bytes);
   } else {
     queue_binary(bytes);
   }

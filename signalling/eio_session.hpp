@@ -14,6 +14,7 @@
 #include "engineio.hpp"
 #include "gobject_ptr.hpp"
 #include "timer.hpp"
+#include "ws_connection.hpp"
 
 namespace sio::signalling {
 
@@ -31,7 +32,7 @@ class EioSessionHandler {
   virtual void on_close(const char* reason) = 0;
 };
 
-class EioSession {
+class EioSession : private WsConnection::Listener {
  public:
   enum class Transport : uint8_t { Polling, WebSocket };
   enum class CloseMode : uint8_t {
@@ -40,7 +41,7 @@ class EioSession {
   };
 
   EioSession(EioEndpoint& endpoint, std::string sid, Transport transport);
-  ~EioSession();
+  ~EioSession() override;
 
   const std::string& sid() const { return sid_; }
   Transport transport() const { return transport_; }
@@ -57,6 +58,9 @@ class EioSession {
   // Sending; ignored unless open. `packet` is a whole Engine.IO text packet, type digit first,
   // so a broadcast can build "42[...]" once and hand the same bytes to every session.
   void send_text_packet(std::string_view packet);
+  // The same, for bytes shared by many sessions (a broadcast): referenced, not copied, by
+  // WebSocket transports.
+  void send_text_packet_shared(const std::shared_ptr<const std::string>& packet);
   void send_binary(std::string_view bytes);  // a binary Message packet
 
   void close(const char* reason, CloseMode mode = CloseMode::Now);
@@ -67,8 +71,8 @@ class EioSession {
 
   // WebSocket (websocket.cpp): the transport of a session opened over WebSocket, or a probe to
   // upgrade a polling session ("2probe" -> "3probe", then "5").
-  void attach_websocket(glib::GObjectPtr<SoupWebsocketConnection> connection);
-  void begin_upgrade(glib::GObjectPtr<SoupWebsocketConnection> connection);
+  void attach_websocket(WsConnection* connection);
+  void begin_upgrade(WsConnection* connection);
 
   EioSession(const EioSession&) = delete;
   EioSession& operator=(const EioSession&) = delete;
@@ -95,19 +99,13 @@ class EioSession {
   static void on_poll_finished(SoupServerMessage* msg, gpointer self);
 
   // websocket.cpp
-  void ws_send_text(SoupWebsocketConnection* connection, std::string_view packet);
-  void ws_send_binary(SoupWebsocketConnection* connection, std::string_view bytes);
-  void on_ws_message(SoupWebsocketConnection* connection, int type, GBytes* message);
-  void on_ws_closed(SoupWebsocketConnection* connection);
+  void on_ws_message(WsConnection& connection, std::string_view frame, bool binary) override;
+  void on_ws_error(WsConnection& connection, uint16_t code, const char* reason) override;
+  void on_ws_closed(WsConnection& connection) override;
   void finish_upgrade();
   void abandon_upgrade(const char* why);
   void schedule_noop_check();
-  void connect_ws_signals(SoupWebsocketConnection* connection);
-  void release_ws(glib::GObjectPtr<SoupWebsocketConnection>& connection);
-  static void ws_message_cb(SoupWebsocketConnection* connection, gint type, GBytes* message,
-                            gpointer self);
-  static void ws_closed_cb(SoupWebsocketConnection* connection, gpointer self);
-  static void ws_error_cb(SoupWebsocketConnection* connection, GError* error, gpointer self);
+  void release_ws(WsConnection*& connection);
 
   EioEndpoint& endpoint_;
   std::string sid_;
@@ -128,8 +126,9 @@ class EioSession {
   gulong pending_poll_finished_id_ = 0;
   std::string outbox_;
 
-  glib::GObjectPtr<SoupWebsocketConnection> ws_;
-  glib::GObjectPtr<SoupWebsocketConnection> probe_ws_;
+  // Owned by the server's LoopTail; handed back with release_ws().
+  WsConnection* ws_ = nullptr;
+  WsConnection* probe_ws_ = nullptr;
 
   Timer heartbeat_timer_;  // also the deadline of a graceful polling close
   Timer upgrade_timer_;  // the upgrade deadline, and the noop check while upgrading

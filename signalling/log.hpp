@@ -1,9 +1,12 @@
 // Leveled logging for the signalling server (stderr, one line per event). The chapter's server
-// prints "Received peerOffer from A to B"; we print the same at info level.
+// prints "Received peerOffer from A to B"; we print the same at info level. Info and debug lines
+// are buffered until flush() (by the server's main loop at most 20 ms later, see loop_tail.hpp),
+// 16 KB or exit; warnings and errors are written at once.
 #pragma once
 
 #include <glib.h>
 
+#include <initializer_list>
 #include <string_view>
 
 namespace sio::signalling::log {
@@ -15,6 +18,10 @@ Level level();
 bool enabled(Level level);
 // printf-style; does nothing below the current level.
 void write(Level level, const char* format, ...) G_GNUC_PRINTF(2, 3);
+// The concatenation of `parts` as one line, without printf (the per-relay line).
+void write_parts(Level level, std::initializer_list<std::string_view> parts);
+void flush();  // writes the buffered lines
+bool has_buffered();
 bool parse_level(std::string_view text, Level& out);  // "error" | "warn" | "info" | "debug"
 
 }  // namespace sio::signalling::log

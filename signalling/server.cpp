@@ -15,6 +15,7 @@
 #include "eio_endpoint.hpp"
 #include "http_util.hpp"
 #include "log.hpp"
+#include "loop_tail.hpp"
 #include "server_context.hpp"
 #include "sio_connection.hpp"
 #include "static_files.hpp"
@@ -50,6 +51,8 @@ struct Server::Impl {
   ServerContext server;
   glib::GMainContextPtr context;
   std::unique_ptr<StaticFiles> static_files;
+  // Outlives the app and the endpoints: sessions hand their connections back to it.
+  std::unique_ptr<LoopTail> tail;
   // Declared before the endpoints: sessions closing in ~EioEndpoint still call the app.
   std::unique_ptr<SioApp> app;
   std::unique_ptr<EioEndpoint> socketio;
@@ -176,6 +179,8 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
   impl->server.config = config;
   impl->context.reset(context ? g_main_context_ref(context) : g_main_context_ref_thread_default());
   impl->server.main_context = impl->context.get();
+  impl->tail = std::make_unique<LoopTail>(impl->context.get());
+  impl->server.tail = impl->tail.get();
   ThreadDefaultContext scope(impl->context.get());
 
   glib::GObjectPtr<GTlsCertificate> certificate;

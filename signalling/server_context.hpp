@@ -9,9 +9,12 @@
 
 namespace sio::signalling {
 
+class LoopTail;
+
 struct ServerContext {
   ServerConfig config;
   GMainContext* main_context = nullptr;
+  LoopTail* tail = nullptr;  // end-of-iteration work and the WebSocket connections
   ServerStats stats;
   bool shutting_down = false;  // ~Server: applications skip broadcasts to sessions being closed
 };

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "json.hpp"
+#include "relay_fast_path.hpp"
 #include "socketio.hpp"
 
 namespace sio::signalling {
@@ -35,6 +36,9 @@ class SioApp {
   // EVENT / BINARY_EVENT with attachments in place; packet.data is a non-empty array.
   virtual void on_event(SioSocket& socket, socketio::Packet& packet) = 0;
   virtual void on_disconnect(SioSocket& socket, const char* reason) = 0;
+  // A relayed event in canonical form (relay_fast_path.hpp), on "/". Returning false hands it
+  // to the general path (decode, on_event).
+  virtual bool on_splice(SioSocket&, const fast_relay::Splice&) { return false; }
 };
 
 }  // namespace sio::signalling

@@ -73,6 +73,14 @@ SioSocket* SioConnection::find(std::string_view nsp) {
 }
 
 void SioConnection::on_message(std::string_view data, bool binary) {
+  // The relay's fast path: the packet is checked to be valid canonical JSON, so the general
+  // path would have produced the same bytes (relay_fast_path.hpp).
+  if (!binary && !decoder_.waiting_for_attachments()) {
+    if (auto splice = fast_relay::parse(data)) {
+      SioSocket* socket = find("/");
+      if (socket && app_.on_splice(*socket, *splice)) return;
+    }
+  }
   auto result = binary ? decoder_.feed_binary(data) : decoder_.feed_text(data);
   if (!result) {
     const std::string what = "bad packet (" + result.error().reason + ")";

@@ -6,7 +6,8 @@
 // CMD is split on spaces (relative paths in it are resolved from the current directory) and must print `listening on http://127.0.0.1:<port>/` on stdout; the bench
 // appends nothing, so put `--port=0` in it. Each server runs twice (fresh process per phase):
 //   1. memory: connect --clients websocket-only clients (default 1000), wait until the server is
-//      idle, read VmRSS from /proc/<pid>/status -> KB per client.
+//      idle, read VmRSS from /proc/<pid>/status -> KB per client. Also the server's CPU and each
+//      client's connect time (handshake to Socket.IO `connect`, p50/p99/max) while connecting.
 //   2. relay: --pairs pairs (default 50) bounce `peerIce` for --seconds (default 10) with --window
 //      messages in flight per pair (default 8) and at most --rate sends/s per connection (default
 //      1000, under the server's flood limit of ~2000 packets/s per connection). Server CPU
@@ -157,6 +158,7 @@ function connectClient(url, timeoutMs) {
 // Connects up to `count` clients, `concurrency` at a time, until `deadlineMs`.
 async function connectMany(url, count, concurrency, deadlineMs) {
   const sockets = [];
+  const connectMs = [];  // per successful client: handshake to Socket.IO `connect`
   const reasons = new Map();  // connect_error message -> count
   let failures = 0;
   let next = 0;
@@ -164,7 +166,9 @@ async function connectMany(url, count, concurrency, deadlineMs) {
     while (next < count && Date.now() < deadlineMs) {
       next++;
       try {
+        const started = performance.now();
         sockets.push(await connectClient(url, Math.max(1000, Math.min(20000, deadlineMs - Date.now()))));
+        connectMs.push(performance.now() - started);
       } catch (err) {
         failures++;
         reasons.set(err.message, (reasons.get(err.message) ?? 0) + 1);
@@ -173,7 +177,8 @@ async function connectMany(url, count, concurrency, deadlineMs) {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const failureReasons = [...reasons].map(([reason, n]) => `${n}x ${reason}`).join(', ');
-  return { sockets, failures, failureReasons };
+  connectMs.sort((x, y) => x - y);
+  return { sockets, failures, failureReasons, connectMs };
 }
 
 function closeAll(sockets) {
@@ -190,8 +195,8 @@ async function memoryPhase(server, opts) {
     const rssIdle = procRssKb(srv.pid);
     const cpu0 = procCpuTicks(srv.pid);
     const t0 = Date.now();
-    const { sockets, failures, failureReasons } = await connectMany(srv.url, opts.clients, opts.concurrency,
-                                                    t0 + opts.connectSeconds * 1000);
+    const { sockets, failures, failureReasons, connectMs } = await connectMany(
+      srv.url, opts.clients, opts.concurrency, t0 + opts.connectSeconds * 1000);
     const connectSeconds = (Date.now() - t0) / 1000;
     const idle = await waitIdle(srv.pid, 60);
     const rssLoaded = procRssKb(srv.pid);
@@ -202,6 +207,8 @@ async function memoryPhase(server, opts) {
       clients: sockets.length, failures, failureReasons, connectSeconds, settled: idle, rssIdle, rssLoaded,
       kbPerClient: sockets.length ? (rssLoaded - rssIdle) / sockets.length : NaN,
       connectCpuSeconds: cpuTicks / CLK_TCK,
+      connectP50Ms: percentile(connectMs, 0.5), connectP99Ms: percentile(connectMs, 0.99),
+      connectMaxMs: connectMs.length ? connectMs[connectMs.length - 1] : NaN,
     };
   } catch (err) {
     await srv.stop();
@@ -312,6 +319,9 @@ function printTable(results, opts) {
     ['connect failures', (r) => r.memory?.failures, 0],
     ['connect time (s)', (r) => r.memory?.connectSeconds, 1],
     ['server CPU while connecting (s)', (r) => r.memory?.connectCpuSeconds, 2],
+    ['one client\'s connect p50 (ms)', (r) => r.memory?.connectP50Ms, 0],
+    ['one client\'s connect p99 (ms)', (r) => r.memory?.connectP99Ms, 0],
+    ['one client\'s connect max (ms)', (r) => r.memory?.connectMaxMs, 0],
     ['RSS idle (KB)', (r) => r.memory?.rssIdle, 0],
     [`RSS with clients (KB)`, (r) => r.memory?.rssLoaded, 0],
     ['RSS per client (KB)', (r) => r.memory?.kbPerClient, 1],
