@@ -1,0 +1,116 @@
+#include "webrtc_glue.hpp"
+
+#include <agent.h>
+#include <gst/sdp/sdp.h>
+
+#include "gobject_ptr.hpp"
+
+namespace sio::gst {
+
+GstElement* make_webrtcbin(const WebRtcSettings& settings) {
+  GstElement* webrtcbin = gst_element_factory_make("webrtcbin", "webrtcbin");
+  if (webrtcbin == nullptr) return nullptr;
+  gst_util_set_object_arg(G_OBJECT(webrtcbin), "bundle-policy", "max-bundle");
+  if (!settings.stun_server.empty()) g_object_set(webrtcbin, "stun-server", settings.stun_server.c_str(), nullptr);
+  if (!settings.turn_server.empty()) g_object_set(webrtcbin, "turn-server", settings.turn_server.c_str(), nullptr);
+  return webrtcbin;
+}
+
+std::vector<std::string> apply_local_addresses(GstElement* webrtcbin, const std::string& comma_separated) {
+  std::vector<std::string> rejected;
+  if (comma_separated.empty()) return rejected;
+  GObject* ice = nullptr;
+  g_object_get(webrtcbin, "ice-agent", &ice, nullptr);
+  auto ice_owner = glib::adopt(ice);
+  if (ice == nullptr || g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") == nullptr) {
+    rejected.push_back(comma_separated);
+    return rejected;
+  }
+  NiceAgent* agent = nullptr;
+  g_object_get(ice, "agent", &agent, nullptr);
+  auto agent_owner = glib::adopt(agent);
+  if (agent == nullptr) {
+    rejected.push_back(comma_separated);
+    return rejected;
+  }
+  glib::GStrvPtr parts(g_strsplit(comma_separated.c_str(), ",", -1));
+  for (char** part = parts.get(); *part != nullptr; ++part) {
+    std::string text = g_strstrip(*part);
+    if (text.empty()) continue;
+    NiceAddress address;
+    nice_address_init(&address);
+    if (!nice_address_set_from_string(&address, text.c_str()) || !nice_agent_add_local_address(agent, &address)) {
+      rejected.push_back(text);
+    }
+  }
+  return rejected;
+}
+
+void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind) {
+  const char* caps_text =
+      kind == "audio"
+          ? "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,encoding-params=(string)2"
+          : "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000;"
+            "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
+            "packetization-mode=(string)1";
+  GstCaps* caps = gst_caps_from_string(caps_text);
+  GstWebRTCRTPTransceiver* transceiver = nullptr;
+  g_signal_emit_by_name(webrtcbin, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps,
+                        &transceiver);
+  gst_caps_unref(caps);
+  if (transceiver != nullptr) gst_object_unref(transceiver);
+}
+
+void add_recvonly_transceivers(GstElement* webrtcbin) {
+  add_recvonly_transceiver(webrtcbin, "video");
+  add_recvonly_transceiver(webrtcbin, "audio");
+}
+
+std::string media_kind_of_pad(GstPad* pad) {
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(pad), "transceiver") != nullptr) {
+    GObject* transceiver = nullptr;
+    g_object_get(pad, "transceiver", &transceiver, nullptr);
+    auto owner = glib::adopt(transceiver);
+    if (transceiver != nullptr && g_object_class_find_property(G_OBJECT_GET_CLASS(transceiver), "kind") != nullptr) {
+      GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
+      g_object_get(transceiver, "kind", &kind, nullptr);
+      if (kind == GST_WEBRTC_KIND_AUDIO) return "audio";
+      if (kind == GST_WEBRTC_KIND_VIDEO) return "video";
+    }
+  }
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
+  std::string kind;
+  if (caps != nullptr && gst_caps_get_size(caps) > 0) {
+    const char* media = gst_structure_get_string(gst_caps_get_structure(caps, 0), "media");
+    if (media != nullptr) kind = media;
+  }
+  if (caps != nullptr) gst_caps_unref(caps);
+  return kind;
+}
+
+GstWebRTCSessionDescription* description_from_text(GstWebRTCSDPType type, const std::string& sdp) {
+  GstSDPMessage* message = nullptr;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &message) != GST_SDP_OK || message == nullptr) return nullptr;
+  if (gst_sdp_message_medias_len(message) == 0 && gst_sdp_message_get_version(message) == nullptr) {
+    gst_sdp_message_free(message);
+    return nullptr;
+  }
+  return gst_webrtc_session_description_new(type, message);
+}
+
+std::string description_text(const GstWebRTCSessionDescription* description) {
+  glib::GCharPtr text(gst_sdp_message_as_text(description->sdp));
+  return text ? std::string(text.get()) : std::string();
+}
+
+std::vector<std::string> media_mids(const GstWebRTCSessionDescription* description) {
+  std::vector<std::string> mids;
+  for (guint i = 0; i < gst_sdp_message_medias_len(description->sdp); ++i) {
+    const char* mid = gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(description->sdp, i), "mid");
+    mids.emplace_back(mid != nullptr ? mid : "");
+  }
+  return mids;
+}
+
+}  // namespace sio::gst

@@ -1,0 +1,44 @@
+// Small webrtcbin helpers shared by the element and its call logic: configuring a fresh webrtcbin,
+// choosing the ICE interfaces, receive-only transceivers, SDP text <-> description, m-line mids.
+#pragma once
+
+#include <gst/gst.h>
+#ifndef GST_USE_UNSTABLE_API
+#define GST_USE_UNSTABLE_API  // gst/webrtc is "unstable" API in 1.22
+#endif
+#include <gst/webrtc/webrtc.h>
+
+#include <string>
+#include <vector>
+
+namespace sio::gst {
+
+struct WebRtcSettings {
+  std::string stun_server;      // "" = none
+  std::string turn_server;      // "" = none
+  std::string local_addresses;  // comma-separated IPs; "" = every interface
+};
+
+// A new webrtcbin named "webrtcbin" with bundle-policy=max-bundle (the chapter's pages and
+// Chromium use it; `none`/`balanced` fail against them) and the given servers. Floating ref.
+GstElement* make_webrtcbin(const WebRtcSettings& settings);
+
+// Makes libnice gather on exactly these addresses (and therefore on 127.0.0.1 if listed, which it
+// never does by itself). Must run before gathering starts. Returns the addresses it rejected.
+std::vector<std::string> apply_local_addresses(GstElement* webrtcbin, const std::string& comma_separated);
+
+// Receive-only transceivers so a caller without sink pads can still offer: video (VP8, H.264) and
+// audio (Opus); or one of them (kind "video" / "audio") for simple-peer's transceiverRequest.
+void add_recvonly_transceivers(GstElement* webrtcbin);
+void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind);
+
+// "video" / "audio" / "" for a webrtcbin src pad (transceiver kind, else its caps' media field).
+std::string media_kind_of_pad(GstPad* pad);
+
+// Parses SDP text into a description of `type`; nullptr when the text is not SDP.
+GstWebRTCSessionDescription* description_from_text(GstWebRTCSDPType type, const std::string& sdp);
+std::string description_text(const GstWebRTCSessionDescription* description);
+// The a=mid of each m-line, in order ("" where absent).
+std::vector<std::string> media_mids(const GstWebRTCSessionDescription* description);
+
+}  // namespace sio::gst

@@ -1,0 +1,617 @@
+// gst-check tests for socketiosignaller, against sio-signalling running in this process on
+// 127.0.0.1:0. Run inside an lo-only network namespace (tests/interop/netns.sh) so ICE only sees
+// loopback; every element sets local-addresses=127.0.0.1 (libnice never gathers loopback itself).
+//
+// SIO_CYCLES (default 100) sets how many NULL->PLAYING->NULL cycles the cycle tests run (the
+// valgrind run uses fewer).
+#include <gio/gio.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+#include <algorithm>
+
+#include "log.hpp"
+#include "server.hpp"
+
+// Last: gst-check defines fail()/fail_if() macros that clash with std::ios::fail().
+#include <gst/check/gstcheck.h>
+
+namespace {
+
+using sio::signalling::Server;
+using sio::signalling::ServerConfig;
+
+// sio-signalling on its own thread and GMainContext, as a real server would be.
+class ServerThread {
+ public:
+  ServerThread() {
+    sio::signalling::log::set_level(sio::signalling::log::Level::Warn);
+    context_ = g_main_context_new();
+    loop_ = g_main_loop_new(context_, FALSE);
+    thread_ = std::thread([this] { run(); });
+    std::unique_lock lock(mutex_);
+    cond_.wait(lock, [this] { return started_; });
+  }
+  ~ServerThread() {
+    run_sync([this] { server_.reset(); });
+    g_main_loop_quit(loop_);
+    thread_.join();
+    g_main_loop_unref(loop_);
+    g_main_context_unref(context_);
+  }
+  uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  sio::signalling::ServerStats stats() {
+    sio::signalling::ServerStats stats;
+    run_sync([&] { stats = server_->stats(); });
+    return stats;
+  }
+  void run_sync(std::function<void()> fn) {
+    struct Job {
+      std::function<void()> fn;
+      std::mutex mutex;
+      std::condition_variable cond;
+      bool done = false;
+    } job{std::move(fn)};
+    g_main_context_invoke(
+        context_,
+        [](gpointer data) -> gboolean {
+          auto* job = static_cast<Job*>(data);
+          job->fn();
+          std::lock_guard lock(job->mutex);
+          job->done = true;
+          job->cond.notify_all();
+          return G_SOURCE_REMOVE;
+        },
+        &job);
+    std::unique_lock lock(job.mutex);
+    job.cond.wait(lock, [&] { return job.done; });
+  }
+
+ private:
+  void run() {
+    g_main_context_push_thread_default(context_);
+    ServerConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    sio::glib::GErrorPtr error;
+    server_ = Server::start(config, context_, error);
+    if (!server_) g_error("cannot start sio-signalling: %s", error ? error->message : "?");
+    port_ = server_->port();
+    {
+      std::lock_guard lock(mutex_);
+      started_ = true;
+    }
+    cond_.notify_all();
+    g_main_loop_run(loop_);
+    g_main_context_pop_thread_default(context_);
+  }
+
+  GMainContext* context_ = nullptr;
+  GMainLoop* loop_ = nullptr;
+  std::unique_ptr<Server> server_;  // server thread only
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cond_;
+  bool started_ = false;
+};
+
+int cycles() {
+  const char* env = g_getenv("SIO_CYCLES");
+  return env != nullptr ? std::max(1, atoi(env)) : 100;
+}
+
+// A port on 127.0.0.1 where nothing listens: bind one, then close it.
+uint16_t closed_port() {
+  GSocket* socket = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+  GInetAddress* loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress* address = g_inet_socket_address_new(loopback, 0);
+  fail_unless(g_socket_bind(socket, address, FALSE, nullptr));
+  GSocketAddress* bound = g_socket_get_local_address(socket, nullptr);
+  uint16_t port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  g_object_unref(bound);
+  g_object_unref(address);
+  g_object_unref(loopback);
+  g_socket_close(socket, nullptr);
+  g_object_unref(socket);
+  return port;
+}
+
+GstElement* launch(const std::string& description) {
+  GError* error = nullptr;
+  GstElement* pipeline = gst_parse_launch(description.c_str(), &error);
+  fail_unless(pipeline != nullptr && error == nullptr, "gst_parse_launch(%s): %s", description.c_str(),
+              error ? error->message : "");
+  if (GST_IS_PIPELINE(pipeline)) return pipeline;
+  // A one-element description yields that element alone: give it a pipeline (and a bus).
+  GstElement* wrapper = gst_pipeline_new(nullptr);
+  gst_bin_add(GST_BIN(wrapper), pipeline);
+  return wrapper;
+}
+
+GstElement* by_name(GstElement* pipeline, const char* name) {
+  GstElement* element = gst_bin_get_by_name(GST_BIN(pipeline), name);
+  fail_unless(element != nullptr, "no element %s", name);
+  return element;
+}
+
+double seconds_since(gint64 start_us) { return (g_get_monotonic_time() - start_us) / 1e6; }
+
+// Pops messages until `match` accepts one (returned, caller unrefs) or the timeout; an ERROR
+// message that `match` does not accept fails the test.
+GstMessage* wait_for(GstElement* pipeline, const std::function<bool(GstMessage*)>& match, int timeout_ms,
+                     const char* what) {
+  GstBus* bus = gst_element_get_bus(pipeline);
+  const gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  GstMessage* found = nullptr;
+  while (found == nullptr) {
+    gint64 left_us = deadline - g_get_monotonic_time();
+    if (left_us <= 0) break;
+    GstMessage* message = gst_bus_timed_pop(bus, left_us * GST_USECOND);
+    if (message == nullptr) break;
+    if (match(message)) {
+      found = message;
+      break;
+    }
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+      GError* error = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      fail("error while waiting for %s: %s (%s)", what, error->message, debug ? debug : "");
+    }
+    gst_message_unref(message);
+  }
+  gst_object_unref(bus);
+  fail_unless(found != nullptr, "timed out after %d ms waiting for %s", timeout_ms, what);
+  return found;
+}
+
+bool is_element_message(GstMessage* message, const char* name) {
+  return GST_MESSAGE_TYPE(message) == GST_MESSAGE_ELEMENT &&
+         gst_structure_has_name(gst_message_get_structure(message), name);
+}
+
+std::string string_field(GstMessage* message, const char* field) {
+  const char* value = gst_structure_get_string(gst_message_get_structure(message), field);
+  return value != nullptr ? value : "";
+}
+
+// Waits for the element's "socketio-connected" and returns its local id.
+std::string wait_connected(GstElement* pipeline) {
+  GstMessage* message = wait_for(
+      pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-connected"); }, 5000,
+      "socketio-connected");
+  std::string id = string_field(message, "local-id");
+  gst_message_unref(message);
+  fail_unless(!id.empty());
+  return id;
+}
+
+struct ErrorInfo {
+  GQuark domain;
+  int code;
+  std::string message;
+  std::string debug;
+};
+
+ErrorInfo wait_error(GstElement* pipeline, int timeout_ms) {
+  GstMessage* message = wait_for(
+      pipeline, [](GstMessage* m) { return GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR; }, timeout_ms, "an error");
+  GError* error = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(message, &error, &debug);
+  ErrorInfo info{error->domain, error->code, error->message, debug ? debug : ""};
+  g_error_free(error);
+  g_free(debug);
+  gst_message_unref(message);
+  return info;
+}
+
+void set_state_checked(GstElement* element, GstState state) {
+  GstStateChangeReturn ret = gst_element_set_state(element, state);
+  fail_if(ret == GST_STATE_CHANGE_FAILURE, "state change to %s failed", gst_element_state_get_name(state));
+  if (ret == GST_STATE_CHANGE_ASYNC) {
+    ret = gst_element_get_state(element, nullptr, nullptr, 5 * GST_SECOND);
+    fail_unless(ret != GST_STATE_CHANGE_FAILURE && ret != GST_STATE_CHANGE_ASYNC, "state %s not reached",
+                gst_element_state_get_name(state));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+
+GST_START_TEST(test_properties) {
+  GstElement* s = gst_element_factory_make("socketiosignaller", nullptr);
+  fail_unless(s != nullptr);
+  struct StringProp {
+    const char* name;
+    const char* value;
+  };
+  const StringProp strings[] = {
+      {"server-url", "https://example.test:8443/"}, {"peer-id", "abcDEF123"},
+      {"stun-server", "stun://127.0.0.1:3478"},     {"turn-server", "turn://user:pass@127.0.0.1:3478"},
+      {"auth", "{\"token\":\"x\"}"},                {"local-addresses", "127.0.0.1,::1"},
+  };
+  for (const auto& prop : strings) {
+    g_object_set(s, prop.name, prop.value, nullptr);
+    gchar* got = nullptr;
+    g_object_get(s, prop.name, &got, nullptr);
+    fail_unless(got != nullptr && g_str_equal(got, prop.value), "%s: got %s", prop.name, got ? got : "(null)");
+    g_free(got);
+  }
+  gboolean tls = TRUE;
+  g_object_get(s, "tls-validation", &tls, nullptr);
+  fail_unless(tls, "tls-validation defaults to TRUE");
+  g_object_set(s, "tls-validation", FALSE, nullptr);
+  g_object_get(s, "tls-validation", &tls, nullptr);
+  fail_if(tls);
+
+  gint dialect = -1;
+  g_object_get(s, "dialect", &dialect, nullptr);
+  fail_unless_equals_int(dialect, 0);  // classic
+  gst_util_set_object_arg(G_OBJECT(s), "dialect", "simple-peer");
+  g_object_get(s, "dialect", &dialect, nullptr);
+  fail_unless_equals_int(dialect, 1);
+
+  // The webrtcbin stun-server follows ours.
+  GstElement* webrtcbin = nullptr;
+  g_object_get(s, "webrtcbin", &webrtcbin, nullptr);
+  fail_unless(webrtcbin != nullptr);
+  fail_unless(g_str_equal(GST_OBJECT_NAME(gst_element_get_factory(webrtcbin)), "webrtcbin"));
+  gchar* stun = nullptr;
+  g_object_get(webrtcbin, "stun-server", &stun, nullptr);
+  fail_unless(stun != nullptr && g_str_equal(stun, "stun://127.0.0.1:3478"));
+  g_free(stun);
+  GParamSpec* bundle_spec = g_object_class_find_property(G_OBJECT_GET_CLASS(webrtcbin), "bundle-policy");
+  fail_unless(bundle_spec != nullptr);
+  gint bundle = -1;
+  g_object_get(webrtcbin, "bundle-policy", &bundle, nullptr);
+  GEnumClass* bundle_enum = G_ENUM_CLASS(g_type_class_ref(bundle_spec->value_type));
+  fail_unless_equals_int(bundle, g_enum_get_value_by_nick(bundle_enum, "max-bundle")->value);
+  g_type_class_unref(bundle_enum);
+
+  // Also reachable as the child "webrtcbin" (GstChildProxy).
+  GObject* child = gst_child_proxy_get_child_by_name(GST_CHILD_PROXY(s), "webrtcbin");
+  fail_unless(child == G_OBJECT(webrtcbin));
+  g_object_unref(child);
+  gst_object_unref(webrtcbin);
+
+  // Read-only ones.
+  for (const char* name : {"local-id", "webrtcbin"}) {
+    GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(s), name);
+    fail_unless(spec != nullptr);
+    fail_unless((spec->flags & G_PARAM_READABLE) && !(spec->flags & G_PARAM_WRITABLE), "%s is read-only", name);
+  }
+  gchar* local_id = nullptr;
+  g_object_get(s, "local-id", &local_id, nullptr);
+  fail_unless(local_id == nullptr, "no local-id before connecting");
+
+  // Unset strings read back as NULL.
+  g_object_set(s, "peer-id", nullptr, nullptr);
+  gchar* peer = nullptr;
+  g_object_get(s, "peer-id", &peer, nullptr);
+  fail_unless(peer == nullptr);
+  gst_object_unref(s);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+GST_START_TEST(test_bad_server_url) {
+  for (const char* url : {"ftp://127.0.0.1:1/", "not a url", "http://"}) {
+    GstElement* pipeline = launch(std::string("socketiosignaller name=s server-url=\"") + url + "\"");
+    fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ErrorInfo error = wait_error(pipeline, 2000);
+    fail_unless(error.domain == GST_RESOURCE_ERROR && error.code == GST_RESOURCE_ERROR_SETTINGS);
+    fail_unless(error.message.find("Invalid server-url") != std::string::npos, "%s", error.message.c_str());
+    fail_unless(error.message.find(url) != std::string::npos, "the message names the URL: %s", error.message.c_str());
+    fail_if(error.debug.empty());
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_unreachable_server) {
+  const uint16_t port = closed_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  GstElement* pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url);
+  set_state_checked(pipeline, GST_STATE_PLAYING);
+  ErrorInfo error = wait_error(pipeline, 5000);
+  fail_unless(error.domain == GST_RESOURCE_ERROR && error.code == GST_RESOURCE_ERROR_OPEN_READ_WRITE);
+  fail_unless(error.message == "Could not connect to signalling server", "%s", error.message.c_str());
+  fail_unless(error.debug.find(url) != std::string::npos, "debug names the URL: %s", error.debug.c_str());
+  set_state_checked(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_unknown_peer) {
+  ServerThread server;
+  GstElement* pipeline =
+      launch("socketiosignaller name=s local-addresses=127.0.0.1 peer-id=NoSuchPeer0000000000 server-url=" +
+             server.url());
+  const gint64 start = g_get_monotonic_time();
+  set_state_checked(pipeline, GST_STATE_PLAYING);
+  ErrorInfo error = wait_error(pipeline, 10000);
+  g_print("unknown peer reported after %.2f s\n", seconds_since(start));
+  fail_unless(error.domain == GST_RESOURCE_ERROR && error.code == GST_RESOURCE_ERROR_NOT_FOUND);
+  fail_unless(error.message == "Unknown peer NoSuchPeer0000000000", "%s", error.message.c_str());
+  set_state_checked(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------------------------------------
+// NULL -> PLAYING -> NULL
+
+GST_START_TEST(test_cycles_reachable_server) {
+  ServerThread server;
+  GstElement* pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + server.url());
+  const int n = cycles();
+  const gint64 start = g_get_monotonic_time();
+  for (int i = 0; i < n; ++i) {
+    set_state_checked(pipeline, GST_STATE_PLAYING);
+    // Each cycle really connects (and the connection really closes at NULL, checked below).
+    wait_connected(pipeline);
+    set_state_checked(pipeline, GST_STATE_NULL);
+    GstElement* s = by_name(pipeline, "s");
+    gchar* local_id = nullptr;
+    g_object_get(s, "local-id", &local_id, nullptr);
+    fail_unless(local_id == nullptr, "local-id is cleared at NULL");
+    gst_object_unref(s);
+  }
+  g_print("%d cycles with a reachable server: %.2f s\n", n, seconds_since(start));
+  // Nothing is left connected once at NULL: the server sees every session closed.
+  const gint64 deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+  sio::signalling::ServerStats stats = server.stats();
+  while (stats.sessions_open != 0 && g_get_monotonic_time() < deadline) {
+    g_usleep(20000);
+    stats = server.stats();
+  }
+  fail_unless_equals_uint64(stats.sessions_open, 0);
+  fail_unless_equals_uint64(stats.sessions_opened, uint64_t(n));
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_cycles_unreachable_server) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
+  GstElement* pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url);
+  const int n = cycles();
+  const gint64 start = g_get_monotonic_time();
+  for (int i = 0; i < n; ++i) {
+    set_state_checked(pipeline, GST_STATE_PLAYING);
+    ErrorInfo error = wait_error(pipeline, 5000);
+    fail_unless(error.message == "Could not connect to signalling server", "%s", error.message.c_str());
+    set_state_checked(pipeline, GST_STATE_NULL);
+  }
+  g_print("%d cycles with an unreachable server: %.2f s\n", n, seconds_since(start));
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------------------------------------
+// Calls between elements
+
+// One pipeline: VP8 test pattern into sink_0, video_0 counted (a probe on the src ghost pad) and
+// dropped into a fakesink.
+struct Peer {
+  GstElement* pipeline = nullptr;
+  GstElement* signaller = nullptr;
+  std::atomic<int> buffers{0};
+  std::atomic<int> video_pads_added{0};
+  std::string id;
+  std::mutex peers_mutex;
+  std::vector<std::string> peers;  // the last peers-changed
+
+  Peer(const std::string& url, const char* dialect, const char* peer_id) {
+    std::string description =
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+        "vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
+        "socketiosignaller name=s local-addresses=127.0.0.1 server-url=" +
+        url + " dialect=" + dialect + (peer_id ? std::string(" peer-id=") + peer_id : std::string()) +
+        " s.video_0 ! fakesink name=out sync=false async=false";
+    pipeline = launch(description);
+    signaller = by_name(pipeline, "s");
+    g_signal_connect(signaller, "pad-added", G_CALLBACK(on_pad_added), this);
+    g_signal_connect(signaller, "peers-changed", G_CALLBACK(on_peers_changed), this);
+  }
+  // Runs on the element's network thread.
+  static void on_peers_changed(GstElement*, gchar** ids, gpointer data) {
+    auto* self = static_cast<Peer*>(data);
+    std::lock_guard lock(self->peers_mutex);
+    self->peers.clear();
+    for (gchar** id = ids; id != nullptr && *id != nullptr; ++id) self->peers.emplace_back(*id);
+  }
+  ~Peer() {
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(signaller);
+    gst_object_unref(pipeline);
+  }
+  static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    if (!g_str_has_prefix(GST_PAD_NAME(pad), "video_")) return;
+    static_cast<Peer*>(data)->video_pads_added++;
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
+          static_cast<Peer*>(data)->buffers++;
+          return GST_PAD_PROBE_OK;
+        },
+        data, nullptr);
+  }
+  void start() {
+    set_state_checked(pipeline, GST_STATE_PLAYING);
+    id = wait_connected(pipeline);
+  }
+  // Fails on a bus error meanwhile.
+  void check_bus() {
+    GstBus* bus = gst_element_get_bus(pipeline);
+    while (GstMessage* message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+      GError* error = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      fail("%s: %s (%s)", GST_OBJECT_NAME(pipeline), error->message, debug ? debug : "");
+    }
+    gst_object_unref(bus);
+  }
+};
+
+// Waits until each counter has grown by `count` buffers; returns the seconds it took.
+double wait_buffers(Peer& a, int a_from, Peer& b, int b_from, int count, int timeout_ms) {
+  const gint64 start = g_get_monotonic_time();
+  const gint64 deadline = start + gint64(timeout_ms) * 1000;
+  while (a.buffers - a_from < count || b.buffers - b_from < count) {
+    a.check_bus();
+    b.check_bus();
+    fail_unless(g_get_monotonic_time() < deadline, "timed out: %d and %d buffers after %d ms",
+                int(a.buffers - a_from), int(b.buffers - b_from), timeout_ms);
+    g_usleep(10000);
+  }
+  return seconds_since(start);
+}
+
+std::string wait_call_message(GstElement* pipeline, const char* name, int timeout_ms) {
+  GstMessage* message =
+      wait_for(pipeline, [name](GstMessage* m) { return is_element_message(m, name); }, timeout_ms, name);
+  std::string peer = string_field(message, "peer-id");
+  gst_message_unref(message);
+  return peer;
+}
+
+void two_elements_call(const char* dialect) {
+  ServerThread server;
+  {
+    Peer answerer(server.url(), dialect, nullptr);
+    Peer caller(server.url(), dialect, "auto");
+    answerer.start();
+    const gint64 start = g_get_monotonic_time();
+    caller.start();
+    // The peer list (bus message and signal) names the answerer and not ourselves.
+    GstMessage* peers = wait_for(
+        caller.pipeline,
+        [&](GstMessage* m) {
+          if (!is_element_message(m, "socketio-peers")) return false;
+          gchar** ids = nullptr;
+          gst_structure_get(gst_message_get_structure(m), "peers", G_TYPE_STRV, &ids, nullptr);
+          bool ok = ids != nullptr && g_strv_contains(ids, answerer.id.c_str()) &&
+                      !g_strv_contains(ids, caller.id.c_str());
+          g_strfreev(ids);
+          return ok;
+        },
+        5000, "socketio-peers naming the answerer");
+    gst_message_unref(peers);
+    {
+      std::lock_guard lock(caller.peers_mutex);
+      fail_unless(std::find(caller.peers.begin(), caller.peers.end(), answerer.id) != caller.peers.end(),
+                  "peers-changed named the answerer");
+    }
+    fail_unless(wait_call_message(caller.pipeline, "socketio-call-started", 5000) == answerer.id);
+    fail_unless(wait_call_message(answerer.pipeline, "socketio-call-started", 5000) == caller.id);
+    wait_buffers(caller, 0, answerer, 0, 1, 10000);
+    const double first = seconds_since(start);
+    wait_buffers(caller, 0, answerer, 0, 60, 10000);
+    g_print("%s call: first buffers both ways %.2f s after the caller started, 60 both ways at %.2f s\n", dialect,
+            first, seconds_since(start));
+    fail_unless(server.stats().relayed_messages >= 2);
+  }
+}
+
+GST_START_TEST(test_call_classic) { two_elements_call("classic"); }
+GST_END_TEST;
+
+GST_START_TEST(test_call_simple_peer) { two_elements_call("simple-peer"); }
+GST_END_TEST;
+
+// The caller's peer goes away: call-ended, then the caller (peer-id=auto, never restarted) calls the
+// next element and buffers flow again both ways.
+GST_START_TEST(test_call_end_then_next_call) {
+  ServerThread server;
+  {
+    Peer caller(server.url(), "classic", "auto");
+    int caller_mark = 0;
+    {
+      Peer first(server.url(), "classic", nullptr);
+      first.start();
+      caller.start();
+      wait_buffers(caller, 0, first, 0, 30, 10000);
+      const gint64 stop = g_get_monotonic_time();
+      gst_element_set_state(first.pipeline, GST_STATE_NULL);
+      std::string ended = wait_call_message(caller.pipeline, "socketio-call-ended", 5000);
+      fail_unless(ended == first.id, "call-ended names %s, not %s", ended.c_str(), first.id.c_str());
+      g_print("call-ended %.2f s after the peer stopped\n", seconds_since(stop));
+    }
+    caller_mark = caller.buffers;
+    Peer next(server.url(), "classic", nullptr);
+    const gint64 start = g_get_monotonic_time();
+    next.start();
+    fail_unless(wait_call_message(caller.pipeline, "socketio-call-started", 5000) == next.id);
+    double took = wait_buffers(caller, caller_mark, next, 0, 30, 10000);
+    g_print("next call: 30 buffers both ways %.2f s after the new peer started (%.2f s of waiting)\n",
+            seconds_since(start), took);
+    // The second call's stream came out of the first call's video_0 (stable src ghost pads): one
+    // pad-added in all, and the probe placed on it then counted the new buffers.
+    fail_unless_equals_int(caller.video_pads_added.load(), 1);
+    GstPad* video1 = gst_element_get_static_pad(caller.signaller, "video_1");
+    fail_unless(video1 == nullptr, "no second video pad for the second call");
+  }
+}
+GST_END_TEST;
+
+// Both elements have peer-id=auto, so both call when they see each other (offer collision): one
+// keeps its offer, the other answers, and media flows both ways.
+GST_START_TEST(test_call_both_auto) {
+  ServerThread server;
+  Peer a(server.url(), "classic", "auto");
+  Peer b(server.url(), "classic", "auto");
+  a.start();
+  const gint64 start = g_get_monotonic_time();
+  b.start();
+  wait_buffers(a, 0, b, 0, 30, 10000);
+  g_print("both auto: 30 buffers both ways %.2f s after the second started\n", seconds_since(start));
+}
+GST_END_TEST;
+
+Suite* socketiosignaller_suite() {
+  Suite* suite = suite_create("socketiosignaller");
+  TCase* basic = tcase_create("basic");
+  tcase_set_timeout(basic, 60);
+  tcase_add_test(basic, test_properties);
+  tcase_add_test(basic, test_bad_server_url);
+  tcase_add_test(basic, test_unreachable_server);
+  tcase_add_test(basic, test_unknown_peer);
+  suite_add_tcase(suite, basic);
+
+  TCase* cycles_case = tcase_create("cycles");
+  tcase_set_timeout(cycles_case, 600);
+  tcase_add_test(cycles_case, test_cycles_reachable_server);
+  tcase_add_test(cycles_case, test_cycles_unreachable_server);
+  suite_add_tcase(suite, cycles_case);
+
+  TCase* calls = tcase_create("calls");
+  tcase_set_timeout(calls, 120);
+  tcase_add_test(calls, test_call_classic);
+  tcase_add_test(calls, test_call_simple_peer);
+  tcase_add_test(calls, test_call_end_then_next_call);
+  tcase_add_test(calls, test_call_both_auto);
+  suite_add_tcase(suite, calls);
+  return suite;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_check_init(&argc, &argv);
+  // gst_check_run_suite() ends with gst_deinit(): with GST_TRACERS=leaks, a GStreamer object still
+  // alive then fails the run.
+  return gst_check_run_suite(socketiosignaller_suite(), "socketiosignaller", __FILE__);
+}
