@@ -17,7 +17,7 @@ cd "$repo"
 # the TLS backend libsoup needs at run time.
 debian_packages=(
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev
-  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libgnutls28-dev glib-networking
+  libglib2.0-dev libsoup-3.0-dev libgnutls28-dev glib-networking
   googletest libgtest-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice libnice-dev libgstreamer1.0-dev
