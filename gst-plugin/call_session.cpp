@@ -1,6 +1,7 @@
 #include "call_session.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 
 #include "debug.hpp"
@@ -31,6 +32,7 @@ CallSession::CallSession(SessionHost& host, GMainContext* context, SessionSettin
 
 CallSession::~CallSession() {
   cancel_unknown_peer_timer();
+  cancel_waits();
   client_.reset();  // closes without calling back
 }
 
@@ -200,8 +202,74 @@ void CallSession::maybe_call() {
     if (channel != nullptr) g_object_unref(channel);
   }
   if (!host_.has_sink_pads()) add_recvonly_transceivers(webrtcbin);
-  if (negotiation_needed_) make_offer();
-  // Otherwise on-negotiation-needed follows once every sink pad has caps (or the transceivers above).
+  maybe_offer();
+}
+
+// The caller offers as soon as webrtcbin can describe every sink pad. on-negotiation-needed says
+// so too, but a webrtcbin swapped in at the end of the last call may have fired it before this
+// call began, or not at all; so check (and poll) here as well, and offer once.
+void CallSession::maybe_offer() {
+  if (role_ != Role::Caller || offered_ || offer_wait_ != 0) return;
+  auto ready = [this]() {
+    GstElement* webrtcbin = host_.webrtcbin();
+    if (webrtcbin == nullptr) return false;
+    if (negotiation_needed_) return true;
+    GstState state = GST_STATE_NULL;
+    gst_element_get_state(webrtcbin, &state, nullptr, 0);
+    // Below READY webrtcbin is closed and fails create-offer.
+    return state >= GST_STATE_READY && host_.sink_pads_have_caps();
+  };
+  if (ready()) {
+    make_offer();
+    return;
+  }
+  GST_DEBUG("waiting for caps on every sink pad before offering to %s", peer_.c_str());
+  wait_then(offer_wait_, 50, 15000, ready, [this](bool ok) {
+    if (ok && !offered_) make_offer();
+    if (!ok) GST_WARNING("no caps on every sink pad after 15 s: no offer to %s yet", peer_.c_str());
+  });
+}
+
+// Polls `ready` every `interval_ms` on the network thread, then calls `then(true)`, or
+// `then(false)` after `limit_ms`. A call ending or starting cancels it (cancel_waits).
+void CallSession::wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std::function<bool()> ready,
+                            std::function<void(bool)> then) {
+  struct Wait {
+    CallSession* self;
+    guint* source_id;
+    gint64 deadline_us;
+    std::function<bool()> ready;
+    std::function<void(bool)> then;
+  };
+  auto* wait = new Wait{this, &source_id, g_get_monotonic_time() + gint64(limit_ms) * 1000, std::move(ready),
+                        std::move(then)};
+  GSource* source = g_timeout_source_new(interval_ms);
+  g_source_set_callback(
+      source,
+      [](gpointer data) -> gboolean {
+        auto* w = static_cast<Wait*>(data);
+        try {
+          const bool ok = w->ready();
+          if (!ok && g_get_monotonic_time() < w->deadline_us) return G_SOURCE_CONTINUE;
+          *w->source_id = 0;  // before then(): it may start another wait in the same slot
+          w->then(ok);
+        } catch (const std::exception& e) {
+          *w->source_id = 0;
+          GST_ERROR("wait failed: %s", e.what());
+        }
+        return G_SOURCE_REMOVE;
+      },
+      wait, [](gpointer data) { delete static_cast<Wait*>(data); });
+  source_id = g_source_attach(source, context_);
+  g_source_unref(source);
+}
+
+void CallSession::cancel_waits() {
+  for (guint* id : {&offer_wait_, &answer_wait_}) {
+    if (*id == 0) continue;
+    if (GSource* source = g_main_context_find_source_by_id(context_, *id)) g_source_destroy(source);
+    *id = 0;
+  }
 }
 
 void CallSession::start_call(const std::string& peer_id, Role role, Dialect dialect) {
@@ -210,10 +278,12 @@ void CallSession::start_call(const std::string& peer_id, Role role, Dialect dial
     webrtcbin_used_ = false;
     negotiation_needed_ = false;
   }
+  cancel_waits();
   peer_ = peer_id;
   role_ = role;
   call_dialect_ = dialect;
   offer_pending_ = false;
+  offered_ = false;
   remote_set_ = false;
   pending_remote_candidates_.clear();
   local_mids_.clear();
@@ -226,8 +296,10 @@ void CallSession::end_call(const std::string& reason) {
   if (peer_.empty()) return;
   std::string peer = std::exchange(peer_, std::string());
   GST_INFO("call with %s ended: %s", peer.c_str(), reason.c_str());
+  cancel_waits();
   role_ = Role::None;
   offer_pending_ = false;
+  offered_ = false;
   remote_set_ = false;
   pending_remote_candidates_.clear();
   // A fresh webrtcbin right away, so sink pads have somewhere to go and the next call is quick.
@@ -239,7 +311,12 @@ void CallSession::end_call(const std::string& reason) {
 
 void CallSession::make_offer() {
   GstElement* webrtcbin = host_.webrtcbin();
+  if (offer_wait_ != 0) {
+    if (GSource* source = g_main_context_find_source_by_id(context_, offer_wait_)) g_source_destroy(source);
+    offer_wait_ = 0;
+  }
   offer_pending_ = true;
+  offered_ = true;
   webrtcbin_used_ = true;
   negotiation_needed_ = false;
   GST_DEBUG("creating an offer for %s", peer_.c_str());
@@ -254,6 +331,11 @@ void CallSession::apply_remote(GstWebRTCSDPType type, const std::string& sdp) {
   }
   remote_mids_ = media_mids(description);
   webrtcbin_used_ = true;
+  if (type == GST_WEBRTC_SDP_TYPE_OFFER) {
+    // Before create-answer looks at the sink pads' caps (see RemoteSet in on_promise).
+    const int switching = host_.align_payload_types(description->sdp);
+    if (switching > 0) GST_INFO("%d sink pad(s) switch to the offer's payload types", switching);
+  }
   GST_LOG("remote %s:\n%s", type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", sdp.c_str());
   GstElement* webrtcbin = host_.webrtcbin();
   g_signal_emit_by_name(webrtcbin, "set-remote-description", description,
@@ -299,13 +381,19 @@ void CallSession::fail_negotiation(const std::string& reason) {
   end_call("negotiation failed");
 }
 
+void CallSession::create_answer() {
+  GstElement* webrtcbin = host_.webrtcbin();
+  GST_DEBUG("creating an answer for %s", peer_.c_str());
+  g_signal_emit_by_name(webrtcbin, "create-answer", nullptr, host_.make_promise(webrtcbin, PromiseStep::AnswerCreated));
+}
+
 bool CallSession::current(GstElement* webrtcbin) { return webrtcbin == host_.webrtcbin(); }
 
 void CallSession::on_negotiation_needed(GstElement* webrtcbin) {
   if (!current(webrtcbin)) return;
   GST_DEBUG("negotiation needed");
   // Only the first offer of a call is ours to make (the chapter's pages build a new peer per offer).
-  if (role_ == Role::Caller && !offer_pending_ && !remote_set_) {
+  if (role_ == Role::Caller && !offered_) {
     make_offer();
   } else if (peer_.empty()) {
     negotiation_needed_ = true;
@@ -368,13 +456,24 @@ void CallSession::on_promise(GstElement* webrtcbin, PromiseStep step, GstStructu
       remote_set_ = true;
       for (const auto& candidate : pending_remote_candidates_) add_remote_candidate(candidate);
       pending_remote_candidates_.clear();
-      if (role_ == Role::Answerer) {
-        g_signal_emit_by_name(webrtcbin, "create-answer", nullptr,
-                              host_.make_promise(webrtcbin, PromiseStep::AnswerCreated));
+      if (role_ == Role::Caller) host_.check_sink_pads_sending();  // the answer is in
+      if (role_ != Role::Answerer) return;
+      // webrtcbin pairs a sink pad with an offered m-line only if the caps it has received carry
+      // the offered payload type: answer once the payloaders have switched (or give up waiting).
+      if (host_.payload_types_aligned()) {
+        create_answer();
+      } else {
+        wait_then(
+            answer_wait_, 20, 2000, [this]() { return host_.payload_types_aligned(); },
+            [this](bool ok) {
+              if (!ok) GST_WARNING("payloaders did not take the offered payload types within 2 s: answering anyway");
+              create_answer();
+            });
       }
       return;
     }
     case PromiseStep::LocalSet:
+      if (role_ == Role::Answerer) host_.check_sink_pads_sending();
       return;
   }
 }

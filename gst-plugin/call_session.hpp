@@ -9,6 +9,7 @@
 #endif
 #include <gst/webrtc/webrtc.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,16 @@ class SessionHost {
   virtual GstElement* webrtcbin() = 0;        // the current one (borrowed)
   virtual void replace_webrtcbin() = 0;       // a fresh webrtcbin, sink pads retargeted
   virtual bool has_sink_pads() = 0;
+  // Every sink pad's webrtcbin pad has caps: webrtcbin can put them in an offer.
+  virtual bool sink_pads_have_caps() = 0;
+  // Answering: make each sink pad's payloader use the payload type `offer` gives its codec
+  // (webrtcbin 1.22 pairs sink pads with offered m-lines by caps, payload type included).
+  // Returns how many payloaders were asked to switch.
+  virtual int align_payload_types(const GstSDPMessage* offer) = 0;
+  // The switches asked for above have reached webrtcbin.
+  virtual bool payload_types_aligned() = 0;
+  // After the local description is set: warn about sink pads the call does not carry.
+  virtual void check_sink_pads_sending() = 0;
   virtual GstPromise* make_promise(GstElement* webrtcbin, PromiseStep step) = 0;
   virtual void report_error(SignallerError error, const std::string& subject, const std::string& detail) = 0;
   virtual void connected(const std::string& local_id) = 0;
@@ -80,6 +91,11 @@ class CallSession {
   void fail_negotiation(const std::string& reason);
   bool current(GstElement* webrtcbin);
   void cancel_unknown_peer_timer();
+  void maybe_offer();
+  void create_answer();
+  void wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std::function<bool()> ready,
+                 std::function<void(bool)> then);
+  void cancel_waits();
 
   SessionHost& host_;
   GMainContext* context_;
@@ -94,6 +110,10 @@ class CallSession {
   chapter::Dialect call_dialect_ = chapter::Dialect::Classic;
   bool negotiation_needed_ = false;  // webrtcbin asked for an offer (all sink pads have caps)
   bool offer_pending_ = false;       // caller: an offer is being made or awaits its answer
+  bool offered_ = false;             // caller: this call's first offer has been made
+  guint call_serial_ = 0;            // tells a wait that its call is over
+  guint offer_wait_ = 0;             // caller: polls until sink pads have caps
+  guint answer_wait_ = 0;            // answerer: polls until payloaders use the offered types
   bool remote_set_ = false;
   bool webrtcbin_used_ = false;      // descriptions were set: the next call needs a fresh webrtcbin
   bool called_configured_peer_ = false;

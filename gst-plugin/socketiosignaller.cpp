@@ -32,9 +32,15 @@
  *   s.video_0 ! decodebin ! videoconvert ! autovideosink
  * ]| A two-way call with the chapter's simple-peer index.html.
  *
- * When answering with sink pads, give the payloaders the payload types the caller offers
- * (Chromium: VP8 96, Opus 111): webrtcbin 1.22 pairs an offered m-line with a sink pad by caps,
- * payload type included, and answers `inactive` otherwise.
+ * When answering with sink pads, the element makes each payloader switch to the payload type the
+ * offer gives its codec (Chromium: VP8 96, Opus 111) before it answers: webrtcbin 1.22 pairs an
+ * offered m-line with a sink pad by caps, payload type included. A sink pad the call does not
+ * carry drops its data (with a warning) instead of blocking its branch.
+ *
+ * The element posts EOS itself (webrtcbin never does): once every linked sink pad has had EOS,
+ * or at once when EOS is sent to it with no sink pads or no call, so `gst-launch-1.0 -e` stops
+ * cleanly. Without a call, sinks waiting behind a `video_%u`/`audio_%u` link that never came get
+ * no EOS: no element can end a sink that is not linked.
  */
 #include "socketiosignaller.hpp"
 
@@ -154,6 +160,10 @@ class SignallerImpl final : public SessionHost {
     std::lock_guard lock(pads_mutex);
     return !sink_pads_.empty();
   }
+  bool sink_pads_have_caps() override;
+  int align_payload_types(const GstSDPMessage* offer) override;
+  bool payload_types_aligned() override;
+  void check_sink_pads_sending() override;
   GstPromise* make_promise(GstElement* webrtcbin, PromiseStep step) override;
   void report_error(SignallerError error, const std::string& subject, const std::string& detail) override;
   void connected(const std::string& local_id) override;
@@ -167,6 +177,13 @@ class SignallerImpl final : public SessionHost {
 
   bool start();  // NULL->READY, before chaining up
   void stop();   // READY->NULL, after chaining up
+
+  // End of stream. webrtcbin never posts EOS (its nicesink does not get one), so the element
+  // drops its children's EOS messages and posts its own: once every linked sink pad has had EOS,
+  // or at once when EOS is sent to the element while it has nothing to send (no sink pads, no call).
+  void sink_pad_eos(guint32 seqnum);
+  void eos_requested(guint32 seqnum);
+  void reset_eos();
   void apply_local_addresses_once(GstElement* webrtcbin);
 
   // Runs `fn(session)` on the network thread if a session is alive there.
@@ -183,11 +200,14 @@ class SignallerImpl final : public SessionHost {
   std::unique_ptr<CallSession> session;  // network thread only
 
   std::recursive_mutex pads_mutex;  // guards webrtcbin_, the pad tables (not held across state changes)
+  std::atomic<bool> in_call{false};
 
  private:
   void connect_webrtcbin_signals(GstElement* webrtcbin);
   WebRtcSettings webrtc_settings();
   void post_element_message(GstStructure* structure);
+  void post_eos(guint32 seqnum);
+  std::vector<glib::GObjectPtr<GstPad>> sink_pads_copy();
 
   GstSocketIoSignaller* element_;
   GstElement* webrtcbin_ = nullptr;           // owned ref; also a child of the bin
@@ -196,6 +216,7 @@ class SignallerImpl final : public SessionHost {
   std::map<std::string, GstPad*> src_pads_;   // "video_0" -> ghost pad (owned by the element)
   std::map<std::string, guint> stream_counts_;  // per webrtcbin: src pads seen by kind
   std::atomic<bool> webrtcbin_used_{false};
+  std::atomic<bool> eos_posted_{false};
 };
 
 }  // namespace sio::gst
@@ -227,16 +248,148 @@ GType gst_socketio_dialect_get_type(void) {
 namespace sio::gst {
 namespace {
 
+// Per sink ghost pad, attached as qdata (the pad functions below only get the pad).
+struct SinkPadState {
+  std::atomic<int> wanted_payload{-1};  // answering: the offer's payload type for this stream
+  std::atomic<bool> eos{false};
+  std::atomic<bool> dropped{false};     // data was dropped since webrtcbin last took some
+};
+
+GQuark sink_state_quark() {
+  static GQuark quark = g_quark_from_static_string("socketiosignaller-sink-state");
+  return quark;
+}
+
+SinkPadState* sink_state(GstPad* ghost) {
+  return static_cast<SinkPadState*>(g_object_get_qdata(G_OBJECT(ghost), sink_state_quark()));
+}
+
+SignallerImpl* impl_of(GstObject* parent) {
+  return parent != nullptr && GST_IS_SOCKETIO_SIGNALLER(parent) ? GST_SOCKETIO_SIGNALLER(parent)->impl : nullptr;
+}
+
+// True when buffers reaching this sink ghost pad can go into webrtcbin: its webrtcbin pad has been
+// joined to a negotiated, sending transceiver (webrtcbin then gives that pad a target). Until then
+// webrtcbin holds the pad in a blocking probe, and forever if the call does not carry the stream
+// (say the peer's answer left it out), which would stall the branch and its EOS. So drop instead,
+// but let the sticky events (caps above all) through: webrtcbin needs them to negotiate.
+bool webrtcbin_takes_data(GstPad* ghost) {
+  SinkPadState* state = sink_state(ghost);
+  GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(ghost));
+  if (target == nullptr) {  // being replaced: NOT_LINKED, dropped by the caller
+    if (state != nullptr) state->dropped = true;
+    return true;
+  }
+  bool connected = true;
+  if (GST_IS_GHOST_PAD(target)) {
+    GstPad* inner = gst_ghost_pad_get_target(GST_GHOST_PAD(target));
+    connected = inner != nullptr;
+    if (inner != nullptr) gst_object_unref(inner);
+  }
+  if (!connected) {
+    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost)));
+    if (internal != nullptr) {
+      // Any serialized event pushes the pending sticky events first (a new webrtcbin after a
+      // call has none yet).
+      if (GST_PAD_HAS_PENDING_EVENTS(internal)) {
+        gst_pad_push_event(internal, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM,
+                                                          gst_structure_new_empty("socketiosignaller-sticky")));
+      }
+      gst_object_unref(internal);
+    }
+    if (state != nullptr) state->dropped = true;
+    static GQuark logged = g_quark_from_static_string("socketiosignaller-drop-logged");
+    if (g_object_get_qdata(G_OBJECT(target), logged) == nullptr) {
+      g_object_set_qdata(G_OBJECT(target), logged, GINT_TO_POINTER(1));
+      GST_INFO_OBJECT(ghost, "no negotiated transceiver for %s (yet): dropping its data meanwhile",
+                      GST_PAD_NAME(target));
+    }
+  }
+  gst_object_unref(target);
+  if (connected && state != nullptr && state->dropped.exchange(false)) {
+    // The stream joins a call: the peer's decoder needs a key frame, and the last one may have
+    // been dropped. (A video encoder upstream takes this; audio ones ignore it.)
+    GST_DEBUG_OBJECT(ghost, "asking upstream for a key frame");
+    gst_pad_push_event(ghost, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                                                   gst_structure_new("GstForceKeyUnit", "running-time", G_TYPE_UINT64,
+                                                                     GST_CLOCK_TIME_NONE, "all-headers", G_TYPE_BOOLEAN,
+                                                                     TRUE, "count", G_TYPE_UINT, 0u, nullptr)));
+  }
+  return connected;
+}
+
 // Sink ghost pads: while webrtcbin is being replaced (call end) or has no call yet, data is
 // dropped instead of returning NOT_LINKED/FLUSHING, which would stop a live source for good.
 GstFlowReturn sink_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  if (!webrtcbin_takes_data(pad)) {
+    gst_buffer_unref(buffer);
+    return GST_FLOW_OK;
+  }
   GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buffer);
   if (ret == GST_FLOW_NOT_LINKED || (ret == GST_FLOW_FLUSHING && !GST_PAD_IS_FLUSHING(pad))) return GST_FLOW_OK;
   return ret;
 }
 GstFlowReturn sink_chain_list(GstPad* pad, GstObject* parent, GstBufferList* list) {
+  if (!webrtcbin_takes_data(pad)) {
+    gst_buffer_list_unref(list);
+    return GST_FLOW_OK;
+  }
   GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
   if (ret == GST_FLOW_NOT_LINKED || (ret == GST_FLOW_FLUSHING && !GST_PAD_IS_FLUSHING(pad))) return GST_FLOW_OK;
+  return ret;
+}
+
+gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  SinkPadState* state = sink_state(pad);
+  SignallerImpl* impl = impl_of(parent);
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_EOS: {
+      const guint32 seqnum = gst_event_get_seqnum(event);
+      if (state != nullptr) state->eos = true;
+      // webrtcbin may take it or not (no call); the element reports EOS itself.
+      gst_pad_event_default(pad, parent, event);
+      if (impl != nullptr) impl->sink_pad_eos(seqnum);
+      return TRUE;
+    }
+    case GST_EVENT_FLUSH_STOP:
+      if (state != nullptr) state->eos = false;
+      if (impl != nullptr) impl->reset_eos();
+      break;
+    default:
+      break;
+  }
+  return gst_pad_event_default(pad, parent, event);
+}
+
+// Caps queries through a sink pad (from the payloader upstream, or from webrtcbin looking
+// upstream) answer with the offered payload type while answering, so rtpbasepayload takes it.
+void restrict_payload(GstQuery* query, int payload) {
+  GstCaps* result = nullptr;
+  gst_query_parse_caps_result(query, &result);
+  if (result == nullptr) return;
+  GstCaps* wanted = gst_caps_new_simple("application/x-rtp", "payload", G_TYPE_INT, payload, nullptr);
+  GstCaps* restricted = gst_caps_intersect_full(result, wanted, GST_CAPS_INTERSECT_FIRST);
+  gst_caps_unref(wanted);
+  if (!gst_caps_is_empty(restricted)) gst_query_set_caps_result(query, restricted);
+  gst_caps_unref(restricted);
+}
+
+gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
+  gboolean ret = gst_pad_query_default(pad, parent, query);
+  SinkPadState* state = sink_state(pad);
+  if (ret && GST_QUERY_TYPE(query) == GST_QUERY_CAPS && state != nullptr && state->wanted_payload >= 0) {
+    restrict_payload(query, state->wanted_payload);
+  }
+  return ret;
+}
+
+// The same for the ghost pad's internal pad; its parent is the ghost pad.
+gboolean sink_internal_query(GstPad* pad, GstObject* parent, GstQuery* query) {
+  gboolean ret = gst_pad_query_default(pad, parent, query);
+  SinkPadState* state = GST_IS_PAD(parent) ? sink_state(GST_PAD(parent)) : nullptr;
+  if (ret && GST_QUERY_TYPE(query) == GST_QUERY_CAPS && state != nullptr && state->wanted_payload >= 0) {
+    restrict_payload(query, state->wanted_payload);
+  }
   return ret;
 }
 // Src ghost pads: a stream nobody linked (say the page's audio when the pipeline only plays its
@@ -375,7 +528,11 @@ void SignallerImpl::replace_webrtcbin() {
   {
     std::lock_guard lock(pads_mutex);
     old = std::exchange(webrtcbin_, nullptr);
-    for (GstPad* ghost : sink_pads_) sinks.push_back(glib::retain(ghost));
+    for (GstPad* ghost : sink_pads_) {
+      sinks.push_back(glib::retain(ghost));
+      // The next call's offer decides again (answering); a caller takes the payloaders' own.
+      if (SinkPadState* state = sink_state(ghost)) state->wanted_payload = -1;
+    }
     // Received streams stop; their ghost pads stay for the next call's streams.
     for (auto& [name, ghost] : src_pads_) gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), nullptr);
     stream_counts_.clear();
@@ -490,15 +647,140 @@ void SignallerImpl::peers_changed(const std::vector<std::string>& peers) {
 
 void SignallerImpl::call_started(const std::string& peer_id) {
   webrtcbin_used_ = true;
+  in_call = true;
   g_signal_emit(element_, signals[SIGNAL_CALL_STARTED], 0, peer_id.c_str());
   post_element_message(
       gst_structure_new("socketio-call-started", "peer-id", G_TYPE_STRING, peer_id.c_str(), nullptr));
 }
 
 void SignallerImpl::call_ended(const std::string& peer_id, const std::string& reason) {
+  in_call = false;
   g_signal_emit(element_, signals[SIGNAL_CALL_ENDED], 0, peer_id.c_str(), reason.c_str());
   post_element_message(gst_structure_new("socketio-call-ended", "peer-id", G_TYPE_STRING, peer_id.c_str(),
                                          "reason", G_TYPE_STRING, reason.c_str(), nullptr));
+}
+
+std::vector<glib::GObjectPtr<GstPad>> SignallerImpl::sink_pads_copy() {
+  std::lock_guard lock(pads_mutex);
+  std::vector<glib::GObjectPtr<GstPad>> pads;
+  for (GstPad* ghost : sink_pads_) pads.push_back(glib::retain(ghost));
+  return pads;
+}
+
+bool SignallerImpl::sink_pads_have_caps() {
+  for (auto& ghost : sink_pads_copy()) {
+    auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
+    if (!target || !gst_pad_has_current_caps(target.get())) return false;
+  }
+  return true;
+}
+
+int SignallerImpl::align_payload_types(const GstSDPMessage* offer) {
+  int switching = 0;
+  for (auto& ghost : sink_pads_copy()) {
+    SinkPadState* state = sink_state(ghost.get());
+    if (state == nullptr) continue;
+    GstCaps* caps = gst_pad_get_current_caps(ghost.get());
+    const int current = payload_type_of(caps);
+    // Nothing sent yet: what the payloader upstream can make says which codec it is.
+    if (caps == nullptr) caps = gst_pad_peer_query_caps(ghost.get(), nullptr);
+    const int offered = offered_payload_type(offer, caps);
+    state->wanted_payload = offered;
+    if (offered < 0) {
+      GST_WARNING_OBJECT(element_, "%s: the offer has no format matching %" GST_PTR_FORMAT, GST_PAD_NAME(ghost.get()),
+                         caps);
+    } else if (current >= 0 && current != offered) {
+      GST_INFO_OBJECT(element_, "%s: payload type %d -> %d (the offer's)", GST_PAD_NAME(ghost.get()), current, offered);
+      // rtpbasepayload renegotiates on its next buffer and takes the payload type our caps
+      // query now returns (see sink_query).
+      gst_pad_push_event(ghost.get(), gst_event_new_reconfigure());
+      ++switching;
+    }
+    if (caps != nullptr) gst_caps_unref(caps);
+  }
+  return switching;
+}
+
+bool SignallerImpl::payload_types_aligned() {
+  for (auto& ghost : sink_pads_copy()) {
+    SinkPadState* state = sink_state(ghost.get());
+    const int wanted = state != nullptr ? state->wanted_payload.load() : -1;
+    if (wanted < 0) continue;
+    auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
+    if (!target) continue;
+    GstCaps* caps = gst_pad_get_current_caps(target.get());
+    if (caps == nullptr) {
+      // Nothing sent yet either: webrtcbin asks upstream, and sink_internal_query answers.
+      if (gst_pad_has_current_caps(ghost.get())) return false;
+      continue;
+    }
+    const int pt = payload_type_of(caps);
+    gst_caps_unref(caps);
+    if (pt != wanted) return false;
+  }
+  return true;
+}
+
+void SignallerImpl::check_sink_pads_sending() {
+  for (auto& ghost : sink_pads_copy()) {
+    auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
+    if (!target || !GST_IS_GHOST_PAD(target.get())) continue;
+    auto inner = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(target.get())));
+    if (inner) continue;
+    GstCaps* caps = gst_pad_get_current_caps(target.get());
+    GST_WARNING_OBJECT(element_,
+                       "%s is not sent in this call (the negotiation did not pair it with a sending m-line; "
+                       "caps %" GST_PTR_FORMAT "): its data is dropped",
+                       GST_PAD_NAME(ghost.get()), caps);
+    if (caps != nullptr) gst_caps_unref(caps);
+  }
+}
+
+void SignallerImpl::post_eos(guint32 seqnum) {
+  if (eos_posted_.exchange(true)) return;
+  GST_INFO_OBJECT(element_, "posting EOS");
+  GstMessage* message = gst_message_new_eos(GST_OBJECT(element_));
+  if (seqnum != GST_SEQNUM_INVALID) gst_message_set_seqnum(message, seqnum);
+  gst_element_post_message(GST_ELEMENT(element_), message);
+}
+
+void SignallerImpl::sink_pad_eos(guint32 seqnum) {
+  for (auto& ghost : sink_pads_copy()) {
+    SinkPadState* state = sink_state(ghost.get());
+    // An unlinked sink pad has nothing more to send.
+    if (state != nullptr && !state->eos && gst_pad_is_linked(ghost.get())) return;
+  }
+  post_eos(seqnum);
+}
+
+void SignallerImpl::eos_requested(guint32 seqnum) {
+  const bool calling = in_call;
+  if (!calling) {
+    // Src pads left over from an ended call get no more data, and no EOS from webrtcbin.
+    std::vector<glib::GObjectPtr<GstPad>> srcs;
+    {
+      std::lock_guard lock(pads_mutex);
+      for (auto& [name, ghost] : src_pads_) srcs.push_back(glib::retain(ghost));
+    }
+    for (auto& ghost : srcs) {
+      auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
+      if (target) continue;
+      GstEvent* eos = gst_event_new_eos();
+      if (seqnum != GST_SEQNUM_INVALID) gst_event_set_seqnum(eos, seqnum);
+      gst_pad_push_event(ghost.get(), eos);
+    }
+  }
+  // Without a call nothing we send matters any more; with one, wait for the sink pads' EOS
+  // (the same EOS reaches them through the sources upstream).
+  if (!calling || !has_sink_pads()) post_eos(seqnum);
+  else sink_pad_eos(seqnum);
+}
+
+void SignallerImpl::reset_eos() {
+  eos_posted_ = false;
+  for (auto& ghost : sink_pads_copy()) {
+    if (SinkPadState* state = sink_state(ghost.get())) state->eos = false;
+  }
 }
 
 GstPad* SignallerImpl::request_sink_pad(GstPadTemplate* templ, const char* name, const GstCaps* caps) {
@@ -518,8 +800,15 @@ GstPad* SignallerImpl::request_sink_pad(GstPadTemplate* templ, const char* name,
     set_msid(target, GST_OBJECT_NAME(element_));
     ghost = gst_ghost_pad_new_from_template(pad_name.c_str(), target, templ);
     gst_object_unref(target);
+    g_object_set_qdata_full(G_OBJECT(ghost), sink_state_quark(), new SinkPadState,
+                            [](gpointer state) { delete static_cast<SinkPadState*>(state); });
     gst_pad_set_chain_function(ghost, sink_chain);
     gst_pad_set_chain_list_function(ghost, sink_chain_list);
+    gst_pad_set_event_function(ghost, sink_event);
+    gst_pad_set_query_function(ghost, sink_query);
+    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost)));
+    gst_pad_set_query_function(internal, sink_internal_query);
+    gst_object_unref(internal);
     sink_pads_.push_back(ghost);
   }
   if (GST_STATE(element_) >= GST_STATE_PAUSED || GST_STATE_TARGET(element_) >= GST_STATE_PAUSED) {
@@ -614,6 +903,7 @@ void SignallerImpl::stop() {
     gst_element_set_state(webrtcbin, GST_STATE_NULL);
     gst_object_unref(webrtcbin);
   }
+  in_call = false;
   GST_OBJECT_LOCK(element_);
   local_id.clear();
   GST_OBJECT_UNLOCK(element_);
@@ -627,6 +917,11 @@ using sio::gst::SignallerImpl;
 
 static void gst_socketio_signaller_init(GstSocketIoSignaller* self) {
   self->impl = new SignallerImpl(self);
+  // Sink and source for good, like webrtcbin (which decides per SDP): the flags must not flicker
+  // while webrtcbin is swapped, or a pipeline counting its sinks for EOS would miss us.
+  gst_bin_set_suppressed_flags(GST_BIN(self),
+                               static_cast<GstElementFlags>(GST_ELEMENT_FLAG_SINK | GST_ELEMENT_FLAG_SOURCE));
+  GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK | GST_ELEMENT_FLAG_SOURCE);
   if (self->impl->install_webrtcbin() == nullptr) {
     GST_ERROR_OBJECT(self, "webrtcbin is missing (gst-plugins-bad webrtc and gstreamer1.0-nice)");
   }
@@ -729,6 +1024,7 @@ static GstStateChangeReturn gst_socketio_signaller_change_state(GstElement* elem
     // Connect before the children start, so the session is there when webrtcbin first speaks.
     if (!self->impl->start()) return GST_STATE_CHANGE_FAILURE;
   }
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) self->impl->reset_eos();
   GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_socketio_signaller_parent_class)->change_state(element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE && transition == GST_STATE_CHANGE_NULL_TO_READY) {
     self->impl->stop();
@@ -736,6 +1032,27 @@ static GstStateChangeReturn gst_socketio_signaller_change_state(GstElement* elem
   }
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) self->impl->stop();
   return ret;
+}
+
+// EOS sent to the element (gst-launch -e, or an application): into webrtcbin's sources as a
+// bin does, and noted for our own EOS message.
+static gboolean gst_socketio_signaller_send_event(GstElement* element, GstEvent* event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+    GST_DEBUG_OBJECT(element, "EOS sent to the element");
+    GST_SOCKETIO_SIGNALLER(element)->impl->eos_requested(gst_event_get_seqnum(event));
+  }
+  return GST_ELEMENT_CLASS(gst_socketio_signaller_parent_class)->send_event(element, event);
+}
+
+// webrtcbin's EOS messages never come (its nicesink gets no EOS) or mean nothing to our parent:
+// the element posts its own (SignallerImpl::post_eos).
+static void gst_socketio_signaller_handle_message(GstBin* bin, GstMessage* message) {
+  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS && GST_MESSAGE_SRC(message) != GST_OBJECT(bin)) {
+    GST_DEBUG_OBJECT(bin, "dropping EOS from %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)));
+    gst_message_unref(message);
+    return;
+  }
+  GST_BIN_CLASS(gst_socketio_signaller_parent_class)->handle_message(bin, message);
 }
 
 static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) {
@@ -826,12 +1143,15 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ dialect=simple-peer "
       "peer-id=auto videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
       "s.video_0 ! decodebin ! videoconvert ! autovideosink\n"
-      "When answering with sink pads, use the caller's payload types (Chromium: VP8 pt=96, Opus pt=111): "
-      "webrtcbin matches offered media to sink pads by caps, payload type included.",
+      "When answering with sink pads, the payloaders are switched to the payload types the offer uses "
+      "(webrtcbin matches offered media to sink pads by caps, payload type included). The element posts EOS "
+      "once every sink pad has had EOS (at once without sink pads or a call), so gst-launch-1.0 -e stops.",
       "gst-socketio-webrtc");
 
   element_class->request_new_pad = gst_socketio_signaller_request_new_pad;
   element_class->release_pad = gst_socketio_signaller_release_pad;
   element_class->change_state = gst_socketio_signaller_change_state;
+  element_class->send_event = gst_socketio_signaller_send_event;
+  GST_BIN_CLASS(klass)->handle_message = gst_socketio_signaller_handle_message;
   gst_type_mark_as_plugin_api(GST_TYPE_SOCKETIO_DIALECT, static_cast<GstPluginAPIFlags>(0));
 }

@@ -1,6 +1,7 @@
 #include "webrtc_glue.hpp"
 
 #include <agent.h>
+#include <cstdlib>
 #include <gst/sdp/sdp.h>
 
 #include "gobject_ptr.hpp"
@@ -111,6 +112,42 @@ std::vector<std::string> media_mids(const GstWebRTCSessionDescription* descripti
     mids.emplace_back(mid != nullptr ? mid : "");
   }
   return mids;
+}
+
+int payload_type_of(const GstCaps* caps) {
+  if (caps == nullptr || gst_caps_get_size(caps) == 0) return -1;
+  int pt = -1;
+  if (!gst_structure_get_int(gst_caps_get_structure(caps, 0), "payload", &pt)) return -1;
+  return pt;
+}
+
+int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps) {
+  if (offer == nullptr || caps == nullptr || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return -1;
+  for (guint m = 0; m < gst_sdp_message_medias_len(offer); ++m) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(offer, m);
+    const char* kind = gst_sdp_media_get_media(media);
+    if (gst_sdp_media_get_port(media) == 0 || (g_strcmp0(kind, "audio") != 0 && g_strcmp0(kind, "video") != 0)) {
+      continue;
+    }
+    for (guint f = 0; f < gst_sdp_media_formats_len(media); ++f) {
+      const int pt = atoi(gst_sdp_media_get_format(media, f));
+      GstCaps* offered = gst_sdp_media_get_caps_from_media(media, pt);
+      if (offered == nullptr) continue;
+      // As webrtcbin does: gst_sdp_media_get_caps_from_media() names them application/x-unknown.
+      for (guint i = 0; i < gst_caps_get_size(offered); ++i) {
+        gst_structure_set_name(gst_caps_get_structure(offered, i), "application/x-rtp");
+      }
+      GstCaps* ours = gst_caps_copy(caps);
+      for (guint i = 0; i < gst_caps_get_size(ours); ++i) {
+        gst_structure_set(gst_caps_get_structure(ours, i), "payload", G_TYPE_INT, pt, nullptr);
+      }
+      const bool match = gst_caps_can_intersect(offered, ours);
+      gst_caps_unref(ours);
+      gst_caps_unref(offered);
+      if (match) return pt;
+    }
+  }
+  return -1;
 }
 
 }  // namespace sio::gst

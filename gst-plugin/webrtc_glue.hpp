@@ -41,4 +41,13 @@ std::string description_text(const GstWebRTCSessionDescription* description);
 // The a=mid of each m-line, in order ("" where absent).
 std::vector<std::string> media_mids(const GstWebRTCSessionDescription* description);
 
+// The payload type an offer uses for a stream with caps `caps` (an RTP payloader's: media,
+// encoding-name, clock-rate, codec parameters), or -1 if it offers nothing compatible. The first
+// offered format whose caps intersect `caps` with the payload type set to its own wins, which is
+// the test webrtcbin 1.22 applies when it pairs a sink pad with an offered m-line.
+int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps);
+
+// The `payload` of the first structure of `caps`, or -1.
+int payload_type_of(const GstCaps* caps);
+
 }  // namespace sio::gst

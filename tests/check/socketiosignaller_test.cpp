@@ -581,6 +581,122 @@ GST_START_TEST(test_call_both_auto) {
 }
 GST_END_TEST;
 
+// ---------------------------------------------------------------------------------------------
+// EOS (gst-launch-1.0 -e, an application's shutdown): webrtcbin never posts EOS itself, so the
+// element must, or the pipeline never reaches EOS.
+
+constexpr int kEosTimeoutMs = 5000;
+
+// The EOS message the element posted (forwarded by the pipeline: message-forward=true).
+bool is_element_eos(GstMessage* message) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT) return false;
+  const GstStructure* structure = gst_message_get_structure(message);
+  if (!gst_structure_has_name(structure, "GstBinForwarded")) return false;
+  GstMessage* forwarded = nullptr;
+  gst_structure_get(structure, "message", GST_TYPE_MESSAGE, &forwarded, nullptr);
+  const bool eos = forwarded != nullptr && GST_MESSAGE_TYPE(forwarded) == GST_MESSAGE_EOS &&
+                   GST_IS_ELEMENT(GST_MESSAGE_SRC(forwarded)) &&
+                   g_str_equal(GST_OBJECT_NAME(GST_MESSAGE_SRC(forwarded)), "s");
+  if (forwarded != nullptr) gst_message_unref(forwarded);
+  return eos;
+}
+
+// Sends EOS to the pipeline; the element's EOS message, then (if `whole_pipeline`) the pipeline's,
+// must follow within kEosTimeoutMs. Returns seconds.
+double eos_within_bound(GstElement* pipeline, const char* shape, bool whole_pipeline = true) {
+  g_object_set(pipeline, "message-forward", TRUE, nullptr);
+  const gint64 start = g_get_monotonic_time();
+  gst_element_send_event(pipeline, gst_event_new_eos());  // FALSE when no source took it: the bound decides
+  bool element_eos = false;
+  GstMessage* eos = wait_for(
+      pipeline,
+      [&](GstMessage* m) {
+        if (is_element_eos(m)) element_eos = true;
+        return element_eos && (!whole_pipeline || (GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS &&
+                                                   GST_MESSAGE_SRC(m) == GST_OBJECT(pipeline)));
+      },
+      kEosTimeoutMs, shape);
+  gst_message_unref(eos);
+  const double took = seconds_since(start);
+  g_print("%s: EOS %.2f s after it was sent\n", shape, took);
+  return took;
+}
+
+const char* const kSendBranch =
+    "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+    "vp8enc deadline=1 ! rtpvp8pay ! queue ! s.sink_0 ";
+
+// Without a call: send-only, receive-only (no pads yet) and two-way (a delayed link to video_0).
+// The two-way pipeline as a whole cannot reach EOS: its fakesink waits for a video_0 that no call
+// brought, and nothing can end a sink that is not linked; the element's own EOS must still come.
+GST_START_TEST(test_eos_without_call) {
+  ServerThread server;
+  const std::string element = "socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + server.url();
+  struct Shape {
+    const char* name;
+    std::string description;
+    bool whole_pipeline;
+  };
+  const Shape shapes[] = {
+      {"send, no call", kSendBranch + element, true},
+      {"receive, no call", element, true},
+      {"two-way, no call", kSendBranch + element + " s.video_0 ! fakesink sync=false async=false", false},
+  };
+  for (const auto& shape : shapes) {
+    GstElement* pipeline = launch(shape.description);
+    set_state_checked(pipeline, GST_STATE_PLAYING);
+    wait_connected(pipeline);
+    g_usleep(300 * 1000);  // buffers flowing (and dropped) into the element
+    eos_within_bound(pipeline, shape.name, shape.whole_pipeline);
+    set_state_checked(pipeline, GST_STATE_NULL);
+    gst_object_unref(pipeline);
+  }
+}
+GST_END_TEST;
+
+// In a call: a send-only caller and a receive-only answerer, then two two-way elements; each
+// pipeline gets EOS while media flows.
+GST_START_TEST(test_eos_in_call) {
+  ServerThread server;
+  const std::string element = "socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + server.url();
+  {
+    GstElement* receiver = launch(element + " s.video_0 ! fakesink name=out sync=false async=false");
+    GstElement* sender = launch(kSendBranch + element + " peer-id=auto");
+    set_state_checked(receiver, GST_STATE_PLAYING);
+    wait_connected(receiver);
+    set_state_checked(sender, GST_STATE_PLAYING);
+    fail_if(wait_call_message(receiver, "socketio-call-started", 5000).empty());
+    // Media flows: the receiver's fakesink has had buffers.
+    GstElement* out = by_name(receiver, "out");
+    const gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    GstSample* last = nullptr;
+    while (g_get_monotonic_time() < deadline) {
+      g_object_get(out, "last-sample", &last, nullptr);
+      if (last != nullptr) break;
+      g_usleep(20000);
+    }
+    fail_unless(last != nullptr, "no media reached the receiver");
+    gst_sample_unref(last);
+    gst_object_unref(out);
+    eos_within_bound(sender, "send, in a call");
+    eos_within_bound(receiver, "receive, in a call");
+    set_state_checked(sender, GST_STATE_NULL);
+    set_state_checked(receiver, GST_STATE_NULL);
+    gst_object_unref(sender);
+    gst_object_unref(receiver);
+  }
+  {
+    Peer answerer(server.url(), "classic", nullptr);
+    Peer caller(server.url(), "classic", "auto");
+    answerer.start();
+    caller.start();
+    wait_buffers(caller, 0, answerer, 0, 30, 10000);
+    eos_within_bound(caller.pipeline, "two-way caller, in a call");
+    eos_within_bound(answerer.pipeline, "two-way answerer, in a call");
+  }
+}
+GST_END_TEST;
+
 Suite* socketiosignaller_suite() {
   Suite* suite = suite_create("socketiosignaller");
   TCase* basic = tcase_create("basic");
@@ -604,6 +720,12 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(calls, test_call_end_then_next_call);
   tcase_add_test(calls, test_call_both_auto);
   suite_add_tcase(suite, calls);
+
+  TCase* eos = tcase_create("eos");
+  tcase_set_timeout(eos, 120);
+  tcase_add_test(eos, test_eos_without_call);
+  tcase_add_test(eos, test_eos_in_call);
+  suite_add_tcase(suite, eos);
   return suite;
 }
 

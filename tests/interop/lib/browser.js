@@ -258,7 +258,13 @@ const sampleVideo = (record, videoId) => record.page.evaluate(async (id) => {
 const assertPlays = async (record, videoId, startedAt) => {
   await videoReady(record, videoId);
   const firstFrameMs = Date.now() - startedAt;
-  const first = await sampleVideo(record, videoId);
+  // getStats() can lag the <video> element by a frame or two (Chromium caches stats briefly):
+  // right after the first picture, framesDecoded may still read 0. Give it a bounded moment.
+  let first = await sampleVideo(record, videoId);
+  for (let i = 0; i < 20 && first.framesDecoded === 0; i++) {
+    await sleep(50);
+    first = await sampleVideo(record, videoId);
+  }
   await sleep(FRAME_SAMPLE_GAP_MS);
   const second = await sampleVideo(record, videoId);
   console.log(`# ${record.name}: ${second.videoWidth}x${second.videoHeight}, framesDecoded ` +
