@@ -18,9 +18,9 @@
  * |[
  * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ peer-id=auto \
  *   videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 \
- *   audiotestsrc is-live=true ! opusenc ! rtpopuspay ! s.sink_1
+ *   audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=97 ! s.sink_1
  * ]| Calls the first other client (for instance the chapter's receiver.html) with a test pattern
- * and a tone.
+ * and a tone. When calling, give each stream its own payload type: the streams share one bundle.
  * |[
  * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ \
  *   s.video_0 ! rtpvp8depay ! vp8dec ! videoconvert ! autovideosink \
@@ -1134,7 +1134,7 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       "Call (peer-id=auto calls the first other client, e.g. receiver.html):\n"
       "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ peer-id=auto "
       "videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
-      "audiotestsrc is-live=true ! opusenc ! rtpopuspay ! s.sink_1\n"
+      "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=97 ! s.sink_1\n"
       "Answer (e.g. a call from sender.html):\n"
       "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ "
       "s.video_0 ! rtpvp8depay ! vp8dec ! videoconvert ! autovideosink "
@@ -1143,6 +1143,7 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ dialect=simple-peer "
       "peer-id=auto videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
       "s.video_0 ! decodebin ! videoconvert ! autovideosink\n"
+      "When calling, give each stream its own payload type (the streams share one bundle). "
       "When answering with sink pads, the payloaders are switched to the payload types the offer uses "
       "(webrtcbin matches offered media to sink pads by caps, payload type included). The element posts EOS "
       "once every sink pad has had EOS (at once without sink pads or a call), so gst-launch-1.0 -e stops.",
