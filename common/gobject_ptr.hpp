@@ -73,6 +73,21 @@ struct GBytesUnref {
 };
 using GBytesPtr = std::unique_ptr<GBytes, GBytesUnref>;
 
+// Pushes a context as thread-default for a scope: libsoup attaches its sources (and GTask
+// callbacks) to the thread-default context at the time of each call.
+class ThreadDefaultContext {
+ public:
+  explicit ThreadDefaultContext(GMainContext* context) : context_(context) {
+    g_main_context_push_thread_default(context_);
+  }
+  ~ThreadDefaultContext() { g_main_context_pop_thread_default(context_); }
+  ThreadDefaultContext(const ThreadDefaultContext&) = delete;
+  ThreadDefaultContext& operator=(const ThreadDefaultContext&) = delete;
+
+ private:
+  GMainContext* context_;
+};
+
 // Out-parameter adapter: `call(..., GErrorOut(err))` fills a GErrorPtr from a GError**.
 class GErrorOut {
  public:

@@ -48,20 +48,6 @@ using glib::GObjectPtr;
 // make us buffer without limit.
 constexpr guint64 kMaxIncomingMessage = 16 * 1024 * 1024;
 
-// Pushes a context as thread-default for a scope: libsoup attaches its sources (and GTask
-// callbacks) to the thread-default context at the time of each call.
-class ThreadDefault {
- public:
-  explicit ThreadDefault(GMainContext* context) : context_(context) {
-    g_main_context_push_thread_default(context_);
-  }
-  ~ThreadDefault() { g_main_context_pop_thread_default(context_); }
-  ThreadDefault(const ThreadDefault&) = delete;
-  ThreadDefault& operator=(const ThreadDefault&) = delete;
-
- private:
-  GMainContext* context_;
-};
 
 // Runs `body` and stops any exception there: none may cross a GLib callback.
 template <class F>
@@ -151,7 +137,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (config_.nsp.empty()) config_.nsp = "/";
   }
   ~Connection() {
-    ThreadDefault scope(context_.get());
+    glib::ThreadDefaultContext scope(context_.get());
     teardown(false);
   }
 
@@ -252,7 +238,7 @@ bool Connection::connect(std::string& error_message) {
       g_warning("sio::client::Client: `context` is not the thread-default context of the calling thread");
     }
   }
-  ThreadDefault scope(context_.get());
+  glib::ThreadDefaultContext scope(context_.get());
   // Created with `context` as thread-default: the session belongs to it (libsoup 3).
   session_ = glib::adopt(soup_session_new());
   upgrade_message_ = glib::adopt(soup_message_new("GET", ws_url_.c_str()));
@@ -320,7 +306,7 @@ void Connection::websocket_connected(GObjectPtr<SoupWebsocketConnection> ws, GEr
 void Connection::on_message(SoupWebsocketConnection*, gint type, GBytes* bytes, gpointer data) {
   std::shared_ptr<Connection> self = static_cast<Connection*>(data)->shared_from_this();
   guarded("message handler", [&] {
-    ThreadDefault scope(self->context_.get());
+    glib::ThreadDefaultContext scope(self->context_.get());
     gsize size = 0;
     const char* bytes_data = static_cast<const char*>(g_bytes_get_data(bytes, &size));
     std::string_view frame(bytes_data ? bytes_data : "", size);
@@ -484,7 +470,7 @@ bool Connection::emit(json::Value args, std::function<void(const json::Value&)> 
     queued_.push_back({std::move(*probe.data), std::move(ack)});
     return true;
   }
-  ThreadDefault scope(context_.get());
+  glib::ThreadDefaultContext scope(context_.get());
   return send_event(std::move(*probe.data), std::move(ack));
 }
 
@@ -527,7 +513,7 @@ void Connection::send_engineio_text(const std::string& text) {
 void Connection::on_closed(SoupWebsocketConnection* ws, gpointer data) {
   std::shared_ptr<Connection> self = static_cast<Connection*>(data)->shared_from_this();
   guarded("closed handler", [&] {
-    ThreadDefault scope(self->context_.get());
+    glib::ThreadDefaultContext scope(self->context_.get());
     const gushort code = soup_websocket_connection_get_close_code(ws);
     const char* reason = soup_websocket_connection_get_close_data(ws);
     std::string message = "the WebSocket was closed (code " + std::to_string(code);
@@ -539,7 +525,7 @@ void Connection::on_closed(SoupWebsocketConnection* ws, gpointer data) {
 void Connection::on_error(SoupWebsocketConnection*, GError* error, gpointer data) {
   std::shared_ptr<Connection> self = static_cast<Connection*>(data)->shared_from_this();
   guarded("error handler", [&] {
-    ThreadDefault scope(self->context_.get());
+    glib::ThreadDefaultContext scope(self->context_.get());
     self->fail(ClientError::ServerClosed, std::string("WebSocket error: ") + (error ? error->message : "unknown"));
   });
 }
@@ -547,7 +533,7 @@ void Connection::on_error(SoupWebsocketConnection*, GError* error, gpointer data
 gboolean Connection::on_connect_timeout(gpointer data) {
   std::shared_ptr<Connection> self = static_cast<Connection*>(data)->shared_from_this();
   guarded("connect timeout", [&] {
-    ThreadDefault scope(self->context_.get());
+    glib::ThreadDefaultContext scope(self->context_.get());
     const std::string after = " after " + std::to_string(self->config_.connect_timeout_ms) + " ms";
     if (self->state_ == State::Connecting) {
       self->fail(ClientError::Unreachable, "timed out connecting to " + self->ws_url_ + after);
@@ -563,7 +549,7 @@ gboolean Connection::on_connect_timeout(gpointer data) {
 gboolean Connection::on_ping_timeout(gpointer data) {
   std::shared_ptr<Connection> self = static_cast<Connection*>(data)->shared_from_this();
   guarded("ping timeout", [&] {
-    ThreadDefault scope(self->context_.get());
+    glib::ThreadDefaultContext scope(self->context_.get());
     self->fail(ClientError::PingTimeout,
                "no ping from the server within pingInterval + pingTimeout (" +
                    std::to_string(uint64_t{self->handshake_.ping_interval_ms} + self->handshake_.ping_timeout_ms) + " ms)");
@@ -603,7 +589,7 @@ void Connection::fail(ClientError error, const std::string& message) {
 
 void Connection::close() {
   if (state_ == State::Closed) return;
-  ThreadDefault scope(context_.get());
+  glib::ThreadDefaultContext scope(context_.get());
   teardown(state_ != State::Failed);
   state_ = State::Closed;
   callbacks_ = {};

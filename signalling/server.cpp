@@ -31,20 +31,6 @@ bool starts_with(const char* path, std::string_view prefix) {
   return path && std::string_view(path).substr(0, prefix.size()) == prefix;
 }
 
-// Pushes a context as thread-default for a scope, so libsoup attaches its sources there.
-class ThreadDefaultContext {
- public:
-  explicit ThreadDefaultContext(GMainContext* context) : context_(context) {
-    g_main_context_push_thread_default(context_);
-  }
-  ~ThreadDefaultContext() { g_main_context_pop_thread_default(context_); }
-  ThreadDefaultContext(const ThreadDefaultContext&) = delete;
-  ThreadDefaultContext& operator=(const ThreadDefaultContext&) = delete;
-
- private:
-  GMainContext* context_;
-};
-
 }  // namespace
 
 struct Server::Impl {
@@ -60,7 +46,7 @@ struct Server::Impl {
   glib::GObjectPtr<SoupServer> soup;
 
   ~Impl() {
-    ThreadDefaultContext scope(context.get());
+    glib::ThreadDefaultContext scope(context.get());
     server.shutting_down = true;
     engineio.reset();
     socketio.reset();
@@ -181,7 +167,7 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
   impl->server.main_context = impl->context.get();
   impl->tail = std::make_unique<LoopTail>(impl->context.get());
   impl->server.tail = impl->tail.get();
-  ThreadDefaultContext scope(impl->context.get());
+  glib::ThreadDefaultContext scope(impl->context.get());
 
   glib::GObjectPtr<GTlsCertificate> certificate;
   if (!config.tls_cert_file.empty() || !config.tls_key_file.empty()) {
