@@ -126,7 +126,11 @@ int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps) {
   for (guint m = 0; m < gst_sdp_message_medias_len(offer); ++m) {
     const GstSDPMedia* media = gst_sdp_message_get_media(offer, m);
     const char* kind = gst_sdp_media_get_media(media);
-    if (gst_sdp_media_get_port(media) == 0 || (g_strcmp0(kind, "audio") != 0 && g_strcmp0(kind, "video") != 0)) {
+    // Port 0 rejects an m-line, unless it is bundle-only (webrtcbin's offers with max-bundle
+    // mark every m-line after the first that way).
+    const bool rejected =
+        gst_sdp_media_get_port(media) == 0 && gst_sdp_media_get_attribute_val(media, "bundle-only") == nullptr;
+    if (rejected || (g_strcmp0(kind, "audio") != 0 && g_strcmp0(kind, "video") != 0)) {
       continue;
     }
     for (guint f = 0; f < gst_sdp_media_formats_len(media); ++f) {

@@ -266,4 +266,22 @@ bool ensure_dev_certificate(const std::string& dir, DevCertificate& out, glib::G
   return true;
 }
 
+std::string default_dev_tls_dir() {
+  glib::GCharPtr dir(g_build_filename(g_get_user_config_dir(), "sio-signalling", "dev-tls", nullptr));
+  return dir.get();
+}
+
+std::vector<std::string> dev_tls_urls(const std::string& host, uint16_t port) {
+  bool wildcard = host == "0.0.0.0" || host == "::" || host.empty();
+  bool ipv4_only = host == "0.0.0.0";
+  std::vector<std::string> urls;
+  for (const auto& name : local_names_and_addresses()) {
+    bool ipv6 = name.find(':') != std::string::npos;
+    if ((!wildcard && name != host) || (ipv4_only && ipv6)) continue;
+    urls.push_back("https://" + std::string(ipv6 ? "[" : "") + name + (ipv6 ? "]" : "") + ":" +
+                   std::to_string(port) + "/");
+  }
+  return urls;
+}
+
 }  // namespace sio::signalling

@@ -3,6 +3,7 @@
 // does this by hand with openssl). Regenerated when it expires or the addresses changed.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,13 @@ bool ensure_dev_certificate(const std::string& dir, DevCertificate& out, glib::G
 
 // localhost, 127.0.0.1, ::1 and the addresses of this machine's up interfaces.
 std::vector<std::string> local_names_and_addresses();
+
+// $XDG_CONFIG_HOME/sio-signalling/dev-tls: shared by sio-signalling and sio-webrtc, so a phone
+// that accepted the certificate once accepts it from either.
+std::string default_dev_tls_dir();
+
+// Where a phone on the LAN can reach a server on host:port: https://ADDR:port/ for every local
+// address when `host` is a wildcard (0.0.0.0: IPv4 only), else for the host itself.
+std::vector<std::string> dev_tls_urls(const std::string& host, uint16_t port);
 
 }  // namespace sio::signalling

@@ -21,11 +21,6 @@ namespace {
 using namespace sio::signalling;
 namespace glib = sio::glib;
 
-std::string default_dev_tls_dir() {
-  glib::GCharPtr dir(g_build_filename(g_get_user_config_dir(), "sio-signalling", "dev-tls", nullptr));
-  return dir.get();
-}
-
 // Runs on the main loop's thread; only asks the loop to stop.
 gboolean on_stop_signal(gpointer loop) {
   SIO_LOG_INFO("signal received, stopping");
@@ -33,18 +28,12 @@ gboolean on_stop_signal(gpointer loop) {
   return G_SOURCE_CONTINUE;
 }
 
-// Where a phone on the LAN can reach a --dev-tls server: every local address when listening on a
-// wildcard, else only the host itself.
+// Where a phone on the LAN can reach a --dev-tls server.
 void print_dev_tls_urls(const Options& options, uint16_t port) {
   const std::string& host = options.server.host;
   bool wildcard = host == "0.0.0.0" || host == "::" || host.empty();
-  bool ipv4_only = host == "0.0.0.0";
   std::printf("dev TLS: self-signed certificate; accept the browser's warning once per device. Open:\n");
-  for (const auto& name : local_names_and_addresses()) {
-    bool ipv6 = name.find(':') != std::string::npos;
-    if ((!wildcard && name != host) || (ipv4_only && ipv6)) continue;
-    std::printf("  https://%s%s%s:%u/\n", ipv6 ? "[" : "", name.c_str(), ipv6 ? "]" : "", port);
-  }
+  for (const auto& url : dev_tls_urls(host, port)) std::printf("  %s\n", url.c_str());
   if (!wildcard)
     std::printf("  (only %s is reachable: use --host=0.0.0.0 to open it from a phone on the LAN)\n", host.c_str());
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine (run as root):
-#   bash tools/dev.sh run [sio-signalling options]   install what is missing, build, run the main job
+#   bash tools/dev.sh run [sio-webrtc options]       install what is missing, build, run the main job
 #   bash tools/dev.sh test                           install what is missing, build, run every test
 #   bash tools/dev.sh deps | build                   the individual steps
 # The test command ends with one plain line: "N passed, M failed".
@@ -20,7 +20,8 @@ debian_packages=(
   libglib2.0-dev libsoup-3.0-dev libgnutls28-dev glib-networking
   googletest libgtest-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice libnice-dev libgstreamer1.0-dev
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-x gstreamer1.0-alsa
+  libnice-dev libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
   chromium iproute2 util-linux openssl ca-certificates procps
 )
@@ -85,8 +86,9 @@ case "$cmd" in
   build) deps; build ;;
   run)
     deps; build
-    echo "Open the printed URL in a browser (two tabs of / make a two-way call; /sender.html and /receiver.html the classic pair)."
-    exec "$build/signalling/sio-signalling" "$@"
+    # The main job: a two-way call with the embedded signalling server; the camera if there is
+    # one, else a test pattern. Open the printed index.html: this end calls the page.
+    exec "$build/launcher/sio-webrtc" --call=auto "$@"
     ;;
   test) deps; build; run_tests "$@" ;;
   *) sed -n '2,7p' "$0" >&2; exit 2 ;;

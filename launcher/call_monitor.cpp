@@ -1,0 +1,235 @@
+#include "call_monitor.hpp"
+
+#include <gst/webrtc/webrtc.h>
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+
+#include "gobject_ptr.hpp"
+
+namespace sio::launcher {
+namespace {
+
+// Runs `task` on the main context (the launcher's thread), where all printing happens.
+void post_to_main(std::function<void()> task) {
+  auto* heap = new std::function<void()>(std::move(task));
+  g_main_context_invoke_full(
+      nullptr, G_PRIORITY_DEFAULT,
+      [](gpointer data) -> gboolean {
+        (*static_cast<std::function<void()>*>(data))();
+        return G_SOURCE_REMOVE;
+      },
+      heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+}
+
+// Sums the figures of one get-stats reply (any thread: only reads the structure).
+CallMonitor::StatsSample parse_stats(const GstStructure* reply) {
+  CallMonitor::StatsSample sample;
+  sample.at_us = g_get_monotonic_time();
+  const int n = gst_structure_n_fields(reply);
+  for (int i = 0; i < n; ++i) {
+    const GValue* value = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
+    if (!GST_VALUE_HOLDS_STRUCTURE(value)) continue;
+    const GstStructure* s = gst_value_get_structure(value);
+    GstWebRTCStatsType type;
+    if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr)) continue;
+    guint64 u64 = 0;
+    guint u = 0;
+    gint lost = 0;
+    double rtt = 0;
+    switch (type) {
+      case GST_WEBRTC_STATS_OUTBOUND_RTP:
+        if (gst_structure_get_uint64(s, "bytes-sent", &u64)) sample.bytes_sent += u64;
+        break;
+      case GST_WEBRTC_STATS_INBOUND_RTP:
+        if (gst_structure_get_uint64(s, "bytes-received", &u64)) sample.bytes_received += u64;
+        if (gst_structure_get_uint64(s, "packets-received", &u64)) sample.packets_received += u64;
+        else if (gst_structure_get_uint(s, "packets-received", &u)) sample.packets_received += u;
+        if (gst_structure_get_int(s, "packets-lost", &lost) && lost > 0) sample.packets_lost += lost;
+        break;
+      case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
+        if (gst_structure_get_int(s, "packets-lost", &lost) && lost > 0) sample.packets_lost += lost;
+        if (gst_structure_get_double(s, "round-trip-time", &rtt) && rtt > sample.rtt_s) sample.rtt_s = rtt;
+        break;
+      default:
+        break;
+    }
+  }
+  return sample;
+}
+
+const char* state_name(int state) {
+  switch (state) {
+    case GST_WEBRTC_PEER_CONNECTION_STATE_NEW: return "new";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING: return "connecting";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED: return "connected";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED: return "disconnected";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED: return "failed";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED: return "closed";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+CallMonitor::CallMonitor(GstElement* signaller, MediaCounters& counters)
+    : signaller_(signaller), counters_(counters) {
+  handlers_[0] = g_signal_connect(signaller_, "notify::local-id", G_CALLBACK(on_local_id), this);
+  handlers_[1] = g_signal_connect(signaller_, "call-started", G_CALLBACK(on_call_started), this);
+  handlers_[2] = g_signal_connect(signaller_, "call-ended", G_CALLBACK(on_call_ended), this);
+}
+
+CallMonitor::~CallMonitor() {
+  for (gulong handler : handlers_)
+    if (handler) g_signal_handler_disconnect(signaller_, handler);
+  if (webrtcbin_) {
+    if (state_handler_) g_signal_handler_disconnect(webrtcbin_, state_handler_);
+    gst_object_unref(webrtcbin_);
+  }
+}
+
+// --- element threads: copy, then hand over to the main context. The launcher drains the main
+// context after the pipeline reached NULL and before destroying the monitor.
+
+void CallMonitor::on_local_id(GObject* object, GParamSpec*, gpointer data) {
+  glib::GCharPtr id;
+  {
+    gchar* raw = nullptr;
+    g_object_get(object, "local-id", &raw, nullptr);
+    id.reset(raw);
+  }
+  if (!id || !*id) return;
+  std::string copy = id.get();
+  post_to_main([copy] { std::printf("connected: local id %s\n", copy.c_str()); std::fflush(stdout); });
+  (void)data;
+}
+
+void CallMonitor::on_call_started(GstElement* element, const gchar* peer, gpointer data) {
+  auto* self = static_cast<CallMonitor*>(data);
+  GstElement* webrtcbin = nullptr;
+  g_object_get(element, "webrtcbin", &webrtcbin, nullptr);  // transfer full
+  std::string copy = peer ? peer : "";
+  post_to_main([self, copy, webrtcbin] { self->call_started(copy, webrtcbin); });
+}
+
+void CallMonitor::on_call_ended(GstElement*, const gchar* peer, const gchar* reason, gpointer data) {
+  auto* self = static_cast<CallMonitor*>(data);
+  std::string p = peer ? peer : "", r = reason ? reason : "";
+  post_to_main([self, p, r] {
+    std::printf("call: ended with %s (%s)\n", p.c_str(), r.c_str());
+    std::fflush(stdout);
+    if (self->peer_ == p) {
+      self->state_ = "waiting";
+      self->peer_.clear();
+    }
+  });
+}
+
+void CallMonitor::on_connection_state(GObject* webrtcbin, GParamSpec*, gpointer data) {
+  auto* self = static_cast<CallMonitor*>(data);
+  GstWebRTCPeerConnectionState state;
+  g_object_get(webrtcbin, "connection-state", &state, nullptr);
+  auto* ref = static_cast<GstElement*>(gst_object_ref(webrtcbin));
+  post_to_main([self, ref, state] {
+    self->connection_state(ref, static_cast<int>(state));
+    gst_object_unref(ref);
+  });
+}
+
+// --- main context
+
+void CallMonitor::call_started(const std::string& peer, GstElement* webrtcbin) {
+  if (webrtcbin_) {
+    if (state_handler_) g_signal_handler_disconnect(webrtcbin_, state_handler_);
+    gst_object_unref(webrtcbin_);
+  }
+  webrtcbin_ = webrtcbin;  // adopts the reference taken on the element's thread
+  state_handler_ = webrtcbin_ ? g_signal_connect(webrtcbin_, "notify::connection-state",
+                                                 G_CALLBACK(on_connection_state), this)
+                              : 0;
+  peer_ = peer;
+  state_ = "negotiating";
+  call_started_us_ = g_get_monotonic_time();
+  last_ = StatsSample();
+  std::printf("call: started with %s\n", peer.c_str());
+  std::fflush(stdout);
+}
+
+void CallMonitor::connection_state(GstElement* webrtcbin, int state) {
+  if (webrtcbin != webrtcbin_) return;  // a previous call's
+  const char* name = state_name(state);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && state_ != "connected") {
+    const int64_t ms = (g_get_monotonic_time() - call_started_us_) / 1000;
+    if (call_setup_ms_ < 0) call_setup_ms_ = ms;
+    std::printf("call: connected with %s in %lld ms\n", peer_.c_str(), static_cast<long long>(ms));
+    std::fflush(stdout);
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+    std::printf("call: connection with %s failed (ICE/DTLS: no working candidate pair; "
+                "check --ice-address, --stun and --turn)\n", peer_.c_str());
+    std::fflush(stdout);
+  }
+  if (!peer_.empty()) state_ = name;
+}
+
+void CallMonitor::request_status() {
+  if (!webrtcbin_ || peer_.empty() || stats_pending_) {
+    print_status(StatsSample());
+    return;
+  }
+  stats_pending_ = true;
+  GstPromise* promise = gst_promise_new_with_change_func(on_stats, this, nullptr);
+  g_signal_emit_by_name(webrtcbin_, "get-stats", nullptr, promise);
+  gst_promise_unref(promise);
+}
+
+void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
+  auto* self = static_cast<CallMonitor*>(data);
+  StatsSample sample;
+  bool ok = false;
+  if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {  // already settled: returns at once
+    if (const GstStructure* reply = gst_promise_get_reply(promise)) {
+      sample = parse_stats(reply);
+      ok = true;
+    }
+  }
+  post_to_main([self, sample, ok] {
+    self->stats_pending_ = false;
+    self->print_status(ok ? sample : StatsSample());
+  });
+}
+
+void CallMonitor::print_status(const StatsSample& sample) {
+  long long send_kbps = 0, recv_kbps = 0;
+  if (sample.at_us && last_.at_us && sample.at_us > last_.at_us) {
+    const double seconds = (sample.at_us - last_.at_us) / 1e6;
+    if (sample.bytes_sent >= last_.bytes_sent) send_kbps = (sample.bytes_sent - last_.bytes_sent) * 8 / 1000.0 / seconds;
+    if (sample.bytes_received >= last_.bytes_received)
+      recv_kbps = (sample.bytes_received - last_.bytes_received) * 8 / 1000.0 / seconds;
+  }
+  if (sample.at_us) last_ = sample;
+  char rtt[32] = "-";
+  if (sample.rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", sample.rtt_s * 1000);
+  std::printf("status: state=%s peer=%s send_kbps=%lld recv_kbps=%lld sent_video_frames=%llu "
+              "received_video_frames=%llu received_audio_buffers=%llu packets_lost=%lld rtt_ms=%s\n",
+              state_.c_str(), peer_.empty() ? "-" : peer_.c_str(), send_kbps, recv_kbps,
+              static_cast<unsigned long long>(counters_.sent_video_frames.load()),
+              static_cast<unsigned long long>(counters_.received_video_frames.load()),
+              static_cast<unsigned long long>(counters_.received_audio_buffers.load()),
+              static_cast<long long>(sample.packets_lost), rtt);
+  std::fflush(stdout);
+}
+
+std::string CallMonitor::summary_line() const {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "summary: sent_video_frames=%llu received_video_frames=%llu received_audio_buffers=%llu "
+                "call_setup_ms=%lld",
+                static_cast<unsigned long long>(counters_.sent_video_frames.load()),
+                static_cast<unsigned long long>(counters_.received_video_frames.load()),
+                static_cast<unsigned long long>(counters_.received_audio_buffers.load()),
+                static_cast<long long>(call_setup_ms_));
+  return line;
+}
+
+}  // namespace sio::launcher

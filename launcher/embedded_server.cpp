@@ -1,0 +1,65 @@
+#include "embedded_server.hpp"
+
+#include "dev_tls.hpp"
+
+namespace sio::launcher {
+
+bool start_embedded_server(const LaunchOptions& options, EmbeddedServer& out, std::string& error) {
+  signalling::ServerConfig config;
+  config.host = options.host;
+  config.port = options.port;
+  config.public_dir = options.public_dir;
+  if (options.dev_tls) {
+    signalling::DevCertificate certificate;
+    glib::GErrorPtr gerror;
+    std::string dir = options.dev_tls_dir.empty() ? signalling::default_dev_tls_dir() : options.dev_tls_dir;
+    if (!signalling::ensure_dev_certificate(dir, certificate, gerror)) {
+      error = std::string("--dev-tls: ") + gerror->message;
+      return false;
+    }
+    config.tls_cert_file = certificate.cert_file;
+    config.tls_key_file = certificate.key_file;
+    out.self_signed = true;
+  }
+  glib::GErrorPtr gerror;
+  out.server = signalling::Server::start(config, nullptr, gerror);
+  if (!out.server) {
+    error = "cannot start the signalling server on " + config.host + ":" + std::to_string(config.port) + ": " +
+            (gerror ? gerror->message : "unknown error");
+    return false;
+  }
+  out.urls = out.server->urls();
+  if (options.dev_tls) out.lan_urls = signalling::dev_tls_urls(options.host, out.server->port());
+  // Our own element talks to the server over loopback whatever the listening address.
+  const bool wildcard = options.host == "0.0.0.0" || options.host == "::" || options.host.empty();
+  std::string host = wildcard ? "127.0.0.1" : options.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  out.element_url = std::string(options.dev_tls ? "https" : "http") + "://" + host + ":" +
+                    std::to_string(out.server->port()) + "/";
+  return true;
+}
+
+PageHint page_to_open(const LaunchOptions& options) {
+  if (options.dialect == Dialect::SimplePeer) {
+    switch (options.mode) {
+      case Mode::Send:
+        return {"simple-peer/receiver.html", "to watch what this sends"};
+      case Mode::Recv:
+        return {"simple-peer/sender.html", "to send your camera here"};
+      case Mode::Both:
+        return {"index.html", "for a two-way call"};
+    }
+  }
+  switch (options.mode) {
+    case Mode::Send:
+      return {"receiver.html", "to watch what this sends"};
+    case Mode::Recv:
+      return {"sender.html", "to send your camera here"};
+    case Mode::Both:
+      break;
+  }
+  // Classic two-way: the chapter has no classic two-way page; the pair covers one direction each.
+  return {"receiver.html", "to watch (and sender.html in another tab to send back)"};
+}
+
+}  // namespace sio::launcher

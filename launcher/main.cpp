@@ -1,0 +1,361 @@
+// sio-webrtc: camera -> encoder -> call in one command. Builds the sending branches planned by
+// send_branches.cpp, a socketiosignaller (linked in, registered statically), the receiving side
+// (receive_sinks.cpp) and, unless --server is given, the signalling server in-process
+// (embedded_server.cpp: the same library as sio-signalling). Reports the call on stdout
+// (call_monitor.cpp) and stops with EOS on --duration, SIGINT or SIGTERM so files are finalised.
+#include <glib-unix.h>
+#include <gst/gst.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "call_monitor.hpp"
+#include "embedded_server.hpp"
+#include "gobject_ptr.hpp"
+#include "log.hpp"
+#include "media_counters.hpp"
+#include "options.hpp"
+#include "plugins.hpp"
+#include "receive_sinks.hpp"
+#include "send_branches.hpp"
+#include "socketiosignaller.hpp"
+
+#ifndef SIO_VERSION
+#define SIO_VERSION "0.1.0"
+#endif
+
+namespace {
+
+using namespace sio::launcher;
+namespace glib = sio::glib;
+
+constexpr guint kEosWaitMs = 5000;
+
+gboolean register_elements(GstPlugin* plugin) { return GST_ELEMENT_REGISTER(socketiosignaller, plugin); }
+
+// The element is linked into this binary, so sio-webrtc runs without GST_PLUGIN_PATH. When an
+// installed or GST_PLUGIN_PATH copy of the plugin is also visible, ours replaces its factory.
+void register_static_plugin() {
+  gst_plugin_register_static(GST_VERSION_MAJOR, GST_VERSION_MINOR, "socketio",
+                             "Calls and answers WebRTC peers through a Socket.IO signalling server",
+                             register_elements, SIO_VERSION, "MIT", "gst-socketio-webrtc", "gst-socketio-webrtc",
+                             "gst-socketio-webrtc");
+}
+
+int fail_usage(const std::string& message) {
+  std::fprintf(stderr, "sio-webrtc: %s\n", message.c_str());
+  return 2;
+}
+
+// Elements of the call itself: socketiosignaller is linked in; its webrtcbin and what that plugs.
+std::vector<NeededElement> call_elements() {
+  const std::string why = "the WebRTC call";
+  std::vector<NeededElement> needed;
+  for (const char* f : {"webrtcbin", "nicesrc", "nicesink", "dtlssrtpenc", "dtlssrtpdec",
+                        "srtpenc", "srtpdec", "rtpbin"})
+    needed.push_back({f, why});
+  return needed;
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+std::string quote_value(const std::string& value) {
+  if (value.find_first_of(" \t\"'!,;=") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+struct Launch {
+  LaunchOptions options;
+  SendPlan plan;
+  SinkKind sink_kind = SinkKind::Fake;
+  std::string server_url;
+  bool self_signed_server = false;
+
+  GstElement* pipeline = nullptr;  // owned
+  GstElement* signaller = nullptr; // owned by the pipeline
+  GMainLoop* loop = nullptr;
+  MediaCounters counters;
+  std::unique_ptr<CallMonitor> monitor;
+  std::unique_ptr<ReceiveSinks> receiver;
+  bool stopping = false;
+  int exit_code = 0;
+  guint eos_timeout_id = 0;
+};
+
+void set_signaller_properties(Launch& launch) {
+  const LaunchOptions& o = launch.options;
+  GObject* sig = G_OBJECT(launch.signaller);
+  g_object_set(sig, "server-url", launch.server_url.c_str(), "tls-validation",
+               !(o.insecure || launch.self_signed_server), nullptr);
+  gst_util_set_object_arg(sig, "dialect", o.dialect == Dialect::SimplePeer ? "simple-peer" : "classic");
+  if (!o.call.empty()) g_object_set(sig, "peer-id", o.call.c_str(), nullptr);
+  if (!o.stun.empty()) g_object_set(sig, "stun-server", o.stun.c_str(), nullptr);
+  if (!o.turn.empty()) g_object_set(sig, "turn-server", o.turn.c_str(), nullptr);
+  if (!o.ice_addresses.empty()) g_object_set(sig, "local-addresses", join(o.ice_addresses, ",").c_str(), nullptr);
+}
+
+// The pipeline as one gst-launch-1.0 line (for --dry-run and the docs; the receiving side is
+// built when the peer's streams appear, so it is not part of it).
+std::string describe_pipeline(const Launch& launch) {
+  const LaunchOptions& o = launch.options;
+  std::string line = "socketiosignaller name=sig server-url=" + quote_value(launch.server_url) +
+                     " dialect=" + (o.dialect == Dialect::SimplePeer ? "simple-peer" : "classic");
+  if (!o.call.empty()) line += " peer-id=" + quote_value(o.call);
+  if (!o.stun.empty()) line += " stun-server=" + quote_value(o.stun);
+  if (!o.turn.empty()) line += " turn-server=" + quote_value(o.turn);
+  if (!o.ice_addresses.empty()) line += " local-addresses=" + join(o.ice_addresses, ",");
+  if (o.insecure || launch.self_signed_server) line += " tls-validation=false";
+  for (const auto* branch : {&launch.plan.video, &launch.plan.audio})
+    if (*branch) line += "  " + (*branch)->description + " ! sig.";
+  return line;
+}
+
+// Parses one sending branch into a bin and links it to a new sink pad of the signaller.
+bool add_send_branch(Launch& launch, const SendBranch& branch, bool video, std::string& error) {
+  GError* raw = nullptr;
+  GstElement* bin = gst_parse_bin_from_description(branch.description.c_str(), TRUE, &raw);
+  glib::GErrorPtr parse_error(raw);
+  if (!bin) {
+    error = "cannot build \"" + branch.description + "\": " + (parse_error ? parse_error->message : "?");
+    return false;
+  }
+  gst_object_set_name(GST_OBJECT(bin), video ? "send_video" : "send_audio");
+  gst_bin_add(GST_BIN(launch.pipeline), bin);
+  if (!gst_element_link(bin, launch.signaller)) {
+    error = std::string("cannot link the ") + (video ? "video" : "audio") + " branch to socketiosignaller";
+    return false;
+  }
+  if (video) {
+    glib::GObjectPtr<GstElement> pay(gst_bin_get_by_name(GST_BIN(bin), "video_pay"));
+    if (pay) {
+      glib::GObjectPtr<GstPad> pad(gst_element_get_static_pad(pay.get(), "sink"));
+      count_buffers_on(pad.get(), launch.counters.sent_video_frames);
+    }
+  }
+  return true;
+}
+
+void finish(Launch& launch, int code) {
+  if (code > launch.exit_code) launch.exit_code = code;
+  g_main_loop_quit(launch.loop);
+}
+
+gboolean on_eos_timeout(gpointer data) {
+  auto& launch = *static_cast<Launch*>(data);
+  launch.eos_timeout_id = 0;
+  std::fprintf(stderr, "sio-webrtc: EOS did not come through within %u ms; stopping anyway\n", kEosWaitMs);
+  finish(launch, 0);
+  return G_SOURCE_REMOVE;
+}
+
+// EOS first, so a recording is finalised (index, duration); quits when it comes out the sinks.
+void stop(Launch& launch) {
+  if (launch.stopping) return;
+  launch.stopping = true;
+  gst_element_send_event(launch.pipeline, gst_event_new_eos());
+  launch.eos_timeout_id = g_timeout_add(kEosWaitMs, on_eos_timeout, &launch);
+}
+
+gboolean on_stop_signal(gpointer data) {
+  stop(*static_cast<Launch*>(data));
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_duration(gpointer data) {
+  stop(*static_cast<Launch*>(data));
+  return G_SOURCE_REMOVE;
+}
+
+gboolean on_status_timer(gpointer data) {
+  static_cast<Launch*>(data)->monitor->request_status();
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
+  auto& launch = *static_cast<Launch*>(data);
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR:
+    case GST_MESSAGE_WARNING: {
+      GError* raw = nullptr;
+      gchar* raw_debug = nullptr;
+      const bool is_error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
+      if (is_error) {
+        gst_message_parse_error(message, &raw, &raw_debug);
+      } else {
+        gst_message_parse_warning(message, &raw, &raw_debug);
+      }
+      glib::GErrorPtr error(raw);
+      glib::GCharPtr debug(raw_debug);
+      glib::GCharPtr source(gst_object_get_path_string(GST_MESSAGE_SRC(message)));
+      std::fprintf(stderr, "sio-webrtc: %s: %s (%s: %s)\n", is_error ? "error" : "warning",
+                   error ? error->message : "?", source.get(), debug ? debug.get() : "");
+      if (is_error) finish(launch, 1);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      finish(launch, 0);
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+int run(LaunchOptions options) {
+  Launch launch;
+  launch.options = std::move(options);
+  const LaunchOptions& o = launch.options;
+
+  // Missing pieces (device, plugins) are usage errors: exit 2 before anything starts.
+  if (sends(o)) {
+    launch.plan = plan_send(o, probe_environment(o));
+    if (!launch.plan.error.empty()) return fail_usage(launch.plan.error);
+  }
+  launch.sink_kind = resolve_sink(o);
+  std::vector<NeededElement> needed = call_elements();
+  for (const auto* branch : {&launch.plan.video, &launch.plan.audio})
+    if (*branch) needed.insert(needed.end(), (*branch)->elements.begin(), (*branch)->elements.end());
+  if (receives(o)) {
+    auto more = receive_elements(launch.sink_kind);
+    needed.insert(needed.end(), more.begin(), more.end());
+  }
+  if (auto missing = find_missing(needed)) return fail_usage(describe_missing(*missing));
+
+  EmbeddedServer embedded;
+  if (o.server_url.empty()) {
+    if (o.dry_run) {
+      launch.server_url = "http://" + o.host + ":" + std::to_string(o.port) + "/";
+    } else {
+      std::string error;
+      if (!start_embedded_server(o, embedded, error)) {
+        std::fprintf(stderr, "sio-webrtc: %s\n", error.c_str());
+        return 1;
+      }
+      launch.server_url = embedded.element_url;
+      launch.self_signed_server = embedded.self_signed;
+    }
+  } else {
+    launch.server_url = o.server_url;
+  }
+
+  if (o.dry_run) {
+    std::printf("pipeline: %s\n", describe_pipeline(launch).c_str());
+    return 0;
+  }
+
+  if (embedded.server) {
+    for (const auto& url : embedded.urls) std::printf("listening on %s\n", url.c_str());
+    PageHint page = page_to_open(o);
+    std::string base = embedded.element_url;
+    if (o.host != "0.0.0.0" && o.host != "::" && !embedded.urls.empty()) base = embedded.urls.front();
+    std::printf("open %s%s %s\n", base.c_str(), page.path.c_str(), page.action.c_str());
+    for (const auto& url : embedded.lan_urls) std::printf("open %s%s from another device (self-signed: accept the warning once)\n", url.c_str(), page.path.c_str());
+  } else {
+    std::printf("signalling server: %s\n", launch.server_url.c_str());
+  }
+  if (launch.plan.video) std::printf("sending video: %s\n", launch.plan.video->summary.c_str());
+  if (launch.plan.audio) std::printf("sending audio: %s\n", launch.plan.audio->summary.c_str());
+  std::fflush(stdout);
+
+  glib::GMainLoopPtr loop(g_main_loop_new(nullptr, FALSE));
+  launch.loop = loop.get();
+  launch.pipeline = gst_pipeline_new("sio-webrtc");
+  gst_object_ref_sink(launch.pipeline);
+  launch.signaller = gst_element_factory_make("socketiosignaller", "sig");
+  gst_bin_add(GST_BIN(launch.pipeline), launch.signaller);
+  set_signaller_properties(launch);
+  launch.monitor = std::make_unique<CallMonitor>(launch.signaller, launch.counters);
+  if (receives(o))
+    launch.receiver = std::make_unique<ReceiveSinks>(launch.pipeline, launch.signaller, launch.sink_kind,
+                                                     o.sink_file, launch.counters);
+  int code = 0;
+  std::string error;
+  if (launch.plan.video && !add_send_branch(launch, *launch.plan.video, true, error)) code = 1;
+  if (!code && launch.plan.audio && !add_send_branch(launch, *launch.plan.audio, false, error)) code = 1;
+  if (code) std::fprintf(stderr, "sio-webrtc: %s\n", error.c_str());
+
+  glib::GObjectPtr<GstBus> bus(gst_element_get_bus(launch.pipeline));
+  const guint bus_watch = gst_bus_add_watch(bus.get(), on_bus, &launch);
+  const guint term_watch = g_unix_signal_add(SIGTERM, on_stop_signal, &launch);
+  const guint int_watch = g_unix_signal_add(SIGINT, on_stop_signal, &launch);
+  guint status_timer = 0, duration_timer = 0;
+  if (o.status_interval_s > 0)
+    status_timer = g_timeout_add(static_cast<guint>(o.status_interval_s * 1000), on_status_timer, &launch);
+  if (o.duration_s > 0) duration_timer = g_timeout_add(static_cast<guint>(o.duration_s * 1000), on_duration, &launch);
+
+  if (!code) {
+    if (gst_element_set_state(launch.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      // The element's own error, if it posted one, says why.
+      glib::GObjectPtr<GstMessage> message(nullptr);
+      if (GstMessage* m = gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR)) {
+        on_bus(bus.get(), m, &launch);
+        gst_message_unref(m);
+      } else {
+        std::fprintf(stderr, "sio-webrtc: error: the pipeline could not start\n");
+      }
+      code = 1;
+    } else {
+      g_main_loop_run(loop.get());
+      code = launch.exit_code;
+    }
+  }
+
+  gst_element_set_state(launch.pipeline, GST_STATE_NULL);
+  // Hand-overs still queued from the element's threads run now, while the monitor exists.
+  for (int i = 0; i < 1000 && g_main_context_iteration(nullptr, FALSE); ++i) {
+  }
+  std::printf("%s\n", launch.monitor->summary_line().c_str());
+  std::fflush(stdout);
+
+  if (launch.eos_timeout_id) g_source_remove(launch.eos_timeout_id);
+  if (duration_timer && !launch.stopping) g_source_remove(duration_timer);
+  if (status_timer) g_source_remove(status_timer);
+  g_source_remove(int_watch);
+  g_source_remove(term_watch);
+  g_source_remove(bus_watch);
+  launch.receiver.reset();
+  launch.monitor.reset();
+  gst_object_unref(launch.pipeline);
+  embedded.server.reset();
+  for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {
+  }
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);  // takes --gst-* options out of argv
+  std::vector<std::string> args(argv + 1, argv + argc);
+  ParseOutcome outcome = parse_command_line(args);
+  switch (outcome.status) {
+    case ParseStatus::Help:
+      std::fputs(outcome.message.c_str(), stdout);
+      return 0;
+    case ParseStatus::Version:
+      std::printf("%s\n", outcome.message.c_str());
+      return 0;
+    case ParseStatus::Error:
+      std::fprintf(stderr, "sio-webrtc: %s\nTry --help.\n", outcome.message.c_str());
+      return 2;
+    case ParseStatus::Run:
+      break;
+  }
+  register_static_plugin();
+  // The embedded server logs every relay at info level: too chatty next to the call lines.
+  sio::signalling::log::set_level(sio::signalling::log::Level::Warn);
+  return run(std::move(outcome.options));
+}

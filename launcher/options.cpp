@@ -1,0 +1,535 @@
+// sio-webrtc's command line. Everything here returns values; the only I/O is checking that named
+// directories exist (--public, the folder of --sink=FILE.mkv). Devices and plugins are checked by
+// main.cpp after parsing, because that needs GStreamer.
+#include "options.hpp"
+
+#include <glib.h>
+
+#include <charconv>
+#include <cmath>
+#include <memory>
+#include <string_view>
+
+#ifndef SIO_VERSION
+#define SIO_VERSION "0.1.0"
+#endif
+
+namespace sio::launcher {
+namespace {
+
+constexpr double kMaxDurationSeconds = 31536000;    // a year: keeps microsecond timers in range
+constexpr double kMaxStatusIntervalSeconds = 86400;
+constexpr double kMinStatusIntervalSeconds = 0.1;   // below that the status lines would flood stdout
+
+enum class Takes { Nothing, Value };
+
+struct OptionSpec {
+  std::string_view name;  // without the leading "--"
+  Takes takes;
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"mode", Takes::Value},      {"server", Takes::Value},      {"host", Takes::Value},
+    {"port", Takes::Value},      {"public", Takes::Value},      {"dev-tls", Takes::Nothing},
+    {"dev-tls-dir", Takes::Value}, {"dialect", Takes::Value},   {"call", Takes::Value},
+    {"stun", Takes::Value},      {"turn", Takes::Value},        {"ice-address", Takes::Value},
+    {"insecure", Takes::Nothing}, {"video", Takes::Value},      {"audio", Takes::Value},
+    {"width", Takes::Value},     {"height", Takes::Value},      {"fps", Takes::Value},
+    {"codec", Takes::Value},     {"bitrate", Takes::Value},     {"sink", Takes::Value},
+    {"duration", Takes::Value},  {"status-interval", Takes::Value}, {"dry-run", Takes::Nothing},
+    {"help", Takes::Nothing},    {"version", Takes::Nothing},
+};
+
+// Options that configure the embedded server, so they mean nothing with --server.
+constexpr std::string_view kEmbeddedServerOptions[] = {"host", "port", "public", "dev-tls", "dev-tls-dir"};
+// Options that shape what is sent, so they mean nothing with --mode=recv (video/audio checked apart:
+// "none" is allowed there).
+constexpr std::string_view kSendingOptions[] = {"codec", "bitrate", "width", "height", "fps"};
+
+const OptionSpec* find_option(std::string_view name) {
+  for (const auto& spec : kOptions)
+    if (spec.name == name) return &spec;
+  return nullptr;
+}
+
+struct Setting {
+  std::string name;  // option name without "--"
+  std::string value;
+};
+
+// "--name" or "--name=value", as the user would write it back.
+std::string spelled(const Setting& s) {
+  const OptionSpec* spec = find_option(s.name);
+  if (spec && spec->takes == Takes::Nothing) return "--" + s.name;
+  return "--" + s.name + "=" + s.value;
+}
+
+// Splits argv into (option, value) pairs, accepting `--opt=value` and `--opt value`.
+// Returns an error message, or "" on success.
+std::string split_arguments(const std::vector<std::string>& args, std::vector<Setting>& out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h") {
+      out.push_back({"help", ""});
+      continue;
+    }
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
+      if (!arg.empty() && arg[0] == '-') return "unknown option '" + arg + "'";
+      return "unexpected argument '" + arg + "'";
+    }
+    std::string_view body(arg);
+    body.remove_prefix(2);
+    auto eq = body.find('=');
+    std::string name(body.substr(0, eq));
+    const OptionSpec* spec = find_option(name);
+    if (!spec) return "unknown option '--" + name + "'";
+    if (spec->takes == Takes::Nothing) {
+      if (eq != std::string_view::npos) return "--" + name + " takes no value, got '" + arg + "'";
+      out.push_back({name, ""});
+      continue;
+    }
+    if (eq != std::string_view::npos) {
+      out.push_back({name, std::string(body.substr(eq + 1))});
+      continue;
+    }
+    // `--opt value`: the next argument, unless it is another option.
+    if (i + 1 >= args.size() || args[i + 1].compare(0, 2, "--") == 0) return "--" + name + ": missing value";
+    out.push_back({name, args[++i]});
+  }
+  return "";
+}
+
+// Decimal digits only (no sign, no spaces), within [min, max].
+std::string parse_int(const std::string& what, const std::string& text, int min, int max, int& out) {
+  if (text.empty()) return what + ": missing value";
+  bool all_digits = text.find_first_not_of("0123456789") == std::string::npos;
+  int value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (!all_digits || ptr != end) return what + ": not a whole number: '" + text + "'";
+  if (ec == std::errc::result_out_of_range || value < min || value > max)
+    return what + ": out of range (" + std::to_string(min) + "-" + std::to_string(max) + "): " + text;
+  out = value;
+  return "";
+}
+
+// Seconds as DIGITS[.DIGITS] (no sign, exponent, hex, inf or nan), at most `max`.
+std::string parse_seconds(const std::string& what, const std::string& text, double max, double& out) {
+  if (text.empty()) return what + ": missing value";
+  auto dot = text.find('.');
+  std::string_view whole = std::string_view(text).substr(0, dot);
+  std::string_view fraction = dot == std::string::npos ? std::string_view() : std::string_view(text).substr(dot + 1);
+  auto digits = [](std::string_view s) { return s.find_first_not_of("0123456789") == std::string_view::npos; };
+  bool well_formed = digits(whole) && digits(fraction) && (!whole.empty() || !fraction.empty()) &&
+                     (dot == std::string::npos || !fraction.empty());
+  if (!well_formed) return what + ": not a number of seconds: '" + text + "'";
+  double value = g_ascii_strtod(text.c_str(), nullptr);
+  if (!std::isfinite(value) || value > max) {
+    char limit[32];
+    g_snprintf(limit, sizeof limit, "%g", max);
+    return what + ": at most " + limit + " seconds, got " + text;
+  }
+  out = value;
+  return "";
+}
+
+struct GUriUnref {
+  void operator()(GUri* uri) const { g_uri_unref(uri); }
+};
+using GUriPtr = std::unique_ptr<GUri, GUriUnref>;
+
+// Parses `text` as an absolute URI; nullptr when it is not one.
+GUriPtr parse_uri(const std::string& text, GUriFlags flags = G_URI_FLAGS_NONE) {
+  GError* error = nullptr;
+  GUri* uri = g_uri_parse(text.c_str(), flags, &error);
+  if (error) g_error_free(error);
+  return GUriPtr(uri);
+}
+
+bool has_host(GUri* uri) {
+  const char* host = g_uri_get_host(uri);
+  return host && *host;
+}
+
+std::string check_server_url(const std::string& what, const std::string& text) {
+  if (text.empty()) return what + ": missing value";
+  const std::string expected = what + ": expected an http:// or https:// URL with a host, got '" + text + "'";
+  GUriPtr uri = parse_uri(text);
+  if (!uri || !has_host(uri.get())) return expected;
+  std::string_view scheme = g_uri_get_scheme(uri.get());
+  if (scheme != "http" && scheme != "https") return expected;
+  return "";
+}
+
+// webrtcbin's stun-server: stun://host[:port], nothing after the port.
+std::string check_stun_url(const std::string& what, const std::string& text) {
+  if (text.empty()) return what + ": missing value";
+  const std::string expected = what + ": expected stun://HOST[:PORT], got '" + text + "'";
+  GUriPtr uri = parse_uri(text);
+  if (!uri || !has_host(uri.get()) || std::string_view(g_uri_get_scheme(uri.get())) != "stun") return expected;
+  if (g_uri_get_userinfo(uri.get()) || *g_uri_get_path(uri.get()) || g_uri_get_query(uri.get()) ||
+      g_uri_get_fragment(uri.get()))
+    return expected;
+  return "";
+}
+
+// webrtcbin's turn-server: turn(s)://user:pass@host[:port], optionally ?transport=udp|tcp.
+std::string check_turn_url(const std::string& what, const std::string& text) {
+  if (text.empty()) return what + ": missing value";
+  const std::string expected =
+      what + ": expected turn://USER:PASSWORD@HOST[:PORT] or turns://..., got '" + text + "'";
+  GUriPtr uri = parse_uri(text, G_URI_FLAGS_HAS_PASSWORD);
+  if (!uri || !has_host(uri.get())) return expected;
+  std::string_view scheme = g_uri_get_scheme(uri.get());
+  if (scheme != "turn" && scheme != "turns") return expected;
+  if (*g_uri_get_path(uri.get()) || g_uri_get_fragment(uri.get())) return expected;
+  const char* user = g_uri_get_user(uri.get());
+  const char* password = g_uri_get_password(uri.get());
+  if (!user || !*user || !password || !*password)
+    return what + ": needs a user name and a password (turn://USER:PASSWORD@HOST[:PORT]), got '" + text + "'";
+  if (const char* query = g_uri_get_query(uri.get())) {
+    std::string_view q(query);
+    if (q != "transport=udp" && q != "transport=tcp")
+      return what + ": the only query allowed is ?transport=udp or ?transport=tcp, got '" + text + "'";
+  }
+  return "";
+}
+
+std::string_view trim_spaces(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+std::string parse_ice_addresses(const std::string& what, const std::string& text, std::vector<std::string>& out) {
+  if (text.empty()) return what + ": missing value";
+  std::vector<std::string> addresses;
+  std::string_view rest(text);
+  while (true) {
+    auto comma = rest.find(',');
+    std::string address(trim_spaces(rest.substr(0, comma)));
+    if (address.empty()) return what + ": empty address in '" + text + "'";
+    if (!g_hostname_is_ip_address(address.c_str()))
+      return what + ": not an IP address: '" + address + "'" + (address == text ? "" : " (in '" + text + "')");
+    addresses.push_back(std::move(address));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  out = std::move(addresses);
+  return "";
+}
+
+bool is_directory(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_IS_DIR); }
+
+bool ends_with_mkv(const std::string& path) {
+  return path.size() > 4 && g_ascii_strcasecmp(path.c_str() + path.size() - 4, ".mkv") == 0;
+}
+
+std::string parse_sink(const std::string& what, const std::string& text, LaunchOptions& o) {
+  if (text.empty()) return what + ": missing value";
+  if (text == "auto") {
+    o.sink = SinkChoice::Auto;
+  } else if (text == "fake") {
+    o.sink = SinkChoice::Fake;
+  } else {
+    if (!ends_with_mkv(text))
+      return what + ": expected auto, fake or a FILE.mkv to record to, got '" + text + "' (the file must end in .mkv)";
+    if (is_directory(text)) return what + ": '" + text + "' is a directory, not a file";
+    char* dir = g_path_get_dirname(text.c_str());
+    std::string folder(dir);
+    g_free(dir);
+    if (!is_directory(folder)) return what + ": the directory of '" + text + "' does not exist: " + folder;
+    o.sink = SinkChoice::File;
+    o.sink_file = text;
+  }
+  return "";
+}
+
+std::string parse_video(const std::string& what, const std::string& text, LaunchOptions& o) {
+  if (text.empty()) return what + ": missing value";
+  o.video_device.clear();
+  if (text == "auto") {
+    o.video = VideoChoice::Auto;
+  } else if (text == "test") {
+    o.video = VideoChoice::Test;
+  } else if (text == "none") {
+    o.video = VideoChoice::None;
+  } else if (text == "v4l2") {
+    o.video = VideoChoice::V4l2;
+  } else if (text.compare(0, 5, "v4l2:") == 0) {
+    if (text.size() == 5) return what + ": v4l2: needs a device after the colon, e.g. v4l2:/dev/video0";
+    o.video = VideoChoice::V4l2;
+    o.video_device = text.substr(5);
+  } else {
+    std::string message = what + ": expected auto, test, v4l2[:DEVICE] or none, got '" + text + "'";
+    if (text.compare(0, 5, "/dev/") == 0) message += " (did you mean v4l2:" + text + "?)";
+    return message;
+  }
+  return "";
+}
+
+// Applies one setting. `dialect_given` records an explicit --dialect for the default resolved later.
+std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_given) {
+  const std::string what = "--" + s.name;
+  const std::string& v = s.value;
+  int number = 0;
+  std::string err;
+  if (s.name == "mode") {
+    if (v == "send") o.mode = Mode::Send;
+    else if (v == "recv") o.mode = Mode::Recv;
+    else if (v == "both") o.mode = Mode::Both;
+    else return what + ": expected send, recv or both, got '" + v + "'";
+  } else if (s.name == "server") {
+    if (!(err = check_server_url(what, v)).empty()) return err;
+    o.server_url = v;
+  } else if (s.name == "host") {
+    if (v.empty()) return what + ": missing value";
+    o.host = v;
+  } else if (s.name == "port") {
+    if (!(err = parse_int(what, v, 0, 65535, number)).empty()) return err;
+    o.port = static_cast<uint16_t>(number);
+  } else if (s.name == "public") {
+    if (v.empty()) return what + ": missing value";
+    if (!is_directory(v)) return what + ": directory not found: " + v;
+    o.public_dir = v;
+  } else if (s.name == "dev-tls") {
+    o.dev_tls = true;
+  } else if (s.name == "dev-tls-dir") {
+    if (v.empty()) return what + ": missing value";
+    o.dev_tls_dir = v;
+  } else if (s.name == "dialect") {
+    if (v == "classic") o.dialect = Dialect::Classic;
+    else if (v == "simple-peer") o.dialect = Dialect::SimplePeer;
+    else return what + ": expected classic or simple-peer, got '" + v + "'";
+    dialect_given = true;
+  } else if (s.name == "call") {
+    if (v.empty()) return what + ": missing value (auto, or the socket id of the peer to call)";
+    o.call = v;
+  } else if (s.name == "stun") {
+    if (!(err = check_stun_url(what, v)).empty()) return err;
+    o.stun = v;
+  } else if (s.name == "turn") {
+    if (!(err = check_turn_url(what, v)).empty()) return err;
+    o.turn = v;
+  } else if (s.name == "ice-address") {
+    if (!(err = parse_ice_addresses(what, v, o.ice_addresses)).empty()) return err;
+  } else if (s.name == "insecure") {
+    o.insecure = true;
+  } else if (s.name == "video") {
+    if (!(err = parse_video(what, v, o)).empty()) return err;
+  } else if (s.name == "audio") {
+    if (v == "auto") o.audio = AudioChoice::Auto;
+    else if (v == "test") o.audio = AudioChoice::Test;
+    else if (v == "none") o.audio = AudioChoice::None;
+    else return what + ": expected auto, test or none, got '" + v + "'";
+  } else if (s.name == "width") {
+    if (!(err = parse_int(what, v, 16, 7680, o.width)).empty()) return err;
+  } else if (s.name == "height") {
+    if (!(err = parse_int(what, v, 16, 4320, o.height)).empty()) return err;
+  } else if (s.name == "fps") {
+    if (!(err = parse_int(what, v, 1, 120, o.fps)).empty()) return err;
+  } else if (s.name == "codec") {
+    if (v == "vp8") o.codec = Codec::Vp8;
+    else if (v == "h264") o.codec = Codec::H264;
+    else return what + ": expected vp8 or h264, got '" + v + "'";
+  } else if (s.name == "bitrate") {
+    if (!(err = parse_int(what, v, 50, 50000, o.bitrate_kbps)).empty()) return err;
+  } else if (s.name == "sink") {
+    if (!(err = parse_sink(what, v, o)).empty()) return err;
+  } else if (s.name == "duration") {
+    double seconds = 0;
+    if (!(err = parse_seconds(what, v, kMaxDurationSeconds, seconds)).empty()) return err;
+    if (seconds <= 0) return what + ": must be more than 0 seconds, got " + v;
+    o.duration_s = seconds;
+  } else if (s.name == "status-interval") {
+    double seconds = 0;
+    if (!(err = parse_seconds(what, v, kMaxStatusIntervalSeconds, seconds)).empty()) return err;
+    if (seconds != 0 && seconds < kMinStatusIntervalSeconds)
+      return what + ": 0 (no status lines) or at least 0.1 seconds, got " + v;
+    o.status_interval_s = seconds;
+  } else if (s.name == "dry-run") {
+    o.dry_run = true;
+  }
+  // help and version never reach here.
+  return "";
+}
+
+// The last setting of `name`, or nullptr.
+const Setting* last_setting(const std::vector<Setting>& settings, std::string_view name) {
+  const Setting* found = nullptr;
+  for (const auto& s : settings)
+    if (s.name == name) found = &s;
+  return found;
+}
+
+// Combinations that cannot mean what the user wants. Returns an error message or "".
+std::string check_conflicts(const std::vector<Setting>& settings, const LaunchOptions& o) {
+  if (!o.server_url.empty()) {
+    for (const auto& s : settings)
+      for (std::string_view name : kEmbeddedServerOptions)
+        if (s.name == name)
+          return spelled(s) + " cannot be used with --server=" + o.server_url +
+                 " (it configures the embedded server, which --server replaces)";
+  }
+  if (o.mode == Mode::Send) {
+    if (const Setting* sink = last_setting(settings, "sink"))
+      return spelled(*sink) + " cannot be used with --mode=send (nothing is received)";
+    if (o.video == VideoChoice::None && o.audio == AudioChoice::None)
+      return "--mode=send with --video=none and --audio=none: nothing to send";
+  }
+  if (o.mode == Mode::Recv) {
+    if (const Setting* video = last_setting(settings, "video"); video && o.video != VideoChoice::None)
+      return spelled(*video) + " cannot be used with --mode=recv (nothing is sent)";
+    if (const Setting* audio = last_setting(settings, "audio"); audio && o.audio != AudioChoice::None)
+      return spelled(*audio) + " cannot be used with --mode=recv (nothing is sent)";
+    for (const auto& s : settings)
+      for (std::string_view name : kSendingOptions)
+        if (s.name == name) return spelled(s) + " cannot be used with --mode=recv (nothing is sent)";
+  }
+  return "";
+}
+
+ParseOutcome error_outcome(std::string message) {
+  ParseOutcome outcome;
+  outcome.status = ParseStatus::Error;
+  outcome.message = std::move(message);
+  return outcome;
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(const std::vector<std::string>& args) {
+  // --help and --version win over any mistake elsewhere on the line.
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      ParseOutcome outcome;
+      outcome.status = ParseStatus::Help;
+      outcome.message = help_text();
+      return outcome;
+    }
+    if (arg == "--version") {
+      ParseOutcome outcome;
+      outcome.status = ParseStatus::Version;
+      outcome.message = "sio-webrtc " SIO_VERSION;
+      return outcome;
+    }
+  }
+  std::vector<Setting> settings;
+  std::string err = split_arguments(args, settings);
+  if (!err.empty()) return error_outcome(err);
+
+  // In order, so a repeated option's last value wins.
+  LaunchOptions options;
+  bool dialect_given = false;
+  for (const auto& s : settings)
+    if (!(err = apply_setting(s, options, dialect_given)).empty()) return error_outcome(err);
+
+  if (!(err = check_conflicts(settings, options)).empty()) return error_outcome(err);
+
+  // The chapter's index.html (both directions in one page) speaks simple-peer; its sender.html and
+  // receiver.html pages speak the classic peerOffer/peerAnswer/peerIce events.
+  if (!dialect_given) options.dialect = options.mode == Mode::Both ? Dialect::SimplePeer : Dialect::Classic;
+  // A receive-only launcher sends nothing, whatever the sending defaults say.
+  if (options.mode == Mode::Recv) {
+    options.video = VideoChoice::None;
+    options.audio = AudioChoice::None;
+  }
+
+  ParseOutcome outcome;
+  outcome.options = std::move(options);
+  return outcome;
+}
+
+const char* to_string(Mode mode) {
+  switch (mode) {
+    case Mode::Send: return "send";
+    case Mode::Recv: return "recv";
+    case Mode::Both: return "both";
+  }
+  return "?";
+}
+
+const char* to_string(Dialect dialect) {
+  switch (dialect) {
+    case Dialect::Classic: return "classic";
+    case Dialect::SimplePeer: return "simple-peer";
+  }
+  return "?";
+}
+
+const char* to_string(Codec codec) {
+  switch (codec) {
+    case Codec::Vp8: return "vp8";
+    case Codec::H264: return "h264";
+  }
+  return "?";
+}
+
+std::string help_text() {
+  return
+      "Usage: sio-webrtc [OPTION]...\n"
+      "Camera -> encoder -> WebRTC call in one command, signalled over Socket.IO the way the chapter's\n"
+      "browser pages do. Without --server it runs the signalling server (sio-signalling) in-process\n"
+      "and prints the page to open.\n"
+      "\n"
+      "  --mode=MODE            send, recv or both (default both)\n"
+      "\n"
+      "Signalling (--opt=VALUE and --opt VALUE are both accepted):\n"
+      "  --server=URL           join this Socket.IO server, http:// or https:// (default: run one\n"
+      "                         in-process; the next five options configure it and cannot be used\n"
+      "                         with --server)\n"
+      "  --host=ADDR            embedded server address (default 127.0.0.1; 0.0.0.0 for the LAN)\n"
+      "  --port=N               embedded server port, 0 = a free one (default 3000)\n"
+      "  --public=DIR           folder the embedded server serves (default: the bundled pages)\n"
+      "  --dev-tls              also serve HTTPS with a self-signed certificate, for a phone on the\n"
+      "                         LAN (default off)\n"
+      "  --dev-tls-dir=DIR      where that certificate lives\n"
+      "                         (default $XDG_CONFIG_HOME/sio-signalling/dev-tls)\n"
+      "  --insecure             accept a self-signed certificate from an https --server (default off)\n"
+      "\n"
+      "Call:\n"
+      "  --dialect=D            classic (peerOffer/peerAnswer/peerIce) or simple-peer (signal)\n"
+      "                         (default simple-peer for --mode=both, classic for send and recv)\n"
+      "  --call=auto|ID         call the first other client to appear (auto) or this socket id\n"
+      "                         (default: wait and answer incoming calls)\n"
+      "  --stun=URL             STUN server, stun://HOST[:PORT] (default none: loopback and LAN only)\n"
+      "  --turn=URL             TURN relay, turn://USER:PASSWORD@HOST[:PORT] or turns://...\n"
+      "                         (default none)\n"
+      "  --ice-address=IP[,IP]  only gather ICE candidates on these local addresses (default: all)\n"
+      "\n"
+      "Sending (not with --mode=recv):\n"
+      "  --video=SOURCE         auto, test, v4l2[:DEVICE] or none (default auto: the first V4L2\n"
+      "                         camera, else a test pattern with a clock)\n"
+      "  --audio=SOURCE         auto, test or none (default auto: the default microphone, else a\n"
+      "                         test tone)\n"
+      "  --width=N              video width, 16-7680 (default 640)\n"
+      "  --height=N             video height, 16-4320 (default 480)\n"
+      "  --fps=N                frames per second, 1-120 (default 30)\n"
+      "  --codec=CODEC          vp8 or h264 (default vp8)\n"
+      "  --bitrate=KBPS         video bitrate in kbit/s, 50-50000 (default 1500)\n"
+      "\n"
+      "Receiving (not with --mode=send):\n"
+      "  --sink=SINK            auto, fake or FILE.mkv (default auto: a window when a display exists,\n"
+      "                         else fake; FILE.mkv records the call, its folder must exist)\n"
+      "\n"
+      "Running:\n"
+      "  --duration=SECONDS     stop cleanly after this long, e.g. 30 or 2.5 (default: until Ctrl-C)\n"
+      "  --status-interval=S    seconds between status lines, 0 = none (default 5)\n"
+      "  --dry-run              check plugins and devices, print the sending pipeline, exit\n"
+      "  -h, --help             show this help and exit\n"
+      "  --version              show the version and exit\n"
+      "\n"
+      "Examples:\n"
+      "  Watch this machine's camera (or a test pattern) in a browser: open the printed\n"
+      "  http://127.0.0.1:3000/receiver.html\n"
+      "    sio-webrtc --mode=send --call=auto\n"
+      "  Join the chapter's Node server and call the first browser that connects:\n"
+      "    sio-webrtc --server=http://localhost:3000 --call=auto\n"
+      "  Record a call from the browser's sender.html to a file for 60 seconds:\n"
+      "    sio-webrtc --mode=recv --sink=call.mkv --duration=60\n"
+      "\n"
+      "Exit status: 0 after --duration, Ctrl-C or SIGTERM (the file sink is finalised first);\n"
+      "1 on a runtime error; 2 for a bad command line or a missing camera, plugin or encoder.\n";
+}
+
+}  // namespace sio::launcher

@@ -1,0 +1,172 @@
+#include "receive_sinks.hpp"
+
+#include <glib.h>
+
+#include <cstring>
+
+#include "gobject_ptr.hpp"
+
+GST_DEBUG_CATEGORY_STATIC(sio_receive_debug);
+#define GST_CAT_DEFAULT sio_receive_debug
+
+namespace sio::launcher {
+namespace {
+
+bool has_display() {
+  const char* x11 = g_getenv("DISPLAY");
+  const char* wayland = g_getenv("WAYLAND_DISPLAY");
+  return (x11 && *x11) || (wayland && *wayland);
+}
+
+// One chain per stream, from an element named "in" to one named "count" whose sink pad is
+// counted. Recording keeps the sender's encoding (parsebin: depayloader + parser) and leaves
+// "count"'s src pad for the muxer.
+std::string chain_description(SinkKind kind, bool video) {
+  switch (kind) {
+    case SinkKind::Window:
+      return video ? "queue name=in ! decodebin ! videoconvert ! identity name=count ! autovideosink"
+                   : "queue name=in ! decodebin ! audioconvert ! audioresample ! identity name=count ! autoaudiosink";
+    case SinkKind::Fake:
+      return "queue name=in ! decodebin ! fakesink name=count sync=false async=false";
+    case SinkKind::File:
+      return "queue name=in ! parsebin ! identity name=count";
+  }
+  return {};
+}
+
+}  // namespace
+
+SinkKind resolve_sink(const LaunchOptions& options) {
+  switch (options.sink) {
+    case SinkChoice::Fake:
+      return SinkKind::Fake;
+    case SinkChoice::File:
+      return SinkKind::File;
+    case SinkChoice::Auto:
+      break;
+  }
+  return has_display() ? SinkKind::Window : SinkKind::Fake;
+}
+
+std::vector<NeededElement> receive_elements(SinkKind kind) {
+  const std::string why = "received media";
+  std::vector<NeededElement> needed = {{"queue", why}, {"identity", why}};
+  switch (kind) {
+    case SinkKind::Window:
+      for (const char* f : {"decodebin", "videoconvert", "audioconvert", "audioresample", "autovideosink",
+                            "autoaudiosink", "vp8dec", "avdec_h264", "opusdec"})
+        needed.push_back({f, "--sink=auto (play received media)"});
+      break;
+    case SinkKind::Fake:
+      for (const char* f : {"decodebin", "fakesink", "vp8dec", "avdec_h264", "opusdec"})
+        needed.push_back({f, "decoding received media"});
+      break;
+    case SinkKind::File:
+      for (const char* f : {"parsebin", "matroskamux", "filesink", "rtpvp8depay", "rtph264depay", "h264parse",
+                            "rtpopusdepay", "opusparse"})
+        needed.push_back({f, "--sink=FILE.mkv"});
+      break;
+  }
+  return needed;
+}
+
+ReceiveSinks::ReceiveSinks(GstElement* pipeline, GstElement* signaller, SinkKind kind, std::string file,
+                           MediaCounters& counters)
+    : pipeline_(pipeline), signaller_(signaller), kind_(kind), file_(std::move(file)), counters_(counters) {
+  static gsize debug_once = 0;
+  if (g_once_init_enter(&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT(sio_receive_debug, "siowebrtc-receive", 0, "sio-webrtc receiving side");
+    g_once_init_leave(&debug_once, 1);
+  }
+  handler_ = g_signal_connect(signaller_, "pad-added", G_CALLBACK(on_pad_added), this);
+}
+
+ReceiveSinks::~ReceiveSinks() {
+  if (handler_) g_signal_handler_disconnect(signaller_, handler_);
+}
+
+void ReceiveSinks::on_pad_added(GstElement*, GstPad* pad, gpointer self) {
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  static_cast<ReceiveSinks*>(self)->link(pad);
+}
+
+GstElement* ReceiveSinks::muxer() {
+  if (mux_) return mux_;
+  GstElement* mux = gst_element_factory_make("matroskamux", "recording_mux");
+  GstElement* sink = gst_element_factory_make("filesink", "recording_file");
+  if (!mux || !sink) {
+    if (mux) gst_object_unref(gst_object_ref_sink(mux));
+    if (sink) gst_object_unref(gst_object_ref_sink(sink));
+    return nullptr;
+  }
+  // A seekable file: the index and duration are written at EOS (--duration / Ctrl-C send it).
+  g_object_set(mux, "streamable", FALSE, nullptr);
+  g_object_set(sink, "location", file_.c_str(), "async", FALSE, nullptr);
+  gst_bin_add_many(GST_BIN(pipeline_), mux, sink, nullptr);
+  gst_element_link(mux, sink);
+  gst_element_sync_state_with_parent(sink);
+  gst_element_sync_state_with_parent(mux);
+  mux_ = mux;
+  return mux_;
+}
+
+void ReceiveSinks::link(GstPad* pad) {
+  std::lock_guard lock(mutex_);
+  glib::GCharPtr name(gst_pad_get_name(pad));
+  const bool video = g_str_has_prefix(name.get(), "video");
+  if (!video && !g_str_has_prefix(name.get(), "audio")) return;
+
+  glib::GErrorPtr error;
+  GError* raw_error = nullptr;
+  // Ghost pads made by hand: ghost_unlinked_pads would pick the sink behind decodebin's
+  // not-yet-linked src pad rather than the chain's first element.
+  GstElement* bin = gst_parse_bin_from_description(chain_description(kind_, video).c_str(), FALSE, &raw_error);
+  error.reset(raw_error);
+  if (!bin) {
+    GST_ELEMENT_ERROR(signaller_, CORE, MISSING_PLUGIN, ("Cannot build the receiving chain for %s", name.get()),
+                      ("%s", error ? error->message : "?"));
+    return;
+  }
+  std::string bin_name = std::string("receive_") + name.get();
+  gst_object_set_name(GST_OBJECT(bin), bin_name.c_str());
+  {
+    glib::GObjectPtr<GstElement> in(gst_bin_get_by_name(GST_BIN(bin), "in"));
+    glib::GObjectPtr<GstPad> in_pad(gst_element_get_static_pad(in.get(), "sink"));
+    gst_element_add_pad(bin, gst_ghost_pad_new("sink", in_pad.get()));
+    glib::GObjectPtr<GstElement> count(gst_bin_get_by_name(GST_BIN(bin), "count"));
+    glib::GObjectPtr<GstPad> count_pad(gst_element_get_static_pad(count.get(), "sink"));
+    count_buffers_on(count_pad.get(), video ? counters_.received_video_frames : counters_.received_audio_buffers);
+    if (glib::GObjectPtr<GstPad> out(gst_element_get_static_pad(count.get(), "src")); out)
+      gst_element_add_pad(bin, gst_ghost_pad_new("src", out.get()));
+  }
+  gst_bin_add(GST_BIN(pipeline_), bin);
+
+  if (kind_ == SinkKind::File) {
+    GstElement* mux = muxer();
+    glib::GObjectPtr<GstPad> bin_src(gst_element_get_static_pad(bin, "src"));
+    GstPad* mux_pad = mux ? gst_element_request_pad_simple(mux, video ? "video_%u" : "audio_%u") : nullptr;
+    if (!mux_pad || gst_pad_link(bin_src.get(), mux_pad) != GST_PAD_LINK_OK) {
+      // matroskamux takes no new stream once it has written its header: this stream is
+      // counted but not recorded.
+      g_print("recording: %s not recorded (the file had already started)\n", name.get());
+      GstElement* drop = gst_element_factory_make("fakesink", nullptr);
+      g_object_set(drop, "sync", FALSE, "async", FALSE, nullptr);
+      gst_bin_add(GST_BIN(pipeline_), drop);
+      glib::GObjectPtr<GstPad> drop_pad(gst_element_get_static_pad(drop, "sink"));
+      gst_pad_link(bin_src.get(), drop_pad.get());
+      gst_element_sync_state_with_parent(drop);
+      if (mux_pad) gst_element_release_request_pad(mux, mux_pad);
+    }
+    if (mux_pad) gst_object_unref(mux_pad);
+  }
+
+  glib::GObjectPtr<GstPad> sink(gst_element_get_static_pad(bin, "sink"));
+  if (gst_pad_link(pad, sink.get()) != GST_PAD_LINK_OK) {
+    GST_ELEMENT_ERROR(signaller_, CORE, NEGOTIATION, ("Cannot link received %s", name.get()), (nullptr));
+    return;
+  }
+  gst_element_sync_state_with_parent(bin);
+  GST_INFO("receiving %s", name.get());
+}
+
+}  // namespace sio::launcher

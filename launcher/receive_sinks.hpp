@@ -1,0 +1,52 @@
+// What happens to media the peer sends: the signaller's sometimes pads (video_N / audio_N) are
+// decoded to a window / speakers (--sink=auto with a display), decoded and dropped (fake: still
+// counted), or depayloaded and parsed into one Matroska file without re-encoding (FILE.mkv).
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gst/gst.h>
+
+#include "media_counters.hpp"
+#include "options.hpp"
+#include "plugins.hpp"
+
+namespace sio::launcher {
+
+enum class SinkKind { Window, Fake, File };
+
+// --sink=auto picks a window when $DISPLAY or $WAYLAND_DISPLAY is set, else fake.
+SinkKind resolve_sink(const LaunchOptions& options);
+
+// The elements the receiving side may create (for the missing-plugin check before starting).
+std::vector<NeededElement> receive_elements(SinkKind kind);
+
+class ReceiveSinks {
+ public:
+  // Links every src pad `signaller` adds from now on. Both must outlive this object's use; the
+  // pipeline owns the elements it creates.
+  ReceiveSinks(GstElement* pipeline, GstElement* signaller, SinkKind kind, std::string file,
+               MediaCounters& counters);
+  ~ReceiveSinks();
+
+  ReceiveSinks(const ReceiveSinks&) = delete;
+  ReceiveSinks& operator=(const ReceiveSinks&) = delete;
+
+ private:
+  static void on_pad_added(GstElement* element, GstPad* pad, gpointer self);
+  void link(GstPad* pad);
+  GstElement* muxer();  // the file's matroskamux, created with the first stream; under mutex_
+
+  GstElement* pipeline_;
+  GstElement* signaller_;
+  SinkKind kind_;
+  std::string file_;
+  MediaCounters& counters_;
+  gulong handler_ = 0;
+  std::mutex mutex_;  // pad-added comes from streaming threads
+  GstElement* mux_ = nullptr;
+};
+
+}  // namespace sio::launcher

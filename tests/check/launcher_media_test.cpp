@@ -1,0 +1,687 @@
+// sio-webrtc's sending side (launcher/plugins, v4l2_probe, send_branches): a table of plans
+// (options + environment -> elements, passthrough, errors), and every planned description parsed
+// and RUN until its payloader has produced RTP packets.
+//
+// V4L2: this machine's kernel has no module support and no media subsystem (no v4l2loopback is
+// possible), so V4L2 plans are built from fake device caps and run with the `v4l2src ...` source
+// replaced by a fake source producing the chosen mode's caps (raw, MJPEG via jpegenc, H.264 via
+// x264enc): the rest of the branch must negotiate with exactly what the camera would give.
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <glob.h>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "plugins.hpp"
+#include "send_branches.hpp"
+#include "v4l2_probe.hpp"
+
+namespace sio::launcher {
+namespace {
+
+// --- Fake cameras (caps strings in the form v4l2src's caps query gives them) -----------------
+
+V4l2Device camera(const std::string& caps, const std::string& path = "/dev/video0") {
+  return V4l2Device{path, "Fake Camera", caps};
+}
+
+// A Raspberry-Pi-like camera: H.264 and raw at several sizes.
+const char* kH264AndRawCaps =
+    "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au, width=(int)640, "
+    "height=(int)480, framerate=(fraction){ 30/1, 15/1 }; "
+    "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au, width=(int)1280, "
+    "height=(int)720, framerate=(fraction)30/1; "
+    "video/x-raw, format=(string)YUY2, width=(int)640, height=(int)480, "
+    "framerate=(fraction){ 30/1, 15/1 }";
+
+// A typical USB webcam: MJPEG at every size, raw YUY2 fast only at small sizes.
+const char* kUvcCaps =
+    "image/jpeg, width=(int)1280, height=(int)720, framerate=(fraction){ 30/1, 15/1 }; "
+    "image/jpeg, width=(int)640, height=(int)480, framerate=(fraction){ 30/1, 15/1 }; "
+    "video/x-raw, format=(string)YUY2, width=(int)1280, height=(int)720, "
+    "framerate=(fraction){ 10/1, 5/1 }; "
+    "video/x-raw, format=(string)YUY2, width=(int)640, height=(int)480, "
+    "framerate=(fraction){ 30/1, 15/1 }";
+
+const char* kH264OnlyCaps =
+    "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au, width=(int)320, "
+    "height=(int)240, framerate=(fraction)30/1";
+
+// Stepwise sizes (ranges), as some drivers and v4l2loopback report them.
+const char* kRangeCaps =
+    "video/x-raw, format=(string)NV12, width=(int)[ 16, 1920 ], height=(int)[ 16, 1080 ], "
+    "framerate=(fraction)[ 1/1, 60/1 ]";
+
+// H.264 only at 1920x1080, raw at the requested size: too far to send as is.
+const char* kFarH264Caps =
+    "video/x-h264, stream-format=(string)byte-stream, alignment=(string)au, width=(int)1920, "
+    "height=(int)1080, framerate=(fraction)30/1; "
+    "video/x-raw, format=(string)YUY2, width=(int)320, height=(int)240, framerate=(fraction)30/1";
+
+const char* kBayerOnlyCaps =
+    "video/x-bayer, format=(string)rggb, width=(int)640, height=(int)480, "
+    "framerate=(fraction)30/1";
+
+const char* kOddRateCaps =
+    "video/x-raw, format=(string)YUY2, width=(int)320, height=(int)240, "
+    "framerate=(fraction)15/2";
+
+// --- Plan rows ----------------------------------------------------------------------------------
+
+struct PlanRow {
+  const char* name;
+  LaunchOptions options;
+  MediaEnvironment environment;
+  std::vector<std::string> video_has;      // factories the video branch must contain
+  std::vector<std::string> video_lacks;    // ... and must not
+  std::vector<std::string> audio_has;
+  std::vector<std::string> summary_has;    // substrings of the video summary
+  std::string expected_caps;               // the V4L2 source caps chosen ("" = not checked)
+  std::string error_has;                   // non-empty: plan_send must fail with this in .error
+  bool expect_video = true;
+  bool expect_audio = true;
+};
+
+LaunchOptions send_options(VideoChoice video, Codec codec, int width = 320, int height = 240,
+                           int fps = 30) {
+  LaunchOptions options;
+  options.mode = Mode::Send;
+  options.video = video;
+  options.audio = AudioChoice::Test;
+  options.codec = codec;
+  options.width = width;
+  options.height = height;
+  options.fps = fps;
+  options.bitrate_kbps = 800;
+  return options;
+}
+
+MediaEnvironment with_devices(std::vector<V4l2Device> devices) {
+  MediaEnvironment environment;
+  environment.v4l2_devices = std::move(devices);
+  return environment;
+}
+
+MediaEnvironment with_named(const V4l2Device& device) {
+  MediaEnvironment environment;
+  environment.named_device = device;
+  return environment;
+}
+
+std::vector<PlanRow> plan_rows() {
+  std::vector<PlanRow> rows;
+  auto add = [&](PlanRow row) { rows.push_back(std::move(row)); };
+
+  add({"test pattern, VP8", send_options(VideoChoice::Test, Codec::Vp8), {},
+       {"videotestsrc", "clockoverlay", "queue", "videoconvert", "vp8enc", "rtpvp8pay"},
+       {"v4l2src", "x264enc"}, {"audiotestsrc", "opusenc", "rtpopuspay"},
+       {"test pattern 320x240@30", "VP8 at 800 kbit/s"}});
+  add({"test pattern, H.264", send_options(VideoChoice::Test, Codec::H264), {},
+       {"videotestsrc", "clockoverlay", "x264enc", "rtph264pay"}, {"vp8enc", "h264parse"},
+       {"audiotestsrc"}, {"H.264 at 800 kbit/s"}});
+  add({"auto without a camera falls back to the test pattern",
+       send_options(VideoChoice::Auto, Codec::Vp8), {}, {"videotestsrc", "clockoverlay", "vp8enc"},
+       {"v4l2src"}, {"audiotestsrc"}, {"no V4L2 camera found"}});
+  add({"H.264 camera, --codec=h264: sent as is",
+       send_options(VideoChoice::Auto, Codec::H264, 640, 480),
+       with_devices({camera(kH264AndRawCaps)}), {"v4l2src", "h264parse", "rtph264pay"},
+       {"x264enc", "vp8enc", "videoconvert", "avdec_h264"}, {"audiotestsrc"},
+       {"/dev/video0 (Fake Camera)", "H.264 640x480@30", "without re-encoding"},
+       "video/x-h264,width=640,height=480,framerate=30/1"});
+  add({"H.264 camera, --codec=vp8: its raw mode is encoded",
+       send_options(VideoChoice::Auto, Codec::Vp8, 640, 480),
+       with_devices({camera(kH264AndRawCaps)}), {"v4l2src", "videoconvert", "vp8enc", "rtpvp8pay"},
+       {"h264parse", "avdec_h264", "x264enc"}, {"audiotestsrc"},
+       {"raw YUY2 640x480@30", "encoded as VP8"},
+       "video/x-raw,format=YUY2,width=640,height=480,framerate=30/1"});
+  add({"H.264 camera at another size than asked: closest mode, said so",
+       send_options(VideoChoice::V4l2, Codec::H264, 1280, 720, 15),
+       with_devices({camera(kH264AndRawCaps)}), {"v4l2src", "h264parse", "rtph264pay"},
+       {"x264enc"}, {"audiotestsrc"},
+       {"H.264 1280x720@30", "closest mode to the requested 1280x720@15"},
+       "video/x-h264,width=1280,height=720,framerate=30/1"});
+  add({"H.264-only camera, --codec=vp8: decoded and re-encoded",
+       send_options(VideoChoice::Auto, Codec::Vp8), with_devices({camera(kH264OnlyCaps)}),
+       {"v4l2src", "h264parse", "avdec_h264", "vp8enc", "rtpvp8pay"}, {"x264enc"},
+       {"audiotestsrc"}, {"H.264 320x240@30", "decoded and encoded as VP8"},
+       "video/x-h264,width=320,height=240,framerate=30/1"});
+  add({"UVC webcam at 1280x720: MJPEG (raw is only 10 fps there)",
+       send_options(VideoChoice::V4l2, Codec::Vp8, 1280, 720),
+       with_devices({camera(kUvcCaps)}), {"v4l2src", "jpegdec", "videoconvert", "vp8enc"},
+       {"h264parse"}, {"audiotestsrc"}, {"MJPEG 1280x720@30", "decoded and encoded as VP8"},
+       "image/jpeg,width=1280,height=720,framerate=30/1"});
+  add({"UVC webcam at 640x480: raw preferred over MJPEG when equally close",
+       send_options(VideoChoice::V4l2, Codec::H264, 640, 480),
+       with_devices({camera(kUvcCaps)}), {"v4l2src", "videoconvert", "x264enc", "rtph264pay"},
+       {"jpegdec", "h264parse"}, {"audiotestsrc"}, {"raw YUY2 640x480@30", "encoded as H.264"},
+       "video/x-raw,format=YUY2,width=640,height=480,framerate=30/1"});
+  add({"H.264 mode too far from the request: the raw mode is encoded instead",
+       send_options(VideoChoice::V4l2, Codec::H264), with_devices({camera(kFarH264Caps)}),
+       {"v4l2src", "x264enc", "rtph264pay"}, {"h264parse", "avdec_h264"}, {"audiotestsrc"},
+       {"raw YUY2 320x240@30"}, "video/x-raw,format=YUY2,width=320,height=240,framerate=30/1"});
+  add({"size and rate ranges fixate to the request",
+       send_options(VideoChoice::V4l2, Codec::Vp8, 320, 240, 30),
+       with_devices({camera(kRangeCaps, "/dev/video3")}), {"v4l2src", "vp8enc"}, {}, {"audiotestsrc"},
+       {"/dev/video3", "raw NV12 320x240@30, encoded as VP8"},
+       "video/x-raw,format=NV12,width=320,height=240,framerate=30/1"});
+  add({"fractional camera rate", send_options(VideoChoice::V4l2, Codec::Vp8),
+       with_devices({camera(kOddRateCaps)}), {"v4l2src", "vp8enc"}, {}, {"audiotestsrc"},
+       {"raw YUY2 320x240@7.5", "closest mode"},
+       "video/x-raw,format=YUY2,width=320,height=240,framerate=15/2"});
+  add({"named device that was probed", [] {
+         auto o = send_options(VideoChoice::V4l2, Codec::H264);
+         o.video_device = "/dev/video7";
+         return o;
+       }(), with_named(camera(kH264OnlyCaps, "/dev/video7")), {"v4l2src", "h264parse"},
+       {"x264enc"}, {"audiotestsrc"}, {"/dev/video7", "sent as is"},
+       "video/x-h264,width=320,height=240,framerate=30/1"});
+  add({"first device in path order is used", send_options(VideoChoice::Auto, Codec::Vp8),
+       with_devices({camera(kUvcCaps, "/dev/video2"), camera(kH264OnlyCaps, "/dev/video10")}),
+       {"v4l2src"}, {}, {"audiotestsrc"}, {"/dev/video2"}, ""});
+  add({"auto with an unusable camera falls back to the test pattern",
+       send_options(VideoChoice::Auto, Codec::Vp8), with_devices({camera(kBayerOnlyCaps)}),
+       {"videotestsrc", "vp8enc"}, {"v4l2src"}, {"audiotestsrc"},
+       {"test pattern", "offers no video format"}});
+  add({"audio auto: PulseAudio source", [] {
+         auto o = send_options(VideoChoice::None, Codec::Vp8);
+         o.audio = AudioChoice::Auto;
+         return o;
+       }(), [] {
+         MediaEnvironment e;
+         e.pulse_source = true;
+         e.alsa_capture = true;
+         return e;
+       }(), {}, {}, {"pulsesrc", "audioconvert", "audioresample", "opusenc", "rtpopuspay"}, {}, "",
+       "", false, true});
+  add({"audio auto: ALSA capture device", [] {
+         auto o = send_options(VideoChoice::None, Codec::Vp8);
+         o.audio = AudioChoice::Auto;
+         return o;
+       }(), [] {
+         MediaEnvironment e;
+         e.alsa_capture = true;
+         return e;
+       }(), {}, {}, {"alsasrc", "opusenc"}, {}, "", "", false, true});
+  add({"audio auto: neither, test tone", [] {
+         auto o = send_options(VideoChoice::Test, Codec::Vp8);
+         o.audio = AudioChoice::Auto;
+         return o;
+       }(), {}, {"videotestsrc"}, {}, {"audiotestsrc", "opusenc"}, {}, "", "", true, true});
+  add({"video only", [] {
+         auto o = send_options(VideoChoice::Test, Codec::Vp8);
+         o.audio = AudioChoice::None;
+         return o;
+       }(), {}, {"vp8enc"}, {}, {}, {}, "", "", true, false});
+  add({"--mode=recv sends nothing", [] {
+         auto o = send_options(VideoChoice::Test, Codec::Vp8);
+         o.mode = Mode::Recv;
+         return o;
+       }(), {}, {}, {}, {}, {}, "", "", false, false});
+  add({"--mode=both sends", [] {
+         auto o = send_options(VideoChoice::Test, Codec::H264);
+         o.mode = Mode::Both;
+         return o;
+       }(), {}, {"x264enc"}, {}, {"opusenc"}, {}, "", "", true, true});
+
+  // Errors (missing pieces): the launcher prints .error and exits 2.
+  add({"--video=v4l2 without any camera", send_options(VideoChoice::V4l2, Codec::Vp8), {}, {}, {},
+       {}, {}, "", "no V4L2 capture device was found", false, false});
+  add({"--video=v4l2:/dev/video9 that does not exist", [] {
+         auto o = send_options(VideoChoice::V4l2, Codec::Vp8);
+         o.video_device = "/dev/video9";
+         return o;
+       }(), [] {
+         MediaEnvironment e;
+         e.named_device_error = "no such device";
+         return e;
+       }(), {}, {}, {}, {}, "", "--video=v4l2:/dev/video9: no such device", false, false});
+  add({"--video=v4l2 with a camera giving nothing usable",
+       send_options(VideoChoice::V4l2, Codec::Vp8), with_devices({camera(kBayerOnlyCaps)}), {}, {},
+       {}, {}, "", "/dev/video0 offers no video format", false, false});
+  return rows;
+}
+
+bool contains(const std::vector<NeededElement>& elements, const std::string& factory) {
+  return std::any_of(elements.begin(), elements.end(),
+                     [&](const NeededElement& e) { return e.factory == factory; });
+}
+
+std::string segment(const std::string& description, size_t index) {
+  size_t start = 0;
+  for (size_t i = 0; i < index; ++i) {
+    start = description.find(" ! ", start);
+    if (start == std::string::npos) return {};
+    start += 3;
+  }
+  const size_t end = description.find(" ! ", start);
+  return description.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// --- Running a branch ---------------------------------------------------------------------------
+
+// Replaces the first element of a description (a device source) by a fake one producing the
+// same caps: what the fake camera / microphone would hand to the rest of the branch.
+std::string with_fake_source(const std::string& description) {
+  const size_t first_link = description.find(" ! ");
+  const std::string source = description.substr(0, first_link);
+  const std::string rest = description.substr(first_link);  // " ! caps ! ..."
+  if (source.rfind("pulsesrc", 0) == 0 || source.rfind("alsasrc", 0) == 0) {
+    return "audiotestsrc is-live=true wave=ticks" + rest;
+  }
+  if (source.rfind("v4l2src", 0) != 0) return description;
+  GstCaps* caps = gst_caps_from_string(segment(description, 1).c_str());
+  EXPECT_NE(caps, nullptr) << description;
+  if (!caps) return description;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  int width = 0, height = 0, fps_n = 30, fps_d = 1;
+  gst_structure_get_int(s, "width", &width);
+  gst_structure_get_int(s, "height", &height);
+  gst_structure_get_fraction(s, "framerate", &fps_n, &fps_d);
+  const std::string raw = "videotestsrc is-live=true pattern=ball ! video/x-raw,width=" +
+                          std::to_string(width) + ",height=" + std::to_string(height) +
+                          ",framerate=" + std::to_string(fps_n) + "/" + std::to_string(fps_d);
+  std::string fake;
+  if (gst_structure_has_name(s, "image/jpeg")) {
+    fake = raw + " ! jpegenc";
+  } else if (gst_structure_has_name(s, "video/x-h264")) {
+    fake = raw + " ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15";
+  } else {
+    fake = "videotestsrc is-live=true pattern=ball";  // the caps filter picks format/size/rate
+  }
+  gst_caps_unref(caps);
+  return fake + rest;
+}
+
+struct RunResult {
+  int rtp_packets = 0;
+  int bad_packets = 0;  // not RTP v2 with the expected payload type
+  std::string error;
+  std::string pay_caps;
+};
+
+struct Counter {
+  std::atomic<int> packets{0};
+  std::atomic<int> bad{0};
+  int payload_type = 0;
+};
+
+void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer data) {
+  auto* counter = static_cast<Counter*>(data);
+  guint8 header[2] = {0, 0};
+  if (gst_buffer_extract(buffer, 0, header, 2) == 2 && (header[0] >> 6) == 2 &&
+      (header[1] & 0x7f) == counter->payload_type) {
+    counter->packets++;
+  } else {
+    counter->bad++;
+  }
+}
+
+// Runs `description` (ending in a payloader named `pay_name`) into a fakesink until `wanted`
+// RTP packets arrived, an error, or `timeout`.
+RunResult run_branch(const std::string& description, const char* pay_name, int payload_type,
+                     int wanted, std::chrono::seconds timeout) {
+  RunResult result;
+  GError* error = nullptr;
+  const std::string full = description + " ! fakesink name=rtp_out sync=false signal-handoffs=true";
+  GstElement* pipeline = gst_parse_launch_full(full.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS,
+                                               &error);
+  if (!pipeline) {
+    result.error = std::string("parse: ") + (error ? error->message : "?");
+    if (error) g_error_free(error);
+    return result;
+  }
+  Counter counter;
+  counter.payload_type = payload_type;
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "rtp_out");
+  GstElement* pay = gst_bin_get_by_name(GST_BIN(pipeline), pay_name);
+  if (!pay) result.error = std::string("no element named ") + pay_name;
+  g_signal_connect(sink, "handoff", G_CALLBACK(on_handoff), &counter);
+  GstBus* bus = gst_element_get_bus(pipeline);
+  if (result.error.empty() &&
+      gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    result.error = "could not start";
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (result.error.empty() && counter.packets < wanted &&
+         std::chrono::steady_clock::now() < deadline) {
+    GstMessage* message = gst_bus_timed_pop_filtered(
+        bus, 50 * GST_MSECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+    if (!message) continue;
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+      GError* bus_error = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(message, &bus_error, &debug);
+      result.error = std::string(bus_error ? bus_error->message : "error") + " (" +
+                     (debug ? debug : "") + ")";
+      if (bus_error) g_error_free(bus_error);
+      g_free(debug);
+    } else {
+      result.error = "unexpected EOS";
+    }
+    gst_message_unref(message);
+  }
+  if (pay) {
+    GstPad* src = gst_element_get_static_pad(pay, "src");
+    if (GstCaps* caps = gst_pad_get_current_caps(src)) {
+      gchar* text = gst_caps_to_string(caps);
+      result.pay_caps = text;
+      g_free(text);
+      gst_caps_unref(caps);
+    }
+    gst_object_unref(src);
+    gst_object_unref(pay);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  // After NULL no streaming thread can call on_handoff on the (stack) counter any more.
+  result.rtp_packets = counter.packets;
+  result.bad_packets = counter.bad;
+  gst_object_unref(sink);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  return result;
+}
+
+// Every factory in `description` (parsed, recursively) must be listed in `elements`.
+void expect_elements_listed(const std::string& description,
+                            const std::vector<NeededElement>& elements) {
+  GError* error = nullptr;
+  GstElement* bin = gst_parse_bin_from_description_full(description.c_str(), FALSE, nullptr,
+                                                        GST_PARSE_FLAG_FATAL_ERRORS, &error);
+  ASSERT_NE(bin, nullptr) << description << ": " << (error ? error->message : "?");
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  int count = 0;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* factory = gst_element_get_factory(element);
+    ASSERT_NE(factory, nullptr);
+    const std::string name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory));
+    EXPECT_TRUE(contains(elements, name)) << name << " is in the description but not in "
+                                          << "the element list: " << description;
+    ++count;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  gst_object_unref(bin);
+  EXPECT_EQ(count, static_cast<int>(std::count(description.begin(), description.end(), '!')) + 1)
+      << description;
+  for (const auto& element : elements) {
+    EXPECT_FALSE(element.needed_for.empty()) << element.factory;
+  }
+}
+
+bool factory_exists(const std::string& name) {
+  GstElementFactory* factory = gst_element_factory_find(name.c_str());
+  if (factory) gst_object_unref(factory);
+  return factory != nullptr;
+}
+
+// --- The plan table -----------------------------------------------------------------------------
+
+class PlanTable : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(PlanTable, PlansAsExpected) {
+  const PlanRow row = plan_rows()[GetParam()];
+  SCOPED_TRACE(row.name);
+  const SendPlan plan = plan_send(row.options, row.environment);
+  if (!row.error_has.empty()) {
+    EXPECT_NE(plan.error.find(row.error_has), std::string::npos) << plan.error;
+    EXPECT_FALSE(plan.video.has_value());
+    return;
+  }
+  ASSERT_TRUE(plan.error.empty()) << plan.error;
+  ASSERT_EQ(plan.video.has_value(), row.expect_video);
+  ASSERT_EQ(plan.audio.has_value(), row.expect_audio);
+  if (plan.video) {
+    const SendBranch& video = *plan.video;
+    for (const auto& f : row.video_has) {
+      EXPECT_TRUE(contains(video.elements, f)) << f << ": " << video.description;
+    }
+    for (const auto& f : row.video_lacks) {
+      EXPECT_FALSE(contains(video.elements, f)) << f << ": " << video.description;
+    }
+    for (const auto& s : row.summary_has) {
+      EXPECT_NE(video.summary.find(s), std::string::npos) << "'" << s << "' not in: " << video.summary;
+    }
+    if (!row.expected_caps.empty()) {
+      EXPECT_EQ(segment(video.description, 1), row.expected_caps);
+    }
+    EXPECT_NE(video.description.find("name=video_pay"), std::string::npos);
+    EXPECT_NE(video.description.find("pt=96"), std::string::npos);
+    if (contains(video.elements, "vp8enc")) {
+      EXPECT_NE(video.description.find("deadline=1"), std::string::npos);
+      EXPECT_NE(video.description.find("lag-in-frames=0"), std::string::npos);
+      EXPECT_NE(video.description.find("target-bitrate=" +
+                                       std::to_string(row.options.bitrate_kbps * 1000)),
+                std::string::npos);
+      EXPECT_NE(video.description.find("keyframe-max-dist=" + std::to_string(row.options.fps * 2)),
+                std::string::npos);
+    }
+    if (contains(video.elements, "x264enc")) {
+      EXPECT_NE(video.description.find("tune=zerolatency"), std::string::npos);
+      EXPECT_NE(video.description.find("bitrate=" + std::to_string(row.options.bitrate_kbps)),
+                std::string::npos);
+      EXPECT_NE(video.description.find("profile=constrained-baseline"), std::string::npos);
+      EXPECT_EQ(video.description.find("profile-level-id"), std::string::npos);
+    }
+    expect_elements_listed(video.description, video.elements);
+  }
+  if (plan.audio) {
+    const SendBranch& audio = *plan.audio;
+    for (const auto& f : row.audio_has) {
+      EXPECT_TRUE(contains(audio.elements, f)) << f << ": " << audio.description;
+    }
+    EXPECT_NE(audio.description.find("name=audio_pay"), std::string::npos);
+    EXPECT_NE(audio.description.find("pt=97"), std::string::npos);
+    EXPECT_FALSE(audio.summary.empty());
+    // alsasrc may not be installed (gstreamer1.0-alsa): parse its branch with the source swapped.
+    if (factory_exists(audio.elements.front().factory)) {
+      expect_elements_listed(audio.description, audio.elements);
+    }
+  }
+}
+
+// Each planned branch RUNS: parsed, negotiated (device sources replaced by fakes with the same
+// caps) and producing RTP packets with the right payload type.
+TEST_P(PlanTable, BranchesRunAndProduceRtp) {
+  const PlanRow row = plan_rows()[GetParam()];
+  SCOPED_TRACE(row.name);
+  const SendPlan plan = plan_send(row.options, row.environment);
+  if (!plan.error.empty()) GTEST_SKIP() << "an error row: nothing to run";
+  if (!plan.video && !plan.audio) GTEST_SKIP() << "nothing is sent in this row";
+  constexpr int kWantedPackets = 10;
+  if (plan.video) {
+    const std::string runnable = with_fake_source(plan.video->description);
+    const RunResult result = run_branch(runnable, "video_pay", 96, kWantedPackets,
+                                        std::chrono::seconds(30));
+    EXPECT_EQ(result.error, "") << runnable;
+    EXPECT_GE(result.rtp_packets, kWantedPackets) << runnable;
+    EXPECT_EQ(result.bad_packets, 0);
+    const bool h264 = contains(plan.video->elements, "rtph264pay");
+    EXPECT_NE(result.pay_caps.find(h264 ? "encoding-name=(string)H264" : "encoding-name=(string)VP8"),
+              std::string::npos)
+        << result.pay_caps;
+  }
+  if (plan.audio) {
+    const std::string runnable = with_fake_source(plan.audio->description);
+    const RunResult result = run_branch(runnable, "audio_pay", 97, kWantedPackets,
+                                        std::chrono::seconds(30));
+    EXPECT_EQ(result.error, "") << runnable;
+    EXPECT_GE(result.rtp_packets, kWantedPackets) << runnable;
+    EXPECT_EQ(result.bad_packets, 0);
+    EXPECT_NE(result.pay_caps.find("encoding-name=(string)OPUS"), std::string::npos)
+        << result.pay_caps;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, PlanTable, ::testing::Range<size_t>(0, plan_rows().size()),
+                         [](const ::testing::TestParamInfo<size_t>& info) {
+                           std::string name = "row" + std::to_string(info.param) + "_";
+                           for (char c : std::string(plan_rows()[info.param].name)) {
+                             name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           }
+                           return name;
+                         });
+
+// A failing check must be able to fail: a branch that cannot negotiate is reported as such.
+TEST(RunBranch, ReportsANegotiationFailure) {
+  const RunResult result = run_branch(
+      "videotestsrc is-live=true ! video/x-raw,width=320,height=240 ! queue ! "
+      "rtpvp8pay pt=96 name=video_pay",
+      "video_pay", 96, 5, std::chrono::seconds(10));
+  EXPECT_FALSE(result.error.empty());
+  EXPECT_EQ(result.rtp_packets, 0);
+}
+
+// --- Plugins ------------------------------------------------------------------------------------
+
+TEST(Plugins, EveryPlannedFactoryHasADebianPackage) {
+  std::set<std::string> factories;
+  for (const PlanRow& row : plan_rows()) {
+    const SendPlan plan = plan_send(row.options, row.environment);
+    for (const auto* branch : {plan.video ? &*plan.video : nullptr, plan.audio ? &*plan.audio : nullptr}) {
+      if (!branch) continue;
+      for (const auto& element : branch->elements) factories.insert(element.factory);
+    }
+  }
+  // Every element the launcher can use: send side, receive side, the call.
+  for (const char* f : {"videotestsrc", "clockoverlay", "videoconvert", "videoscale", "videorate",
+                        "queue", "capsfilter", "vp8enc", "x264enc", "h264parse", "jpegdec",
+                        "v4l2src", "rtpvp8pay", "rtph264pay", "audiotestsrc", "pulsesrc",
+                        "alsasrc", "audioconvert", "audioresample", "opusenc", "rtpopuspay",
+                        "decodebin", "parsebin", "videoconvert", "audioconvert", "audioresample",
+                        "autovideosink", "autoaudiosink", "fakesink", "matroskamux", "filesink",
+                        "rtpvp8depay", "rtph264depay", "rtpopusdepay", "vp8dec", "avdec_h264",
+                        "opusdec", "webrtcbin", "nicesrc", "nicesink", "dtlssrtpenc", "srtpenc"}) {
+    factories.insert(f);
+  }
+  EXPECT_GE(factories.size(), 39u);  // the 39 distinct factories listed above, at least
+  for (const auto& f : factories) {
+    EXPECT_NE(debian_package_for(f), "") << f;
+  }
+}
+
+TEST(Plugins, KnownPackages) {
+  EXPECT_EQ(debian_package_for("x264enc"), "gstreamer1.0-plugins-ugly");
+  EXPECT_EQ(debian_package_for("vp8enc"), "gstreamer1.0-plugins-good");
+  EXPECT_EQ(debian_package_for("webrtcbin"), "gstreamer1.0-plugins-bad");
+  EXPECT_EQ(debian_package_for("nicesrc"), "gstreamer1.0-nice");
+  EXPECT_EQ(debian_package_for("avdec_h264"), "gstreamer1.0-libav");
+  EXPECT_EQ(debian_package_for("alsasrc"), "gstreamer1.0-alsa");
+  EXPECT_EQ(debian_package_for("clockoverlay"), "gstreamer1.0-x");
+  EXPECT_EQ(debian_package_for("opusenc"), "gstreamer1.0-plugins-base");
+  EXPECT_EQ(debian_package_for("no-such-element"), "");
+}
+
+TEST(Plugins, FindMissing) {
+  // Everything the test-pattern plans use is installed here (the branches above ran).
+  const SendPlan plan = plan_send(send_options(VideoChoice::Test, Codec::H264), {});
+  ASSERT_TRUE(plan.video && plan.audio);
+  EXPECT_FALSE(find_missing(plan.video->elements).has_value());
+  EXPECT_FALSE(find_missing(plan.audio->elements).has_value());
+
+  const std::vector<NeededElement> needed = {
+      {"videotestsrc", "the test pattern"},
+      {"sio-no-such-encoder", "--codec=h264"},
+      {"sio-also-missing", "x"},
+  };
+  const auto missing = find_missing(needed);
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(missing->factory, "sio-no-such-encoder");
+  EXPECT_EQ(missing->needed_for, "--codec=h264");
+}
+
+TEST(Plugins, DescribeMissing) {
+  EXPECT_EQ(describe_missing({"x264enc", "--codec=h264"}),
+            "missing GStreamer element 'x264enc' (needed for --codec=h264): install the Debian "
+            "package gstreamer1.0-plugins-ugly");
+  const std::string unknown = describe_missing({"sio-no-such-encoder", "--codec=h264"});
+  EXPECT_NE(unknown.find("'sio-no-such-encoder'"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("no known Debian package"), std::string::npos) << unknown;
+}
+
+// --- V4L2 probing on this machine ---------------------------------------------------------------
+
+std::vector<std::string> video_nodes() {
+  std::vector<std::string> nodes;
+  glob_t matches{};
+  if (glob("/dev/video*", 0, nullptr, &matches) == 0) {
+    for (size_t i = 0; i < matches.gl_pathc; ++i) nodes.emplace_back(matches.gl_pathv[i]);
+  }
+  globfree(&matches);
+  return nodes;
+}
+
+TEST(V4l2Probe, FindDevicesMatchesTheMachine) {
+  const std::vector<V4l2Device> devices = find_v4l2_devices();
+  const std::vector<std::string> nodes = video_nodes();
+  if (nodes.empty()) {
+    EXPECT_TRUE(devices.empty());  // this machine: no /dev/video*, no V4L2 in the kernel
+  }
+  for (const auto& device : devices) {
+    EXPECT_NE(std::find(nodes.begin(), nodes.end(), device.path), nodes.end()) << device.path;
+    EXPECT_FALSE(device.caps.empty()) << device.path;
+  }
+}
+
+TEST(V4l2Probe, NamedDeviceErrors) {
+  V4l2Device device;
+  std::string error;
+  EXPECT_FALSE(probe_v4l2_device("/dev/null", device, error));
+  EXPECT_EQ(error, "not a V4L2 device");
+  EXPECT_FALSE(probe_v4l2_device("/dev/video-sio-does-not-exist", device, error));
+  EXPECT_EQ(error, "no such device");
+  EXPECT_FALSE(probe_v4l2_device("/tmp", device, error));
+  EXPECT_NE(error.find("not a character device"), std::string::npos) << error;
+  EXPECT_TRUE(device.path.empty());
+}
+
+TEST(V4l2Probe, EnvironmentForANamedDeviceThatIsNotACamera) {
+  LaunchOptions options = send_options(VideoChoice::V4l2, Codec::Vp8);
+  options.video_device = "/dev/null";
+  const MediaEnvironment environment = probe_environment(options);
+  EXPECT_FALSE(environment.named_device.has_value());
+  EXPECT_EQ(environment.named_device_error, "not a V4L2 device");
+  const SendPlan plan = plan_send(options, environment);
+  EXPECT_EQ(plan.error, "--video=v4l2:/dev/null: not a V4L2 device");
+}
+
+TEST(V4l2Probe, AutoEnvironmentHereGivesTestPatternAndTone) {
+  LaunchOptions options = send_options(VideoChoice::Auto, Codec::Vp8);
+  options.audio = AudioChoice::Auto;
+  const MediaEnvironment environment = probe_environment(options);
+  if (!video_nodes().empty()) GTEST_SKIP() << "this machine has /dev/video* nodes";
+  EXPECT_TRUE(environment.v4l2_devices.empty());
+  const SendPlan plan = plan_send(options, environment);
+  ASSERT_TRUE(plan.error.empty()) << plan.error;
+  ASSERT_TRUE(plan.video && plan.audio);
+  EXPECT_TRUE(contains(plan.video->elements, "videotestsrc"));
+  // Audio follows what the probe found (no sound server or ALSA device on the build machine).
+  const bool real_audio = environment.pulse_source || environment.alsa_capture;
+  EXPECT_EQ(contains(plan.audio->elements, "audiotestsrc"), !real_audio);
+}
+
+TEST(V4l2Probe, RecvModeProbesNothing) {
+  LaunchOptions options = send_options(VideoChoice::V4l2, Codec::Vp8);
+  options.mode = Mode::Recv;
+  options.video_device = "/dev/video-sio-does-not-exist";
+  const MediaEnvironment environment = probe_environment(options);
+  EXPECT_FALSE(environment.named_device.has_value());
+  EXPECT_TRUE(environment.named_device_error.empty());
+}
+
+}  // namespace
+}  // namespace sio::launcher
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
