@@ -262,7 +262,14 @@ int run(LaunchOptions options) {
     std::string base = embedded.element_url;
     if (o.host != "0.0.0.0" && o.host != "::" && !embedded.urls.empty()) base = embedded.urls.front();
     std::printf("open %s%s %s\n", base.c_str(), page.path.c_str(), page.action.c_str());
-    for (const auto& url : embedded.lan_urls) std::printf("open %s%s from another device (self-signed: accept the warning once)\n", url.c_str(), page.path.c_str());
+    for (const auto& url : embedded.lan_urls) {
+      // Loopback names are this machine itself: not useful to another device.
+      if (url.find("//localhost:") != std::string::npos || url.find("//127.") != std::string::npos ||
+          url.find("//[::1]:") != std::string::npos)
+        continue;
+      std::printf("open %s%s from another device (self-signed: accept the warning once)\n", url.c_str(),
+                  page.path.c_str());
+    }
   } else {
     std::printf("signalling server: %s\n", launch.server_url.c_str());
   }
