@@ -289,7 +289,7 @@ void CallSession::start_call(const std::string& peer_id, Role role, Dialect dial
   local_mids_.clear();
   remote_mids_.clear();
   GST_INFO("call with %s starts (%s)", peer_id.c_str(), role == Role::Caller ? "calling" : "answering");
-  host_.call_started(peer_id);
+  host_.call_started(peer_id, role == Role::Caller);
 }
 
 void CallSession::end_call(const std::string& reason) {

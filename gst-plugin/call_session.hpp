@@ -52,7 +52,7 @@ class SessionHost {
   virtual void report_error(SignallerError error, const std::string& subject, const std::string& detail) = 0;
   virtual void connected(const std::string& local_id) = 0;
   virtual void peers_changed(const std::vector<std::string>& peers) = 0;
-  virtual void call_started(const std::string& peer_id) = 0;
+  virtual void call_started(const std::string& peer_id, bool calling) = 0;
   virtual void call_ended(const std::string& peer_id, const std::string& reason) = 0;
 };
 

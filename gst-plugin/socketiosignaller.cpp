@@ -168,7 +168,7 @@ class SignallerImpl final : public SessionHost {
   void report_error(SignallerError error, const std::string& subject, const std::string& detail) override;
   void connected(const std::string& local_id) override;
   void peers_changed(const std::vector<std::string>& peers) override;
-  void call_started(const std::string& peer_id) override;
+  void call_started(const std::string& peer_id, bool calling) override;
   void call_ended(const std::string& peer_id, const std::string& reason) override;
 
   GstPad* request_sink_pad(GstPadTemplate* templ, const char* name, const GstCaps* caps);
@@ -645,12 +645,12 @@ void SignallerImpl::peers_changed(const std::vector<std::string>& peers) {
   post_element_message(gst_structure_new("socketio-peers", "peers", G_TYPE_STRV, strv, nullptr));
 }
 
-void SignallerImpl::call_started(const std::string& peer_id) {
+void SignallerImpl::call_started(const std::string& peer_id, bool calling) {
   webrtcbin_used_ = true;
   in_call = true;
   g_signal_emit(element_, signals[SIGNAL_CALL_STARTED], 0, peer_id.c_str());
-  post_element_message(
-      gst_structure_new("socketio-call-started", "peer-id", G_TYPE_STRING, peer_id.c_str(), nullptr));
+  post_element_message(gst_structure_new("socketio-call-started", "peer-id", G_TYPE_STRING, peer_id.c_str(), "role",
+                                         G_TYPE_STRING, calling ? "caller" : "answerer", nullptr));
 }
 
 void SignallerImpl::call_ended(const std::string& peer_id, const std::string& reason) {

@@ -152,7 +152,13 @@ void CallMonitor::call_started(const std::string& peer, GstElement* webrtcbin) {
   state_ = "negotiating";
   call_started_us_ = g_get_monotonic_time();
   last_ = StatsSample();
-  std::printf("call: started with %s\n", peer.c_str());
+}
+
+void CallMonitor::on_element_message(const GstStructure* structure) {
+  if (!gst_structure_has_name(structure, "socketio-call-started")) return;
+  const char* peer = gst_structure_get_string(structure, "peer-id");
+  const char* role = gst_structure_get_string(structure, "role");
+  std::printf("call: started with %s (%s)\n", peer ? peer : "?", g_strcmp0(role, "caller") == 0 ? "calling" : "answering");
   std::fflush(stdout);
 }
 

@@ -22,6 +22,8 @@ class CallMonitor {
   // Asks webrtcbin for statistics; the status line is printed when they arrive (main context).
   void request_status();
   std::string summary_line() const;
+  // The element's bus messages (main context): socketio-call-started says who called.
+  void on_element_message(const GstStructure* structure);
 
   CallMonitor(const CallMonitor&) = delete;
   CallMonitor& operator=(const CallMonitor&) = delete;

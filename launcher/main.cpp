@@ -165,6 +165,7 @@ gboolean on_eos_timeout(gpointer data) {
 void stop(Launch& launch) {
   if (launch.stopping) return;
   launch.stopping = true;
+  if (launch.receiver) launch.receiver->end_unused_streams();
   gst_element_send_event(launch.pipeline, gst_event_new_eos());
   launch.eos_timeout_id = g_timeout_add(kEosWaitMs, on_eos_timeout, &launch);
 }
@@ -207,6 +208,10 @@ gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
     }
     case GST_MESSAGE_EOS:
       finish(launch, 0);
+      break;
+    case GST_MESSAGE_ELEMENT:
+      if (GST_MESSAGE_SRC(message) == GST_OBJECT(launch.signaller))
+        launch.monitor->on_element_message(gst_message_get_structure(message));
       break;
     default:
       break;

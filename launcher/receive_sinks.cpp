@@ -1,6 +1,8 @@
 #include "receive_sinks.hpp"
 
 #include <glib.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
 
 #include <cstring>
 
@@ -83,6 +85,8 @@ ReceiveSinks::ReceiveSinks(GstElement* pipeline, GstElement* signaller, SinkKind
 
 ReceiveSinks::~ReceiveSinks() {
   if (handler_) g_signal_handler_disconnect(signaller_, handler_);
+  for (auto* reserved : {&reserved_video_, &reserved_audio_})
+    for (GstPad* pad : *reserved) gst_object_unref(pad);
 }
 
 void ReceiveSinks::on_pad_added(GstElement*, GstPad* pad, gpointer self) {
@@ -102,12 +106,60 @@ GstElement* ReceiveSinks::muxer() {
   // A seekable file: the index and duration are written at EOS (--duration / Ctrl-C send it).
   g_object_set(mux, "streamable", FALSE, nullptr);
   g_object_set(sink, "location", file_.c_str(), "async", FALSE, nullptr);
+  // matroskamux writes its header once every pad has data and takes no stream after that, while
+  // webrtcbin adds each stream's pad when its first packet comes. So reserve a pad for every
+  // stream the peer's description says it sends before any data flows (the first stream's pad
+  // is added after the descriptions are set); a reserved pad nothing comes to gets EOS at stop.
+  int videos = 0, audios = 0;
+  count_remote_streams(videos, audios);
+  for (int i = 0; i < videos; ++i) reserved_video_.push_back(gst_element_request_pad_simple(mux, "video_%u"));
+  for (int i = 0; i < audios; ++i) reserved_audio_.push_back(gst_element_request_pad_simple(mux, "audio_%u"));
+  GST_INFO("recording %d video and %d audio stream(s) to %s", videos, audios, file_.c_str());
   gst_bin_add_many(GST_BIN(pipeline_), mux, sink, nullptr);
   gst_element_link(mux, sink);
   gst_element_sync_state_with_parent(sink);
   gst_element_sync_state_with_parent(mux);
   mux_ = mux;
   return mux_;
+}
+
+void ReceiveSinks::count_remote_streams(int& videos, int& audios) {
+  GstElement* webrtcbin = nullptr;
+  g_object_get(signaller_, "webrtcbin", &webrtcbin, nullptr);
+  if (!webrtcbin) return;
+  GstWebRTCSessionDescription* remote = nullptr;
+  g_object_get(webrtcbin, "remote-description", &remote, nullptr);
+  gst_object_unref(webrtcbin);
+  if (!remote) return;
+  for (guint i = 0; i < gst_sdp_message_medias_len(remote->sdp); ++i) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(remote->sdp, i);
+    // The remote's direction: does it send on this m-line?
+    if (gst_sdp_media_get_attribute_val(media, "recvonly") || gst_sdp_media_get_attribute_val(media, "inactive"))
+      continue;
+    if (gst_sdp_media_get_port(media) == 0 && !gst_sdp_media_get_attribute_val(media, "bundle-only")) continue;
+    const char* kind = gst_sdp_media_get_media(media);
+    if (g_strcmp0(kind, "video") == 0) ++videos;
+    if (g_strcmp0(kind, "audio") == 0) ++audios;
+  }
+  gst_webrtc_session_description_free(remote);
+}
+
+GstPad* ReceiveSinks::take_mux_pad(bool video) {
+  auto& reserved = video ? reserved_video_ : reserved_audio_;
+  if (reserved.empty()) return nullptr;
+  GstPad* pad = reserved.front();
+  reserved.erase(reserved.begin());
+  return pad;
+}
+
+void ReceiveSinks::end_unused_streams() {
+  std::lock_guard lock(mutex_);
+  for (auto* reserved : {&reserved_video_, &reserved_audio_}) {
+    for (GstPad* pad : *reserved) {
+      GST_INFO("%s: the peer never sent this stream", GST_PAD_NAME(pad));
+      gst_pad_send_event(pad, gst_event_new_eos());
+    }
+  }
 }
 
 void ReceiveSinks::link(GstPad* pad) {
@@ -144,11 +196,11 @@ void ReceiveSinks::link(GstPad* pad) {
   if (kind_ == SinkKind::File) {
     GstElement* mux = muxer();
     glib::GObjectPtr<GstPad> bin_src(gst_element_get_static_pad(bin, "src"));
-    GstPad* mux_pad = mux ? gst_element_request_pad_simple(mux, video ? "video_%u" : "audio_%u") : nullptr;
+    GstPad* mux_pad = mux ? take_mux_pad(video) : nullptr;  // transfer full
     if (!mux_pad || gst_pad_link(bin_src.get(), mux_pad) != GST_PAD_LINK_OK) {
-      // matroskamux takes no new stream once it has written its header: this stream is
-      // counted but not recorded.
-      g_print("recording: %s not recorded (the file had already started)\n", name.get());
+      // A stream the peer's description did not announce: matroskamux takes no stream after
+      // its header, so this one is counted but not recorded.
+      g_print("recording: %s not recorded (not announced before the file started)\n", name.get());
       GstElement* drop = gst_element_factory_make("fakesink", nullptr);
       g_object_set(drop, "sync", FALSE, "async", FALSE, nullptr);
       gst_bin_add(GST_BIN(pipeline_), drop);

@@ -31,6 +31,10 @@ class ReceiveSinks {
                MediaCounters& counters);
   ~ReceiveSinks();
 
+  // At stop, before EOS: recording pads reserved for streams that never came get EOS, so the
+  // muxer can finish the file.
+  void end_unused_streams();
+
   ReceiveSinks(const ReceiveSinks&) = delete;
   ReceiveSinks& operator=(const ReceiveSinks&) = delete;
 
@@ -38,6 +42,8 @@ class ReceiveSinks {
   static void on_pad_added(GstElement* element, GstPad* pad, gpointer self);
   void link(GstPad* pad);
   GstElement* muxer();  // the file's matroskamux, created with the first stream; under mutex_
+  void count_remote_streams(int& videos, int& audios);
+  GstPad* take_mux_pad(bool video);
 
   GstElement* pipeline_;
   GstElement* signaller_;
@@ -47,6 +53,8 @@ class ReceiveSinks {
   gulong handler_ = 0;
   std::mutex mutex_;  // pad-added comes from streaming threads
   GstElement* mux_ = nullptr;
+  std::vector<GstPad*> reserved_video_;  // mux request pads (owned refs) not linked yet
+  std::vector<GstPad*> reserved_audio_;
 };
 
 }  // namespace sio::launcher

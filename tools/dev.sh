@@ -23,7 +23,7 @@ debian_packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-x gstreamer1.0-alsa
   libnice-dev libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
-  chromium iproute2 util-linux openssl ca-certificates procps
+  gstreamer1.0-plugins-base-apps chromium iproute2 util-linux openssl ca-certificates procps
 )
 
 deps() {

@@ -1,0 +1,374 @@
+// sio-webrtc (env SIO_WEBRTC) end to end: headless Chromium (fake camera) runs the bundled pages
+// (web/) against the launcher, and launchers call each other. Pages are checked as the element
+// tests do (videoWidth > 0, framesDecoded rising, lib/browser.js); the launcher by its stdout
+// contract (lib/launcher.js): call lines, status and summary counters, exit code 0 on SIGTERM or
+// after --duration.
+//
+// SIO_SERVER picks the signalling server:
+//   ours  a, b, c use the launcher's embedded server (--port=0, the pages it serves and names in
+//         its `open` line); d runs a separate sio-signalling (env SIO_SIGNALLING) and --server=
+//   node  every case joins the chapter's Node server (tests/reference/server.js) with --server=
+// Cases:
+//   a1/a2  --mode=send --call=auto (VP8 / H.264): receiver.html plays the video; closing the page
+//          ends the call
+//   b      sender.html calls --mode=recv --sink=FILE.mkv --duration=N: the launcher exits 0, the
+//          file has a video stream (gst-discoverer-1.0) that decodes to >= 60 frames (sio-peer,
+//          env SIO_PEER), and the summary counts >= 60 received frames
+//   c1/c2  --mode=both (simple-peer) and index.html, the page calls (c1) / the launcher calls
+//          (c2, --call=auto): the page plays, simple-peer connects, the launcher counts received
+//          frames
+//   d      two launchers (--mode=both, one --call=auto, one answering) through one server: both
+//          count received video frames
+//   e      bad options and missing pieces: exit 2 with a message naming the option, device or
+//          Debian package; an unreachable --server: exit 1 (no browser)
+// Run inside an lo-only network namespace (tests/interop/netns.sh), as meson does:
+//   meson test -C <build> --suite launcher
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import browserLib from '../interop/lib/browser.js';
+import pipelineLib from '../interop/lib/pipeline.js';
+import launcherLib from './lib/launcher.js';
+
+const {
+  serverKind, webDir, STEP_TIMEOUT_MS, withTimeout, launchBrowser, startServer, openPage, closePages,
+  videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure,
+} = browserLib;
+const { startPipeline } = pipelineLib;
+const { startLauncher, runLauncher } = launcherLib;
+
+const CASE_TIMEOUT_MS = 90000;
+const START_TIMEOUT_MS = 15000;  // launcher start -> listening / connected
+const MIN_FILE_FRAMES = 60;
+const MIN_CALL_FRAMES = 30;
+const RECORD_SECONDS = 15;
+const embedded = serverKind === 'ours';
+
+// libnice gathers no loopback address unless told; a small picture leaves the two cores to Chromium.
+const COMMON = ['--ice-address=127.0.0.1', '--status-interval=1'];
+const SEND = ['--video=test', '--audio=test', '--width=320', '--height=240', '--fps=30'];
+
+let browser;
+
+before(async () => {
+  browser = await launchBrowser();
+  console.log(`# server: ${embedded ? 'embedded (ours)' : serverKind}, chromium ${browser.version()}`);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+// Runs body(context); closes pages, stops launchers and servers whatever happens, and prints the
+// server, page and launcher logs when the case fails. Every launcher still running when the body
+// ends must stop on SIGTERM with exit 0.
+//   context.launch(args, name)     a launcher; the server option is added: --port=0 (embedded) or
+//                                  --server=URL (separate server)
+//   context.pageUrl(launcher, page) the page's URL on the server the launcher uses
+//   context.open(url, name)        a Chromium page
+// separateServer: start a server even with SIO_SERVER=ours (case d).
+const withLauncherCall = async (body, { separateServer = false } = {}) => {
+  const server = !embedded || separateServer ? await startServer(webDir) : null;
+  const pages = [];
+  const launchers = [];
+  const context = {
+    launch: (args, name = 'sio-webrtc') => {
+      const serverArgs = server ? [`--server=${server.baseUrl}`] : ['--port=0'];
+      const launcher = startLauncher([...args, ...serverArgs, ...COMMON], { name });
+      launchers.push(launcher);
+      return launcher;
+    },
+    // With the embedded server the launcher names the page to open: check that it is `page`.
+    pageUrl: async (launcher, page) => {
+      if (server) return `${server.baseUrl}${page}`;
+      const base = await launcher.baseUrl(START_TIMEOUT_MS);
+      assert.match(base, /^http:\/\/127\.0\.0\.1:\d+\/$/, `${launcher.name}: listening line`);
+      const open = await launcher.waitFor('open', 'open URL', START_TIMEOUT_MS);
+      assert.equal(open.url, `${base}${page}`, `${launcher.name}: the page to open`);
+      return open.url;
+    },
+    open: async (url, name) => {
+      const record = await openPage(browser, url, { name });
+      pages.push(record);
+      return record;
+    },
+    stopped: new Map(),  // launcher -> its summary, for launchers the body stopped itself
+  };
+  try {
+    await body(context);
+    for (const launcher of launchers) {
+      if (!context.stopped.has(launcher)) await launcher.stopAndCheck();
+    }
+  } catch (error) {
+    const extra = launchers.map((l) => ({ title: `launcher ${l.name}`, lines: l.log.slice(-150) }));
+    const serverInfo = server || { kind: 'embedded', log: ['(the launcher log has it)'] };
+    console.log(describeFailure(serverInfo, pages, extra).replace(/^/gm, '# '));
+    throw error;
+  } finally {
+    await closePages(pages);
+    await Promise.all(launchers.map((l) => l.kill()));
+    if (server) await server.stop();
+  }
+};
+
+const callStarted = async (launcher, peerId, role) => {
+  const started = await launcher.waitFor('call-started', `call: started with ${peerId}`, STEP_TIMEOUT_MS,
+                                         (e) => e.peer === peerId);
+  assert.equal(started.role, role, `${launcher.name}: expected "call: started with ${peerId} (${role})"`);
+  return started;
+};
+
+const callConnected = (launcher, peerId) => launcher.waitFor(
+  'call-connected', `call: connected with ${peerId}`, STEP_TIMEOUT_MS, (e) => e.peer === peerId);
+
+const receivedFrames = (launcher, frames, peerId) => launcher.waitFor(
+  'status', `a status line with peer=${peerId} received_video_frames >= ${frames}`, STEP_TIMEOUT_MS,
+  (e) => e.peer === peerId && e.received_video_frames >= frames);
+
+const sentFrames = (launcher, frames) => launcher.waitFor(
+  'status', `a status line with sent_video_frames >= ${frames}`, STEP_TIMEOUT_MS,
+  (e) => e.sent_video_frames >= frames);
+
+// A status line of the call with `peerId` that shows media going out (frames are counted before
+// the payloader, so only the bitrate says that they leave).
+const sending = (launcher, peerId) => launcher.waitFor(
+  'status', `a status line with peer=${peerId} send_kbps > 0`, STEP_TIMEOUT_MS,
+  (e) => e.peer === peerId && e.send_kbps > 0);
+
+const pageSocketId = (record) => withTimeout(record.socketId, STEP_TIMEOUT_MS, `${record.name} socket id`);
+
+// simple-peer's `connect` (ICE connected and its data channel open) sets the page's state line.
+const pageConnected = (record) => record.page.waitForFunction(
+  () => document.getElementById('state').textContent === 'connected',
+  null, { timeout: STEP_TIMEOUT_MS, polling: 100 });
+
+const logSummary = (launcher, summary) =>
+  console.log(`# ${launcher.name} summary: ${Object.entries(summary).filter(([k]) => k !== 'type' && k !== 't_ms')
+    .map(([k, v]) => `${k}=${v}`).join(' ')}`);
+
+// --- a. the launcher sends, receiver.html plays
+
+const launcherCallsReceiver = (codec, mime) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+  const launcher = launch(['--mode=send', '--call=auto', ...SEND, `--codec=${codec}`], `send-${codec}`);
+  const receiver = await open(await pageUrl(launcher, 'receiver.html'), 'receiver');
+  const receiverId = await pageSocketId(receiver);
+  const startedAt = Date.now();
+  await callStarted(launcher, receiverId, 'calling');
+  const played = await assertPlays(receiver, 'otherCamera', startedAt);
+  assert.ok(played.codecs.some((c) => c.toLowerCase() === mime.toLowerCase()),
+            `receiver decodes [${played.codecs}], not ${mime}`);
+  const connected = await callConnected(launcher, receiverId);
+  await sentFrames(launcher, MIN_CALL_FRAMES);
+  await sending(launcher, receiverId);
+  assertUsedWebSocket([receiver]);
+
+  // The viewer leaves: the call ends (the launcher keeps running, waiting for the next one).
+  await receiver.context.close();
+  const ended = await launcher.waitFor('call-ended', `call: ended with ${receiverId}`, STEP_TIMEOUT_MS,
+                                       (e) => e.peer === receiverId);
+  console.log(`# call with ${receiverId} ended (${ended.reason}) when the page closed`);
+
+  const summary = await launcher.stopAndCheck();
+  stopped.set(launcher, summary);
+  logSummary(launcher, summary);
+  console.log(`# call connected in ${connected.ms} ms (launcher), first picture ${played.firstFrameMs} ms`);
+  assert.ok(summary.sent_video_frames >= MIN_CALL_FRAMES, `sent_video_frames=${summary.sent_video_frames}`);
+  assert.equal(summary.received_video_frames, 0, '--mode=send received video');
+  assert.ok(summary.call_setup_ms > 0, `call_setup_ms=${summary.call_setup_ms}`);
+});
+
+test('a1. --mode=send --call=auto (VP8): receiver.html plays', { timeout: CASE_TIMEOUT_MS }, () =>
+  launcherCallsReceiver('vp8', 'video/VP8'));
+
+test('a2. --mode=send --call=auto --codec=h264: receiver.html plays', { timeout: CASE_TIMEOUT_MS }, () =>
+  launcherCallsReceiver('h264', 'video/H264'));
+
+// --- b. sender.html calls the launcher, which records to a file
+
+const run = (file, args, timeoutMs = 20000) => new Promise((resolve, reject) => {
+  execFile(file, args, { timeout: timeoutMs }, (error, stdout, stderr) => {
+    if (error) reject(new Error(`${file} ${args.join(' ')}: ${error.message}\n${stdout}\n${stderr}`));
+    else resolve(String(stdout));
+  });
+});
+
+// gst-discoverer-1.0 (Debian gstreamer1.0-plugins-base-apps) finds a video stream and a duration
+// of seconds (a file whose muxer never saw EOS has no real duration). Without the tool only the
+// decode below checks the file: say so.
+const assertDiscovered = async (file) => {
+  let discovered;
+  try {
+    discovered = await run('gst-discoverer-1.0', [file]);
+  } catch (error) {
+    if (/ENOENT/.test(error.message)) {
+      console.log('# gst-discoverer-1.0 is not installed (gstreamer1.0-plugins-base-apps): decode check only');
+      return;
+    }
+    throw error;
+  }
+  console.log(`# gst-discoverer-1.0:\n${discovered.trim().split('\n').filter((l) => !/Stream ID/.test(l))
+    .join('\n').replace(/^/gm, '#   ')}`);
+  assert.match(discovered, /^\s*video( #\d+)?: /m, 'gst-discoverer-1.0 finds no video stream');
+  const duration = /Duration: (\d+):(\d+):([\d.]+)/.exec(discovered);
+  assert.ok(duration, 'gst-discoverer-1.0 gives no duration');
+  const seconds = Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3]);
+  assert.ok(seconds >= 2, `the file lasts ${seconds} s`);
+};
+
+// Decodes the file's first video stream to the end with sio-peer; resolves the frame count.
+const decodedFrames = async (file) => {
+  const decoder = startPipeline(`filesrc location=${file} ! matroskademux name=d ` +
+                                'd.video_0 ! queue ! decodebin ! fakesink name=vcount', { name: 'decode-file' });
+  try {
+    await decoder.waitFor((e) => e.event === 'eos', 'EOS of the file', 30000);
+    await decoder.stopAndCheck();
+  } catch (error) {
+    console.log(decoder.log.slice(-40).join('\n').replace(/^/gm, '# '));
+    throw error;
+  }
+  const caps = decoder.events.filter((e) => e.event === 'caps' && e.element === 'vcount').pop();
+  assert.match(caps?.caps || '', /^video\/x-raw/, 'the file does not decode to raw video');
+  return decoder.latestStats().video_frames;
+};
+
+test('b. sender.html calls --mode=recv --sink=FILE.mkv --duration: the file holds the video',
+     { timeout: CASE_TIMEOUT_MS }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-webrtc-'));
+  const file = path.join(dir, 'call.mkv');
+  try {
+    await withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+      const launcher = launch(['--mode=recv', `--sink=${file}`, `--duration=${RECORD_SECONDS}`], 'recv-file');
+      const url = await pageUrl(launcher, 'sender.html');
+      const launcherId = await launcher.localId(START_TIMEOUT_MS);
+      const sender = await open(url, 'sender');
+      const senderId = await pageSocketId(sender);
+      await videoReady(sender, 'myCamera');
+      await selectPeer(sender, launcherId);
+      await callStarted(launcher, senderId, 'answering');
+      await callConnected(launcher, senderId);
+      await receivedFrames(launcher, MIN_FILE_FRAMES, senderId);
+      assertUsedWebSocket([sender]);
+
+      // --duration ends the launcher by itself (EOS: the file is finalised).
+      const summary = await launcher.waitExit(RECORD_SECONDS * 1000 + 15000);
+      stopped.set(launcher, summary);
+      logSummary(launcher, summary);
+      assert.ok(summary.received_video_frames >= MIN_FILE_FRAMES,
+                `summary received_video_frames=${summary.received_video_frames}`);
+      assert.equal(summary.sent_video_frames, 0, '--mode=recv sent video');
+    });
+
+    assert.ok(fs.existsSync(file), `${file} was not written`);
+    const size = fs.statSync(file).size;
+    console.log(`# ${file}: ${size} bytes`);
+    await assertDiscovered(file);
+    const frames = await decodedFrames(file);
+    console.log(`# ${frames} video frames decoded from the file`);
+    assert.ok(frames >= MIN_FILE_FRAMES, `only ${frames} video frames in the file`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// --- c. --mode=both against simple-peer's index.html
+
+const twoWayWithPage = (launcherCalls) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+  const launcher = launch(['--mode=both', ...SEND, '--sink=fake', ...(launcherCalls ? ['--call=auto'] : [])],
+                          'both');
+  const url = await pageUrl(launcher, 'index.html');
+  const launcherId = await launcher.localId(START_TIMEOUT_MS);
+  const page = await open(url, 'page');
+  const pageId = await pageSocketId(page);
+  await videoReady(page, 'myCamera');
+  const startedAt = Date.now();
+  if (!launcherCalls) await selectPeer(page, launcherId);
+  await callStarted(launcher, pageId, launcherCalls ? 'calling' : 'answering');
+  await Promise.all([assertPlays(page, 'otherCamera', startedAt),
+                     receivedFrames(launcher, MIN_CALL_FRAMES, pageId),
+                     pageConnected(page)]);
+  assertUsedWebSocket([page]);
+
+  const summary = await launcher.stopAndCheck();
+  stopped.set(launcher, summary);
+  logSummary(launcher, summary);
+  assert.ok(summary.received_video_frames >= MIN_CALL_FRAMES,
+            `summary received_video_frames=${summary.received_video_frames}`);
+  assert.ok(summary.received_audio_buffers > 0, `summary received_audio_buffers=${summary.received_audio_buffers}`);
+  assert.ok(summary.sent_video_frames >= MIN_CALL_FRAMES, `summary sent_video_frames=${summary.sent_video_frames}`);
+});
+
+test('c1. index.html (simple-peer) calls --mode=both: video both ways', { timeout: CASE_TIMEOUT_MS }, () =>
+  twoWayWithPage(false));
+
+test('c2. --mode=both --call=auto calls index.html (simple-peer): video both ways', { timeout: CASE_TIMEOUT_MS }, () =>
+  twoWayWithPage(true));
+
+// --- d. two launchers through one server
+
+test('d. two --mode=both launchers call each other through one server (--server=)',
+     { timeout: CASE_TIMEOUT_MS }, () =>
+  withLauncherCall(async ({ launch, stopped }) => {
+    const answerer = launch(['--mode=both', ...SEND, '--sink=fake'], 'answerer');
+    const answererId = await answerer.localId(START_TIMEOUT_MS);
+    const caller = launch(['--mode=both', ...SEND, '--sink=fake', '--call=auto'], 'caller');
+    const callerId = await caller.localId(START_TIMEOUT_MS);
+    await Promise.all([callStarted(caller, answererId, 'calling'), callStarted(answerer, callerId, 'answering')]);
+    await Promise.all([receivedFrames(caller, MIN_CALL_FRAMES, answererId),
+                       receivedFrames(answerer, MIN_CALL_FRAMES, callerId)]);
+    for (const launcher of [caller, answerer]) {
+      const summary = await launcher.stopAndCheck();
+      stopped.set(launcher, summary);
+      logSummary(launcher, summary);
+      assert.ok(summary.received_video_frames > MIN_CALL_FRAMES,
+                `${launcher.name}: summary received_video_frames=${summary.received_video_frames}`);
+      assert.ok(summary.received_audio_buffers > 0,
+                `${launcher.name}: summary received_audio_buffers=${summary.received_audio_buffers}`);
+    }
+  }, { separateServer: true }));
+
+// --- e. bad options: exit 2, a message naming what is wrong, nothing started
+
+// Option errors also say "Try --help."; missing pieces (found after parsing) need not.
+const NO_PLUGINS_REGISTRY = path.join(os.tmpdir(), `sio-webrtc-no-plugins-${process.pid}.bin`);
+const BAD_OPTIONS = [
+  { args: ['--mode=sideways'], names: /--mode.*sideways/, option: true },
+  { args: ['--server=ftp://example.org/'], names: /--server.*ftp:\/\/example\.org/, option: true },
+  { args: ['--codec=theora'], names: /--codec.*theora/, option: true },
+  { args: ['--mode=send', '--sink=fake'], names: /--sink/, option: true },
+  { args: ['--server=http://127.0.0.1:1/', '--port=0'], names: /--port/, option: true },
+  // A camera that is not there.
+  { args: ['--mode=send', '--video=v4l2:/dev/no-such-video', '--audio=none', '--dry-run'],
+    names: /\/dev\/no-such-video/ },
+  // No GStreamer plugins at all (only the statically registered socketio element): the first
+  // missing element is named with the Debian package that ships it.
+  { args: ['--mode=send', '--video=test', '--audio=test', '--dry-run'],
+    names: /missing GStreamer element '\w+'.*install the Debian package gstreamer1\.0-[\w-]+/,
+    env: { GST_PLUGIN_SYSTEM_PATH_1_0: '/nonexistent', GST_PLUGIN_SYSTEM_PATH: '/nonexistent',
+           GST_PLUGIN_PATH: '', GST_PLUGIN_PATH_1_0: '', GST_REGISTRY: NO_PLUGINS_REGISTRY } },
+  // A runtime error, not a usage error: nothing listens there (exit 1, the reason on stderr).
+  { args: ['--mode=send', '--video=test', '--audio=none', '--server=http://127.0.0.1:1/'],
+    names: /127\.0\.0\.1:1\b.*(refused|unreachable)|(refused|unreachable).*127\.0\.0\.1:1\b/s, exit: 1 },
+];
+
+test('e. bad options and missing pieces exit 2, an unreachable server 1, each saying what is wrong', { timeout: 60000 }, async () => {
+  try {
+    for (const { args, names, option, env, exit = 2 } of BAD_OPTIONS) {
+      const { code, signal, stdout, stderr } = await runLauncher(args, { env });
+      const what = `${env ? '(no plugins) ' : ''}sio-webrtc ${args.join(' ')}`;
+      console.log(`# ${what} -> exit ${code}: ${stderr.trim().split('\n')[0]}`);
+      assert.equal(signal, null, `${what}: killed by ${signal}`);
+      assert.equal(code, exit, `${what}: exit code ${code}\n${stdout}${stderr}`);
+      assert.match(stderr, /^sio-webrtc: /, `${what}: stderr does not start with "sio-webrtc: "`);
+      assert.match(stderr, names, `${what}: message does not name the problem: ${stderr}`);
+      if (option) assert.match(stderr, /\nTry --help\.\n?$/, `${what}: no "Try --help." line`);
+      if (exit === 2) {
+        assert.doesNotMatch(stdout, /^(listening on|connected:|call:|pipeline:)/m, `${what}: started anyway`);
+      }
+    }
+  } finally {
+    fs.rmSync(NO_PLUGINS_REGISTRY, { force: true });
+  }
+});
