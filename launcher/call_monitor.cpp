@@ -92,7 +92,7 @@ CallMonitor::~CallMonitor() {
 // --- element threads: copy, then hand over to the main context. The launcher drains the main
 // context after the pipeline reached NULL and before destroying the monitor.
 
-void CallMonitor::on_local_id(GObject* object, GParamSpec*, gpointer data) {
+void CallMonitor::on_local_id(GObject* object, GParamSpec*, gpointer) {
   glib::GCharPtr id;
   {
     gchar* raw = nullptr;
@@ -101,8 +101,10 @@ void CallMonitor::on_local_id(GObject* object, GParamSpec*, gpointer data) {
   }
   if (!id || !*id) return;
   std::string copy = id.get();
-  post_to_main([copy] { std::printf("connected: local id %s\n", copy.c_str()); std::fflush(stdout); });
-  (void)data;
+  post_to_main([copy] {
+    std::printf("connected: local id %s\n", copy.c_str());
+    std::fflush(stdout);
+  });
 }
 
 void CallMonitor::on_call_started(GstElement* element, const gchar* peer, gpointer data) {

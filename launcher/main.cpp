@@ -28,6 +28,9 @@
 #define SIO_VERSION "0.1.0"
 #endif
 
+GST_DEBUG_CATEGORY_STATIC(sio_webrtc_debug);
+#define GST_CAT_DEFAULT sio_webrtc_debug
+
 namespace {
 
 using namespace sio::launcher;
@@ -165,6 +168,7 @@ gboolean on_eos_timeout(gpointer data) {
 void stop(Launch& launch) {
   if (launch.stopping) return;
   launch.stopping = true;
+  GST_INFO("stopping: EOS through the pipeline");
   if (launch.receiver) launch.receiver->end_unused_streams();
   gst_element_send_event(launch.pipeline, gst_event_new_eos());
   launch.eos_timeout_id = g_timeout_add(kEosWaitMs, on_eos_timeout, &launch);
@@ -282,6 +286,7 @@ int run(LaunchOptions options) {
   if (launch.plan.audio) std::printf("sending audio: %s\n", launch.plan.audio->summary.c_str());
   std::fflush(stdout);
 
+  GST_INFO("sending side: %s", describe_pipeline(launch).c_str());
   glib::GMainLoopPtr loop(g_main_loop_new(nullptr, FALSE));
   launch.loop = loop.get();
   launch.pipeline = gst_pipeline_new("sio-webrtc");
@@ -311,7 +316,6 @@ int run(LaunchOptions options) {
   if (!code) {
     if (gst_element_set_state(launch.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
       // The element's own error, if it posted one, says why.
-      glib::GObjectPtr<GstMessage> message(nullptr);
       if (GstMessage* m = gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR)) {
         on_bus(bus.get(), m, &launch);
         gst_message_unref(m);
@@ -366,6 +370,7 @@ int main(int argc, char** argv) {
     case ParseStatus::Run:
       break;
   }
+  GST_DEBUG_CATEGORY_INIT(sio_webrtc_debug, "siowebrtc", 0, "sio-webrtc launcher");
   register_static_plugin();
   // The embedded server logs every relay at info level: too chatty next to the call lines.
   sio::signalling::log::set_level(sio::signalling::log::Level::Warn);
