@@ -3,6 +3,8 @@
 // main.cpp after parsing, because that needs GStreamer.
 #include "options.hpp"
 
+#include "command_line.hpp"
+
 #include <glib.h>
 
 #include <charconv>
@@ -21,12 +23,9 @@ constexpr double kMaxDurationSeconds = 31536000;    // a year: keeps microsecond
 constexpr double kMaxStatusIntervalSeconds = 86400;
 constexpr double kMinStatusIntervalSeconds = 0.1;   // below that the status lines would flood stdout
 
-enum class Takes { Nothing, Value };
-
-struct OptionSpec {
-  std::string_view name;  // without the leading "--"
-  Takes takes;
-};
+using cli::OptionSpec;
+using cli::Setting;
+using cli::Takes;
 
 constexpr OptionSpec kOptions[] = {
     {"mode", Takes::Value},      {"server", Takes::Value},      {"host", Takes::Value},
@@ -46,16 +45,7 @@ constexpr std::string_view kEmbeddedServerOptions[] = {"host", "port", "public",
 // "none" is allowed there).
 constexpr std::string_view kSendingOptions[] = {"codec", "bitrate", "width", "height", "fps"};
 
-const OptionSpec* find_option(std::string_view name) {
-  for (const auto& spec : kOptions)
-    if (spec.name == name) return &spec;
-  return nullptr;
-}
-
-struct Setting {
-  std::string name;  // option name without "--"
-  std::string value;
-};
+const OptionSpec* find_option(std::string_view name) { return cli::find_option(kOptions, name); }
 
 // "--name" or "--name=value", as the user would write it back.
 std::string spelled(const Setting& s) {
@@ -64,53 +54,15 @@ std::string spelled(const Setting& s) {
   return "--" + s.name + "=" + s.value;
 }
 
-// Splits argv into (option, value) pairs, accepting `--opt=value` and `--opt value`.
-// Returns an error message, or "" on success.
 std::string split_arguments(const std::vector<std::string>& args, std::vector<Setting>& out) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "-h") {
-      out.push_back({"help", ""});
-      continue;
-    }
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      if (!arg.empty() && arg[0] == '-') return "unknown option '" + arg + "'";
-      return "unexpected argument '" + arg + "'";
-    }
-    std::string_view body(arg);
-    body.remove_prefix(2);
-    auto eq = body.find('=');
-    std::string name(body.substr(0, eq));
-    const OptionSpec* spec = find_option(name);
-    if (!spec) return "unknown option '--" + name + "'";
-    if (spec->takes == Takes::Nothing) {
-      if (eq != std::string_view::npos) return "--" + name + " takes no value, got '" + arg + "'";
-      out.push_back({name, ""});
-      continue;
-    }
-    if (eq != std::string_view::npos) {
-      out.push_back({name, std::string(body.substr(eq + 1))});
-      continue;
-    }
-    // `--opt value`: the next argument, unless it is another option.
-    if (i + 1 >= args.size() || args[i + 1].compare(0, 2, "--") == 0) return "--" + name + ": missing value";
-    out.push_back({name, args[++i]});
-  }
-  return "";
+  return cli::split_arguments(kOptions, args, out);
 }
 
-// Decimal digits only (no sign, no spaces), within [min, max].
 std::string parse_int(const std::string& what, const std::string& text, int min, int max, int& out) {
-  if (text.empty()) return what + ": missing value";
-  bool all_digits = text.find_first_not_of("0123456789") == std::string::npos;
-  int value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (!all_digits || ptr != end) return what + ": not a whole number: '" + text + "'";
-  if (ec == std::errc::result_out_of_range || value < min || value > max)
-    return what + ": out of range (" + std::to_string(min) + "-" + std::to_string(max) + "): " + text;
-  out = value;
-  return "";
+  uint64_t value = 0;
+  std::string error = cli::parse_unsigned(what, text, static_cast<uint64_t>(min), static_cast<uint64_t>(max), value);
+  if (error.empty()) out = static_cast<int>(value);
+  return error;
 }
 
 // Seconds as DIGITS[.DIGITS] (no sign, exponent, hex, inf or nan), at most `max`.
@@ -399,20 +351,13 @@ ParseOutcome error_outcome(std::string message) {
 }  // namespace
 
 ParseOutcome parse_command_line(const std::vector<std::string>& args) {
-  // --help and --version win over any mistake elsewhere on the line.
-  for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      ParseOutcome outcome;
-      outcome.status = ParseStatus::Help;
-      outcome.message = help_text();
-      return outcome;
-    }
-    if (arg == "--version") {
-      ParseOutcome outcome;
-      outcome.status = ParseStatus::Version;
-      outcome.message = "sio-webrtc " SIO_VERSION;
-      return outcome;
-    }
+  switch (cli::help_or_version(args)) {
+    case cli::Early::Help:
+      return {ParseStatus::Help, {}, help_text()};
+    case cli::Early::Version:
+      return {ParseStatus::Version, {}, "sio-webrtc " SIO_VERSION};
+    case cli::Early::None:
+      break;
   }
   std::vector<Setting> settings;
   std::string err = split_arguments(args, settings);

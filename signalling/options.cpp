@@ -2,6 +2,8 @@
 // reading the .env file and checking that named files exist.
 #include "options.hpp"
 
+#include "command_line.hpp"
+
 #include <glib.h>
 
 #include <charconv>
@@ -18,12 +20,9 @@ namespace {
 constexpr uint64_t kMaxMilliseconds = 86400000;      // one day: keeps interval + timeout in range
 constexpr uint64_t kMaxPayloadLimit = 1ULL << 30;    // 1 GiB
 
-enum class Takes { Nothing, Value };
-
-struct OptionSpec {
-  std::string_view name;  // without the leading "--"
-  Takes takes;
-};
+using cli::OptionSpec;
+using cli::Setting;
+using cli::Takes;
 
 constexpr OptionSpec kOptions[] = {
     {"host", Takes::Value},        {"port", Takes::Value},          {"public", Takes::Value},
@@ -34,66 +33,13 @@ constexpr OptionSpec kOptions[] = {
     {"version", Takes::Nothing},
 };
 
-const OptionSpec* find_option(std::string_view name) {
-  for (const auto& spec : kOptions)
-    if (spec.name == name) return &spec;
-  return nullptr;
-}
-
-struct Setting {
-  std::string name;  // option name without "--"
-  std::string value;
-};
-
-// Splits argv into (option, value) pairs, accepting `--opt=value` and `--opt value`.
-// Returns an error message, or "" on success.
 std::string split_arguments(const std::vector<std::string>& args, std::vector<Setting>& out) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "-h") {
-      out.push_back({"help", ""});
-      continue;
-    }
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      if (!arg.empty() && arg[0] == '-') return "unknown option '" + arg + "'";
-      return "unexpected argument '" + arg + "'";
-    }
-    std::string_view body(arg);
-    body.remove_prefix(2);
-    auto eq = body.find('=');
-    std::string name(body.substr(0, eq));
-    const OptionSpec* spec = find_option(name);
-    if (!spec) return "unknown option '--" + name + "'";
-    if (spec->takes == Takes::Nothing) {
-      if (eq != std::string_view::npos) return "--" + name + " takes no value";
-      out.push_back({name, ""});
-      continue;
-    }
-    if (eq != std::string_view::npos) {
-      out.push_back({name, std::string(body.substr(eq + 1))});
-      continue;
-    }
-    // `--opt value`: the next argument, unless it is another option.
-    if (i + 1 >= args.size() || args[i + 1].compare(0, 2, "--") == 0)
-      return "--" + name + ": missing value";
-    out.push_back({name, args[++i]});
-  }
-  return "";
+  return cli::split_arguments(kOptions, args, out);
 }
 
-// Decimal digits only (no sign, no spaces), within [min, max]. `what` names the source.
 std::string parse_unsigned(const std::string& what, const std::string& text, uint64_t min, uint64_t max,
                            uint64_t& out) {
-  if (text.empty()) return what + ": missing value";
-  uint64_t value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  bool all_digits = text.find_first_not_of("0123456789") == std::string::npos;
-  if (!all_digits || ptr != end) return what + ": not a number: '" + text + "'";
-  if (ec == std::errc::result_out_of_range || value < min || value > max)
-    return what + ": out of range (" + std::to_string(min) + "-" + std::to_string(max) + "): " + text;
-  out = value;
-  return "";
+  return cli::parse_unsigned(what, text, min, max, out);
 }
 
 bool is_regular_file(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR); }
@@ -259,20 +205,13 @@ ParseOutcome parse_command_line(const std::vector<std::string>& args) {
 }
 
 ParseOutcome parse_command_line(const std::vector<std::string>& args, const EnvLookup& env_lookup) {
-  // --help and --version win over any mistake elsewhere on the line.
-  for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      ParseOutcome outcome;
-      outcome.status = ParseStatus::Help;
-      outcome.message = help_text();
-      return outcome;
-    }
-    if (arg == "--version") {
-      ParseOutcome outcome;
-      outcome.status = ParseStatus::Version;
-      outcome.message = "sio-signalling " SIO_VERSION;
-      return outcome;
-    }
+  switch (cli::help_or_version(args)) {
+    case cli::Early::Help:
+      return {ParseStatus::Help, {}, help_text()};
+    case cli::Early::Version:
+      return {ParseStatus::Version, {}, "sio-signalling " SIO_VERSION};
+    case cli::Early::None:
+      break;
   }
   std::vector<Setting> settings;
   std::string err = split_arguments(args, settings);
