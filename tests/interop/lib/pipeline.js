@@ -8,6 +8,7 @@ const assert = require('node:assert/strict');
 const { spawn, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const { trackChild, readLines, stopChild, sleep } = require('./browser.js');
+const { eventWaiters } = require('./waiters.js');
 
 const LOG_LINES_KEPT = 400;
 const STOP_TIMEOUT_MS = 10000;
@@ -33,22 +34,10 @@ const startPipeline = (description, { name = 'pipeline', args = [], env = {} } =
 
   const events = [];
   const log = [`$ sio-peer ${description}`];  // stdout and stderr, last LOG_LINES_KEPT lines
-  const waiters = new Set();
   let failure;  // set once: the first bus error, or the exit
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
-  const settle = () => {
-    for (const waiter of [...waiters]) {
-      const found = events.find(waiter.predicate);
-      if (found) {
-        waiters.delete(waiter);
-        waiter.resolve(found);
-      } else if (failure) {
-        waiters.delete(waiter);
-        waiter.reject(new Error(`${name}: ${failure} while waiting for ${waiter.what}`));
-      }
-    }
-  };
+  const { settle, waitFor } = eventWaiters(name, events, () => failure);
 
   readLines(child, (line, stream) => {
     log.push(`${stream}: ${line}`);
@@ -68,23 +57,6 @@ const startPipeline = (description, { name = 'pipeline', args = [], env = {} } =
   });
   exited.then(({ code, signal }) => {
     if (!failure) failure = `sio-peer exited (code ${code}, signal ${signal})`;
-    settle();
-  });
-
-  // Resolves with the first event (past or future) that satisfies predicate.
-  const waitFor = (predicate, what, timeoutMs) => new Promise((resolve, reject) => {
-    const waiter = { predicate, what, resolve, reject };
-    const timer = setTimeout(() => {
-      waiters.delete(waiter);
-      reject(new Error(`${name}: timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const done = (fn) => (value) => {
-      clearTimeout(timer);
-      fn(value);
-    };
-    waiter.resolve = done(resolve);
-    waiter.reject = done(reject);
-    waiters.add(waiter);
     settle();
   });
 

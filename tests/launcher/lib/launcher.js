@@ -16,6 +16,7 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const { trackChild, readLines, sleep } = require('../../interop/lib/browser.js');
+const { eventWaiters } = require('../../interop/lib/waiters.js');
 
 const LOG_LINES_KEPT = 400;
 const STOP_TIMEOUT_MS = 10000;  // SIGTERM -> exit: EOS through the pipeline, file finalised
@@ -64,7 +65,6 @@ const startLauncher = (args, { name = 'sio-webrtc', env = {} } = {}) => {
   const startedAt = Date.now();
   const events = [];
   const log = [`$ sio-webrtc ${args.join(' ')}`];  // stdout and stderr, last LOG_LINES_KEPT lines
-  const waiters = new Set();
   // 'close' comes after 'exit' and after the last stdout line: a waiter fails only once every
   // line has been seen.
   let exit = null;  // {code, signal} once it exited and its output is read
@@ -74,19 +74,8 @@ const startLauncher = (args, { name = 'sio-webrtc', env = {} } = {}) => {
     settle();
   }));
 
-  const settle = () => {
-    for (const waiter of [...waiters]) {
-      const found = events.find(waiter.predicate);
-      if (found) {
-        waiters.delete(waiter);
-        waiter.resolve(found);
-      } else if (exit) {
-        waiters.delete(waiter);
-        waiter.reject(new Error(`${name}: exited (code ${exit.code}, signal ${exit.signal}) ` +
-                                `while waiting for ${waiter.what}`));
-      }
-    }
-  };
+  const { settle, waitFor: waitForEvent } = eventWaiters(
+    name, events, () => exit && `exited (code ${exit.code}, signal ${exit.signal})`);
 
   readLines(child, (line, stream) => {
     log.push(`${((Date.now() - startedAt) / 1000).toFixed(1)}s ${stream}: ${line}`);
@@ -101,22 +90,8 @@ const startLauncher = (args, { name = 'sio-webrtc', env = {} } = {}) => {
 
   // Resolves with the first event (past or future) for which predicate(event) holds; `type` is a
   // string (event type) or a predicate.
-  const waitFor = (type, what, timeoutMs, predicate = () => true) => new Promise((resolve, reject) => {
-    const matches = typeof type === 'function' ? type : (e) => e.type === type && predicate(e);
-    const waiter = { predicate: matches, what, resolve, reject };
-    const timer = setTimeout(() => {
-      waiters.delete(waiter);
-      reject(new Error(`${name}: timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const done = (fn) => (value) => {
-      clearTimeout(timer);
-      fn(value);
-    };
-    waiter.resolve = done(resolve);
-    waiter.reject = done(reject);
-    waiters.add(waiter);
-    settle();
-  });
+  const waitFor = (type, what, timeoutMs, predicate = () => true) => waitForEvent(
+    typeof type === 'function' ? type : (e) => e.type === type && predicate(e), what, timeoutMs);
 
   // The first http URL of `listening on` (the embedded server's base URL, ending in '/').
   const baseUrl = async (timeoutMs) => (await waitFor('listening', 'listening on http://...', timeoutMs,
