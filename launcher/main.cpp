@@ -7,6 +7,7 @@
 #include <gst/gst.h>
 
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -204,9 +205,17 @@ gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
       }
       glib::GErrorPtr error(raw);
       glib::GCharPtr debug(raw_debug);
-      glib::GCharPtr source(gst_object_get_path_string(GST_MESSAGE_SRC(message)));
-      std::fprintf(stderr, "sio-webrtc: %s: %s (%s: %s)\n", is_error ? "error" : "warning",
-                   error ? error->message : "?", source.get(), debug ? debug.get() : "");
+      // GST_ELEMENT_ERROR's debug text starts "file(line): function (): /element/path:\n"; the
+      // user needs what follows (the URL, the reason), the full text goes to the debug log.
+      const char* detail = debug ? std::strchr(debug.get(), '\n') : nullptr;
+      detail = detail ? detail + 1 : debug.get();
+      GST_INFO_OBJECT(GST_MESSAGE_SRC(message), "%s: %s", error ? error->message : "?", debug ? debug.get() : "");
+      if (detail && *detail) {
+        std::fprintf(stderr, "sio-webrtc: %s: %s: %s\n", is_error ? "error" : "warning", error ? error->message : "?",
+                     detail);
+      } else {
+        std::fprintf(stderr, "sio-webrtc: %s: %s\n", is_error ? "error" : "warning", error ? error->message : "?");
+      }
       if (is_error) finish(launch, 1);
       break;
     }

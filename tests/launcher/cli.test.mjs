@@ -186,3 +186,71 @@ describe('good command lines', () => {
     assert.match(stdout, /^sio-webrtc \d+\.\d+\.\d+\n$/);
   });
 });
+
+// Starts sio-webrtc in the background; lines() is its stdout so far, waitForLine(re) resolves with
+// the first matching stdout line (bounded), done resolves with {code, signal, stdout, stderr}.
+function start(args) {
+  const child = spawn(binary, args, { cwd: tmpRoot, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set();
+  child.stdout.on('data', (c) => {
+    stdout += c;
+    for (const listener of [...listeners]) listener();
+  });
+  child.stderr.on('data', (c) => { stderr += c; });
+  const done = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30000);
+  done.then(() => clearTimeout(killer));
+  const waitForLine = (re, ms) => new Promise((resolve, reject) => {
+    const check = () => {
+      const line = stdout.split('\n').find((l) => re.test(l));
+      if (line === undefined) return false;
+      listeners.delete(check);
+      clearTimeout(timer);
+      resolve(line);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      listeners.delete(check);
+      reject(new Error(`no line matching ${re} within ${ms} ms; stdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, ms);
+    listeners.add(check);
+    check();
+  });
+  return { child, done, waitForLine, stop: () => child.kill('SIGTERM') };
+}
+
+// The embedded server with --dev-tls: HTTPS URLs printed, our own element connects to it (it
+// skips validation of the certificate it made); a second launcher joining it is refused without
+// --insecure (exit 1, the TLS failure named) and accepted with it.
+describe('signalling over TLS', () => {
+  test('--dev-tls serves https; --server=https://... needs --insecure for a self-signed certificate', async () => {
+    const certDir = path.join(tmpRoot, 'dev-tls');
+    const host = start(['--dev-tls', `--dev-tls-dir=${certDir}`, '--port=0', '--mode=send', '--video=test',
+      '--audio=none', '--width=160', '--height=120', '--status-interval=0', '--duration=20']);
+    try {
+      const listening = await host.waitForLine(/^listening on https:\/\/127\.0\.0\.1:\d+\/$/, 15000);
+      const url = listening.slice('listening on '.length);
+      assert.match(await host.waitForLine(/^open https:/, 1000), new RegExp(`^open ${url}receiver\\.html `));
+      await host.waitForLine(/^connected: local id \S+$/, 10000);
+
+      const refused = await runRow(['--mode=recv', `--server=${url}`, '--status-interval=0', '--duration=10']);
+      results[results.length - 1][0] = `--mode=recv --server=https://127.0.0.1:PORT/  (self-signed, no --insecure)`;
+      assert.equal(refused.code, 1, `exit code; stderr: ${refused.stderr}`);
+      assert.match(refused.stderr, /TLS failure talking to signalling server/);
+      assert.ok(!refused.stdout.includes('connected: local id'), refused.stdout);
+
+      const accepted = await runRow(['--mode=recv', `--server=${url}`, '--insecure', '--status-interval=0',
+        '--duration=2']);
+      results[results.length - 1][0] = '--mode=recv --server=https://127.0.0.1:PORT/ --insecure --duration=2';
+      assert.equal(accepted.code, 0, `exit code; stderr: ${accepted.stderr}`);
+      assert.match(accepted.stdout, /^connected: local id \S+$/m);
+      assert.match(accepted.stdout, /^summary: sent_video_frames=0 received_video_frames=0 /m);
+    } finally {
+      host.stop();
+      const { code, stdout } = await host.done;
+      assert.equal(code, 0, `host exit code; stdout:\n${stdout}`);
+    }
+  });
+});
