@@ -17,8 +17,9 @@
 //   c1/c2  --mode=both (simple-peer) and index.html, the page calls (c1) / the launcher calls
 //          (c2, --call=auto): the page plays, simple-peer connects, the launcher counts received
 //          frames
-//   d      two launchers (--mode=both, one --call=auto, one answering) through one server: both
+//   d      two --mode=both launchers (one --call=auto) through one server with --server=: both
 //          count received video frames
+//   d2     classic dialect: --mode=send --call=<the receiver's id> calls a --mode=recv launcher
 //   e      bad options and missing pieces: exit 2 with a message naming the option, device or
 //          Debian package; an unreachable --server: exit 1 (no browser)
 // Run inside an lo-only network namespace (tests/interop/netns.sh), as meson does:
@@ -327,6 +328,32 @@ test('d. two --mode=both launchers call each other through one server (--server=
       assert.ok(summary.received_audio_buffers > 0,
                 `${launcher.name}: summary received_audio_buffers=${summary.received_audio_buffers}`);
     }
+  }, { separateServer: true }));
+
+// --- d2. classic dialect, calling a socket id: a sender calls a receiver named by --call=ID
+
+test('d2. --mode=send --call=ID calls a --mode=recv launcher (classic dialect)',
+     { timeout: CASE_TIMEOUT_MS }, () =>
+  withLauncherCall(async ({ launch, stopped }) => {
+    const receiver = launch(['--mode=recv', '--sink=fake'], 'receiver');
+    const receiverId = await receiver.localId(START_TIMEOUT_MS);
+    const sender = launch(['--mode=send', ...SEND, `--call=${receiverId}`], 'sender');
+    const senderId = await sender.localId(START_TIMEOUT_MS);
+    await Promise.all([callStarted(sender, receiverId, 'calling'), callStarted(receiver, senderId, 'answering')]);
+    await receivedFrames(receiver, MIN_CALL_FRAMES, senderId);
+    for (const launcher of [sender, receiver]) {
+      const summary = await launcher.stopAndCheck();
+      stopped.set(launcher, summary);
+      logSummary(launcher, summary);
+    }
+    const [senderSummary, receiverSummary] = [stopped.get(sender), stopped.get(receiver)];
+    assert.ok(senderSummary.sent_video_frames > MIN_CALL_FRAMES, `sender sent ${senderSummary.sent_video_frames}`);
+    assert.equal(senderSummary.received_video_frames, 0, 'a sender receives nothing');
+    assert.ok(receiverSummary.received_video_frames > MIN_CALL_FRAMES,
+              `receiver summary received_video_frames=${receiverSummary.received_video_frames}`);
+    assert.ok(receiverSummary.received_audio_buffers > 0,
+              `receiver summary received_audio_buffers=${receiverSummary.received_audio_buffers}`);
+    assert.ok(receiverSummary.call_setup_ms > 0, `receiver call_setup_ms=${receiverSummary.call_setup_ms}`);
   }, { separateServer: true }));
 
 // --- e. bad options: exit 2, a message naming what is wrong, nothing started
