@@ -276,8 +276,8 @@ test('b. sender.html calls --mode=recv --sink=FILE.mkv --duration: the file hold
 
 // --- c. --mode=both against simple-peer's index.html
 
-const twoWayWithPage = (launcherCalls) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
-  const launcher = launch(['--mode=both', ...SEND, '--sink=fake', ...(launcherCalls ? ['--call=auto'] : [])],
+const twoWayWithPage = (launcherCalls, extra = []) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+  const launcher = launch(['--mode=both', ...SEND, ...extra, '--sink=fake', ...(launcherCalls ? ['--call=auto'] : [])],
                           'both');
   const url = await pageUrl(launcher, 'index.html');
   const launcherId = await launcher.localId(START_TIMEOUT_MS);
@@ -306,6 +306,9 @@ test('c1. index.html (simple-peer) calls --mode=both: video both ways', { timeou
 
 test('c2. --mode=both --call=auto calls index.html (simple-peer): video both ways', { timeout: CASE_TIMEOUT_MS }, () =>
   twoWayWithPage(true));
+
+test('c3. index.html calls --mode=both --codec=h264: the page plays the launcher\'s H.264',
+     { timeout: CASE_TIMEOUT_MS }, () => twoWayWithPage(false, ['--codec=h264']));
 
 // --- d. two launchers through one server
 
