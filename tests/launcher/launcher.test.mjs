@@ -17,6 +17,7 @@
 //   c1/c2  --mode=both (simple-peer) and index.html, the page calls (c1) / the launcher calls
 //          (c2, --call=auto): the page plays, simple-peer connects, the launcher counts received
 //          frames
+//   c3     index.html calls --mode=both --codec=h264: the page plays the answering launcher's H.264
 //   d      two --mode=both launchers (one --call=auto) through one server with --server=: both
 //          count received video frames
 //   d2     classic dialect: --mode=send --call=<the receiver's id> calls a --mode=recv launcher
