@@ -71,6 +71,8 @@ const char* state_name(int state) {
   return "unknown";
 }
 
+constexpr guint kConnectWarningSeconds = 10;
+
 }  // namespace
 
 CallMonitor::CallMonitor(GstElement* signaller, MediaCounters& counters)
@@ -83,10 +85,19 @@ CallMonitor::CallMonitor(GstElement* signaller, MediaCounters& counters)
 CallMonitor::~CallMonitor() {
   for (gulong handler : handlers_)
     if (handler) g_signal_handler_disconnect(signaller_, handler);
-  if (webrtcbin_) {
-    if (state_handler_) g_signal_handler_disconnect(webrtcbin_, state_handler_);
-    gst_object_unref(webrtcbin_);
+  detach_webrtcbin();
+}
+
+void CallMonitor::detach_webrtcbin() {
+  if (connect_timer_) g_source_remove(connect_timer_);
+  connect_timer_ = 0;
+  if (!webrtcbin_) return;
+  for (gulong& handler : webrtcbin_handlers_) {
+    if (handler) g_signal_handler_disconnect(webrtcbin_, handler);
+    handler = 0;
   }
+  gst_object_unref(webrtcbin_);
+  webrtcbin_ = nullptr;
 }
 
 // --- element threads: copy, then hand over to the main context. The launcher drains the main
@@ -142,18 +153,78 @@ void CallMonitor::on_connection_state(GObject* webrtcbin, GParamSpec*, gpointer 
 // --- main context
 
 void CallMonitor::call_started(const std::string& peer, GstElement* webrtcbin) {
-  if (webrtcbin_) {
-    if (state_handler_) g_signal_handler_disconnect(webrtcbin_, state_handler_);
-    gst_object_unref(webrtcbin_);
-  }
+  detach_webrtcbin();
   webrtcbin_ = webrtcbin;  // adopts the reference taken on the element's thread
-  state_handler_ = webrtcbin_ ? g_signal_connect(webrtcbin_, "notify::connection-state",
-                                                 G_CALLBACK(on_connection_state), this)
-                              : 0;
+  local_candidates_ = 0;
+  if (webrtcbin_) {
+    webrtcbin_handlers_[0] =
+        g_signal_connect(webrtcbin_, "notify::connection-state", G_CALLBACK(on_connection_state), this);
+    webrtcbin_handlers_[1] =
+        g_signal_connect(webrtcbin_, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state), this);
+    webrtcbin_handlers_[2] = g_signal_connect(webrtcbin_, "on-ice-candidate", G_CALLBACK(on_local_candidate), this);
+  }
+  connect_timer_ = g_timeout_add_seconds(kConnectWarningSeconds, on_connect_timeout, this);
   peer_ = peer;
   state_ = "negotiating";
   call_started_us_ = g_get_monotonic_time();
   last_ = StatsSample();
+}
+
+void CallMonitor::on_gathering_state(GObject* webrtcbin, GParamSpec*, gpointer data) {
+  auto* self = static_cast<CallMonitor*>(data);
+  GstWebRTCICEGatheringState state;
+  g_object_get(webrtcbin, "ice-gathering-state", &state, nullptr);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+  auto* ref = static_cast<GstElement*>(gst_object_ref(webrtcbin));
+  post_to_main([self, ref] {
+    self->gathering_complete(ref);
+    gst_object_unref(ref);
+  });
+}
+
+void CallMonitor::on_local_candidate(GstElement*, guint, gchar*, gpointer data) {
+  ++static_cast<CallMonitor*>(data)->local_candidates_;
+}
+
+// The commonest reason a call never connects on a small device: ICE found no address to offer.
+void CallMonitor::gathering_complete(GstElement* webrtcbin) {
+  if (webrtcbin != webrtcbin_ || local_candidates_ > 0) return;
+  std::printf("call: no local ICE candidates for the call with %s: no usable network interface (loopback is "
+              "used only when listed: --ice-address=127.0.0.1 for calls within this machine)\n",
+              peer_.c_str());
+  std::fflush(stdout);
+}
+
+gboolean CallMonitor::on_connect_timeout(gpointer data) {
+  auto* self = static_cast<CallMonitor*>(data);
+  self->connect_timer_ = 0;
+  self->connect_timeout();
+  return G_SOURCE_REMOVE;
+}
+
+static const char* enum_nick(GType type, int value) {
+  GEnumClass* klass = static_cast<GEnumClass*>(g_type_class_ref(type));
+  GEnumValue* found = g_enum_get_value(klass, value);
+  const char* nick = found ? found->value_nick : "?";  // static strings: valid after unref
+  g_type_class_unref(klass);
+  return nick;
+}
+
+void CallMonitor::connect_timeout() {
+  if (!webrtcbin_ || peer_.empty() || state_ == "connected") return;
+  if (local_candidates_ == 0) {
+    std::printf("call: not connected with %s after %u s: no local ICE candidates (no usable network interface; "
+                "loopback is used only when listed: --ice-address=127.0.0.1 for calls within this machine)\n",
+                peer_.c_str(), kConnectWarningSeconds);
+  } else {
+    GstWebRTCICEConnectionState ice;
+    g_object_get(webrtcbin_, "ice-connection-state", &ice, nullptr);
+    std::printf("call: not connected with %s after %u s (ICE %s, %d local candidates): check that both ends can "
+                "reach each other's addresses (--ice-address), or add --stun / --turn\n",
+                peer_.c_str(), kConnectWarningSeconds, enum_nick(GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, ice),
+                local_candidates_.load());
+  }
+  std::fflush(stdout);
 }
 
 void CallMonitor::on_element_message(const GstStructure* structure) {

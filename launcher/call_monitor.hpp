@@ -5,6 +5,7 @@
 // context first.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -43,11 +44,17 @@ class CallMonitor {
   static void on_call_started(GstElement*, const gchar* peer, gpointer self);
   static void on_call_ended(GstElement*, const gchar* peer, const gchar* reason, gpointer self);
   static void on_connection_state(GObject* webrtcbin, GParamSpec*, gpointer self);
+  static void on_gathering_state(GObject* webrtcbin, GParamSpec*, gpointer self);
+  static void on_local_candidate(GstElement* webrtcbin, guint mline, gchar* candidate, gpointer self);
+  static gboolean on_connect_timeout(gpointer self);
   static void on_stats(GstPromise* promise, gpointer self);
 
   void call_started(const std::string& peer, GstElement* webrtcbin);
   void connection_state(GstElement* webrtcbin, int state);
   void print_status(const StatsSample& sample);
+  void detach_webrtcbin();
+  void gathering_complete(GstElement* webrtcbin);
+  void connect_timeout();
 
   GstElement* signaller_;
   MediaCounters& counters_;
@@ -57,7 +64,9 @@ class CallMonitor {
   std::string state_ = "waiting";
   std::string peer_;
   GstElement* webrtcbin_ = nullptr;  // the current call's (owned ref)
-  gulong state_handler_ = 0;
+  gulong webrtcbin_handlers_[3] = {0, 0, 0};
+  std::atomic<int> local_candidates_{0};  // of the current webrtcbin (its threads count)
+  guint connect_timer_ = 0;
   gint64 call_started_us_ = 0;
   int64_t call_setup_ms_ = -1;       // the first call that connected
   StatsSample last_;

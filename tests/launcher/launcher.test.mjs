@@ -21,6 +21,8 @@
 //   d      two --mode=both launchers (one --call=auto) through one server with --server=: both
 //          count received video frames
 //   d2     classic dialect: --mode=send --call=<the receiver's id> calls a --mode=recv launcher
+//   f      a launcher with no usable interface (no --ice-address, loopback-only namespace): after
+//          10 s both ends print why the call does not connect
 //   e      bad options and missing pieces: exit 2 with a message naming the option, device or
 //          Debian package; an unreachable --server: exit 1 (no browser)
 // Run inside an lo-only network namespace (tests/interop/netns.sh), as meson does:
@@ -77,9 +79,9 @@ const withLauncherCall = async (body, { separateServer = false } = {}) => {
   const pages = [];
   const launchers = [];
   const context = {
-    launch: (args, name = 'sio-webrtc') => {
+    launch: (args, name = 'sio-webrtc', { common = COMMON } = {}) => {
       const serverArgs = server ? [`--server=${server.baseUrl}`] : ['--port=0'];
-      const launcher = startLauncher([...args, ...serverArgs, ...COMMON], { name });
+      const launcher = startLauncher([...args, ...serverArgs, ...common], { name });
       launchers.push(launcher);
       return launcher;
     },
@@ -358,6 +360,27 @@ test('d2. --mode=send --call=ID calls a --mode=recv launcher (classic dialect)',
     assert.ok(receiverSummary.received_audio_buffers > 0,
               `receiver summary received_audio_buffers=${receiverSummary.received_audio_buffers}`);
     assert.ok(receiverSummary.call_setup_ms > 0, `receiver call_setup_ms=${receiverSummary.call_setup_ms}`);
+  }, { separateServer: true }));
+
+// --- f. a call that cannot connect says why: one launcher offers no ICE candidate (no
+// --ice-address in a namespace that has only loopback)
+
+test('f. a launcher with no usable interface: both ends say why the call does not connect',
+     { timeout: CASE_TIMEOUT_MS }, () =>
+  withLauncherCall(async ({ launch }) => {
+    const reachable = launch(['--mode=recv', '--sink=fake'], 'reachable');
+    const reachableId = await reachable.localId(START_TIMEOUT_MS);
+    const isolated = launch(['--mode=send', ...SEND, '--call=auto'], 'isolated', { common: ['--status-interval=1'] });
+    const isolatedId = await isolated.localId(START_TIMEOUT_MS);
+    const [isolatedSays, reachableSays] = await Promise.all([
+      isolated.waitFor('call-not-connected', 'call: not connected (isolated)', 20000, (e) => e.peer === reachableId),
+      reachable.waitFor('call-not-connected', 'call: not connected (reachable)', 20000, (e) => e.peer === isolatedId),
+    ]);
+    console.log(`# isolated: ${isolatedSays.reason}`);
+    console.log(`# reachable: ${reachableSays.reason}`);
+    assert.match(isolatedSays.reason, /no local ICE candidates.*--ice-address=127\.0\.0\.1/);
+    assert.match(reachableSays.reason, /ICE \w+, [1-9]\d* local candidates.*--stun \/ --turn/);
+    assert.ok(!isolated.events.some((e) => e.type === 'call-connected'), 'isolated: the call cannot connect');
   }, { separateServer: true }));
 
 // --- e. bad options: exit 2, a message naming what is wrong, nothing started

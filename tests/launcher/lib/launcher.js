@@ -48,6 +48,9 @@ const parseLine = (line) => {
     return { type: 'call-connected', peer: m[1], ms: Number(m[2]) };
   }
   if ((m = /^call: ended with (\S+) \((.*)\)/.exec(line))) return { type: 'call-ended', peer: m[1], reason: m[2] };
+  if ((m = /^call: not connected with (\S+) after (\d+) s:? (.*)$/.exec(line))) {
+    return { type: 'call-not-connected', peer: m[1], seconds: Number(m[2]), reason: m[3] };
+  }
   if ((m = /^status: (.*)$/.exec(line))) return { type: 'status', ...parseFields(m[1]) };
   if ((m = /^summary: (.*)$/.exec(line))) return { type: 'summary', ...parseFields(m[1]) };
   return null;
