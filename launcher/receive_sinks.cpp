@@ -188,8 +188,9 @@ void ReceiveSinks::link(GstPad* pad) {
     glib::GObjectPtr<GstElement> count(gst_bin_get_by_name(GST_BIN(bin), "count"));
     glib::GObjectPtr<GstPad> count_pad(gst_element_get_static_pad(count.get(), "sink"));
     count_buffers_on(count_pad.get(), video ? counters_.received_video_frames : counters_.received_audio_buffers);
-    if (glib::GObjectPtr<GstPad> out(gst_element_get_static_pad(count.get(), "src")); out)
-      gst_element_add_pad(bin, gst_ghost_pad_new("src", out.get()));
+    // Recording: "count" is the chain's open end, for the muxer.
+    glib::GObjectPtr<GstPad> out(gst_element_get_static_pad(count.get(), "src"));
+    if (out && !gst_pad_is_linked(out.get())) gst_element_add_pad(bin, gst_ghost_pad_new("src", out.get()));
   }
   gst_bin_add(GST_BIN(pipeline_), bin);
 
@@ -218,6 +219,10 @@ void ReceiveSinks::link(GstPad* pad) {
     return;
   }
   gst_element_sync_state_with_parent(bin);
+  const char* where = kind_ == SinkKind::Window ? (video ? "a window" : "the speakers")
+                      : kind_ == SinkKind::Fake ? "decoded and counted (--sink=fake)"
+                                                : file_.c_str();
+  g_print("receiving %s -> %s\n", name.get(), where);
   GST_INFO("receiving %s", name.get());
 }
 

@@ -13,7 +13,8 @@ cd "$repo"
 
 # Debian packages: build (meson, compilers, libsoup 3, GnuTLS, GoogleTest, clang's libFuzzer, GStreamer
 # 1.22 with webrtcbin and libnice) and tests
-# (Chromium, unshare/ip for lo-only network namespaces, openssl for certificates). glib-networking is
+# (Chromium, unshare/ip for lo-only network namespaces, openssl for certificates, gst-discoverer-1.0,
+# Xvfb + xwininfo for the window sink). glib-networking is
 # the TLS backend libsoup needs at run time.
 debian_packages=(
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev
@@ -23,7 +24,7 @@ debian_packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-x gstreamer1.0-alsa
   libnice-dev libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
-  gstreamer1.0-plugins-base-apps chromium iproute2 util-linux openssl ca-certificates procps
+  gstreamer1.0-plugins-base-apps xvfb x11-utils chromium iproute2 util-linux openssl ca-certificates procps
 )
 
 deps() {

@@ -23,13 +23,14 @@
 //   d2     classic dialect: --mode=send --call=<the receiver's id> calls a --mode=recv launcher
 //   f      a launcher with no usable interface (no --ice-address, loopback-only namespace): after
 //          10 s both ends print why the call does not connect
+//   g      --sink=auto with DISPLAY set (Xvfb): the received video opens a 320x240 window
 //   e      bad options and missing pieces: exit 2 with a message naming the option, device or
 //          Debian package; an unreachable --server: exit 1 (no browser)
 // Run inside an lo-only network namespace (tests/interop/netns.sh), as meson does:
 //   meson test -C <build> --suite launcher
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +40,7 @@ import launcherLib from './lib/launcher.js';
 
 const {
   serverKind, webDir, STEP_TIMEOUT_MS, withTimeout, launchBrowser, startServer, openPage, closePages,
-  videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure,
+  videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure, sleep,
 } = browserLib;
 const { startPipeline } = pipelineLib;
 const { startLauncher, runLauncher } = launcherLib;
@@ -79,9 +80,9 @@ const withLauncherCall = async (body, { separateServer = false } = {}) => {
   const pages = [];
   const launchers = [];
   const context = {
-    launch: (args, name = 'sio-webrtc', { common = COMMON } = {}) => {
+    launch: (args, name = 'sio-webrtc', { common = COMMON, env = {} } = {}) => {
       const serverArgs = server ? [`--server=${server.baseUrl}`] : ['--port=0'];
-      const launcher = startLauncher([...args, ...serverArgs, ...common], { name });
+      const launcher = startLauncher([...args, ...serverArgs, ...common], { name, env });
       launchers.push(launcher);
       return launcher;
     },
@@ -382,6 +383,53 @@ test('f. a launcher with no usable interface: both ends say why the call does no
     assert.match(reachableSays.reason, /ICE \w+, [1-9]\d* local candidates.*--stun \/ --turn/);
     assert.ok(!isolated.events.some((e) => e.type === 'call-connected'), 'isolated: the call cannot connect');
   }, { separateServer: true }));
+
+// --- g. --sink=auto with a display: the received video is shown in a window (Xvfb)
+
+// Starts Xvfb on a free display; resolves { display, stop }.
+const startXvfb = async () => {
+  let number = 90 + (process.pid % 100);
+  while (fs.existsSync(`/tmp/.X${number}-lock`)) number++;
+  const display = `:${number}`;
+  const child = spawn('Xvfb', [display, '-screen', '0', '800x600x24', '-nolisten', 'tcp'],
+                      { stdio: 'ignore' });
+  const failed = new Promise((resolve) => child.once('error', resolve));
+  for (let i = 0; i < 50 && !fs.existsSync(`/tmp/.X11-unix/X${number}`); i++) {
+    const error = await Promise.race([failed, sleep(100).then(() => null)]);
+    if (error) assert.fail(`Xvfb did not start (${error.message}): install the Debian package xvfb`);
+  }
+  assert.ok(fs.existsSync(`/tmp/.X11-unix/X${number}`), `Xvfb ${display} did not come up`);
+  return { display, stop: () => child.kill('SIGTERM') };
+};
+
+// The X windows on `display` with their sizes ("WxH"), from xwininfo (x11-utils).
+const windowSizes = (display) => new Promise((resolve, reject) => {
+  execFile('xwininfo', ['-root', '-tree', '-display', display], { timeout: 10000 }, (error, stdout) => {
+    if (error) reject(new Error(`xwininfo: ${error.message} (install the Debian package x11-utils)`));
+    else resolve([...stdout.matchAll(/\s(\d+x\d+)\+/g)].map((m) => m[1]));
+  });
+});
+
+test('g. --sink=auto with a display shows the received video in a window', { timeout: CASE_TIMEOUT_MS }, async () => {
+  const xvfb = await startXvfb();
+  try {
+    await withLauncherCall(async ({ launch }) => {
+      const viewer = launch(['--mode=recv', '--sink=auto'], 'viewer', { env: { DISPLAY: xvfb.display } });
+      const viewerId = await viewer.localId(START_TIMEOUT_MS);
+      const sender = launch(['--mode=send', ...SEND, `--call=${viewerId}`], 'sender');
+      const senderId = await sender.localId(START_TIMEOUT_MS);
+      const receiving = await viewer.waitFor('receiving', 'receiving video_0', START_TIMEOUT_MS * 2,
+                                             (e) => e.pad === 'video_0');
+      assert.equal(receiving.to, 'a window');
+      await receivedFrames(viewer, MIN_CALL_FRAMES, senderId);
+      const sizes = await windowSizes(xvfb.display);
+      console.log(`# windows on ${xvfb.display}: ${sizes.join(' ')}`);
+      assert.ok(sizes.includes('320x240'), `a 320x240 video window on ${xvfb.display}; windows: ${sizes.join(' ')}`);
+    }, { separateServer: true });
+  } finally {
+    xvfb.stop();
+  }
+});
 
 // --- e. bad options: exit 2, a message naming what is wrong, nothing started
 

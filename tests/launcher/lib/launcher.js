@@ -38,6 +38,7 @@ const parseLine = (line) => {
   let m;
   if ((m = /^listening on (https?:\/\/\S+)/.exec(line))) return { type: 'listening', url: m[1] };
   if ((m = /^open (https?:\/\/\S+)/.exec(line))) return { type: 'open', url: m[1] };
+  if ((m = /^receiving (\w+) -> (.*)$/.exec(line))) return { type: 'receiving', pad: m[1], to: m[2] };
   if ((m = /^connected: local id (\S+)/.exec(line))) return { type: 'connected', id: m[1] };
   // The role is in the contract; parsed as optional so that a line without it fails the role
   // check (with a clear message), not the wait.
