@@ -11,16 +11,31 @@
 namespace sio::launcher {
 namespace {
 
-// Runs `task` on the main context (the launcher's thread), where all printing happens.
+// Queues `task` on the main context (the launcher's thread), where all printing happens. Always
+// queued, never run in place: g_main_context_invoke would run it on the calling (GStreamer)
+// thread whenever the main thread is not iterating the context, e.g. during a state change.
 void post_to_main(std::function<void()> task) {
   auto* heap = new std::function<void()>(std::move(task));
-  g_main_context_invoke_full(
-      nullptr, G_PRIORITY_DEFAULT,
+  GSource* source = g_idle_source_new();
+  g_source_set_priority(source, G_PRIORITY_DEFAULT);
+  g_source_set_callback(
+      source,
       [](gpointer data) -> gboolean {
         (*static_cast<std::function<void()>*>(data))();
         return G_SOURCE_REMOVE;
       },
       heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+  g_source_attach(source, nullptr);
+  g_source_unref(source);
+}
+
+// packets-lost is a gint64 in GStreamer 1.22's stats (an int in older releases).
+int64_t lost_packets(const GstStructure* s) {
+  gint64 lost64 = 0;
+  gint lost = 0;
+  if (gst_structure_get_int64(s, "packets-lost", &lost64)) return lost64 > 0 ? lost64 : 0;
+  if (gst_structure_get_int(s, "packets-lost", &lost)) return lost > 0 ? lost : 0;
+  return 0;
 }
 
 // Sums the figures of one get-stats reply (any thread: only reads the structure).
@@ -36,7 +51,6 @@ CallMonitor::StatsSample parse_stats(const GstStructure* reply) {
     if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr)) continue;
     guint64 u64 = 0;
     guint u = 0;
-    gint lost = 0;
     double rtt = 0;
     switch (type) {
       case GST_WEBRTC_STATS_OUTBOUND_RTP:
@@ -46,10 +60,10 @@ CallMonitor::StatsSample parse_stats(const GstStructure* reply) {
         if (gst_structure_get_uint64(s, "bytes-received", &u64)) sample.bytes_received += u64;
         if (gst_structure_get_uint64(s, "packets-received", &u64)) sample.packets_received += u64;
         else if (gst_structure_get_uint(s, "packets-received", &u)) sample.packets_received += u;
-        if (gst_structure_get_int(s, "packets-lost", &lost) && lost > 0) sample.packets_lost += lost;
+        sample.packets_lost += lost_packets(s);
         break;
       case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
-        if (gst_structure_get_int(s, "packets-lost", &lost) && lost > 0) sample.packets_lost += lost;
+        sample.packets_lost += lost_packets(s);
         if (gst_structure_get_double(s, "round-trip-time", &rtt) && rtt > sample.rtt_s) sample.rtt_s = rtt;
         break;
       default:
@@ -92,10 +106,7 @@ void CallMonitor::detach_webrtcbin() {
   if (connect_timer_) g_source_remove(connect_timer_);
   connect_timer_ = 0;
   if (!webrtcbin_) return;
-  for (gulong& handler : webrtcbin_handlers_) {
-    if (handler) g_signal_handler_disconnect(webrtcbin_, handler);
-    handler = 0;
-  }
+  g_signal_handlers_disconnect_by_data(webrtcbin_, this);
   gst_object_unref(webrtcbin_);
   webrtcbin_ = nullptr;
 }
@@ -123,7 +134,16 @@ void CallMonitor::on_call_started(GstElement* element, const gchar* peer, gpoint
   GstElement* webrtcbin = nullptr;
   g_object_get(element, "webrtcbin", &webrtcbin, nullptr);  // transfer full
   std::string copy = peer ? peer : "";
+  // Connected here, before negotiation goes on (on the element's threads), so no candidate or
+  // state change of this call is missed; the main context only adopts the webrtcbin. Candidates
+  // are counted before the hand-over, state changes (which post) after it, so they follow it.
+  self->local_candidates_ = 0;
+  if (webrtcbin) g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_local_candidate), self);
   post_to_main([self, copy, webrtcbin] { self->call_started(copy, webrtcbin); });
+  if (webrtcbin) {
+    g_signal_connect(webrtcbin, "notify::connection-state", G_CALLBACK(on_connection_state), self);
+    g_signal_connect(webrtcbin, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state), self);
+  }
 }
 
 void CallMonitor::on_call_ended(GstElement*, const gchar* peer, const gchar* reason, gpointer data) {
@@ -133,6 +153,7 @@ void CallMonitor::on_call_ended(GstElement*, const gchar* peer, const gchar* rea
     std::printf("call: ended with %s (%s)\n", p.c_str(), r.c_str());
     std::fflush(stdout);
     if (self->peer_ == p) {
+      self->counters_.in_call = false;
       self->state_ = "waiting";
       self->peer_.clear();
     }
@@ -154,20 +175,14 @@ void CallMonitor::on_connection_state(GObject* webrtcbin, GParamSpec*, gpointer 
 
 void CallMonitor::call_started(const std::string& peer, GstElement* webrtcbin) {
   detach_webrtcbin();
-  webrtcbin_ = webrtcbin;  // adopts the reference taken on the element's thread
-  local_candidates_ = 0;
-  if (webrtcbin_) {
-    webrtcbin_handlers_[0] =
-        g_signal_connect(webrtcbin_, "notify::connection-state", G_CALLBACK(on_connection_state), this);
-    webrtcbin_handlers_[1] =
-        g_signal_connect(webrtcbin_, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state), this);
-    webrtcbin_handlers_[2] = g_signal_connect(webrtcbin_, "on-ice-candidate", G_CALLBACK(on_local_candidate), this);
-  }
+  webrtcbin_ = webrtcbin;  // adopts the reference taken on the element's thread (signals connected there)
   connect_timer_ = g_timeout_add_seconds(kConnectWarningSeconds, on_connect_timeout, this);
   peer_ = peer;
   state_ = "negotiating";
   call_started_us_ = g_get_monotonic_time();
   last_ = StatsSample();
+  stats_pending_ = false;  // a request to the previous webrtcbin may never be answered
+  counters_.in_call = false;
 }
 
 void CallMonitor::on_gathering_state(GObject* webrtcbin, GParamSpec*, gpointer data) {
@@ -238,6 +253,7 @@ void CallMonitor::on_element_message(const GstStructure* structure) {
 void CallMonitor::connection_state(GstElement* webrtcbin, int state) {
   if (webrtcbin != webrtcbin_) return;  // a previous call's
   const char* name = state_name(state);
+  counters_.in_call = state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && state_ != "connected") {
     const int64_t ms = (g_get_monotonic_time() - call_started_us_) / 1000;
     if (call_setup_ms_ < 0) call_setup_ms_ = ms;
@@ -267,7 +283,9 @@ void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
   StatsSample sample;
   bool ok = false;
   if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {  // already settled: returns at once
-    if (const GstStructure* reply = gst_promise_get_reply(promise)) {
+    const GstStructure* reply = gst_promise_get_reply(promise);
+    // A closed webrtcbin (the call just ended) answers with {error}: not a sample of zeros.
+    if (reply && !gst_structure_has_field(reply, "error")) {
       sample = parse_stats(reply);
       ok = true;
     }

@@ -64,7 +64,6 @@ class CallMonitor {
   std::string state_ = "waiting";
   std::string peer_;
   GstElement* webrtcbin_ = nullptr;  // the current call's (owned ref)
-  gulong webrtcbin_handlers_[3] = {0, 0, 0};
   std::atomic<int> local_candidates_{0};  // of the current webrtcbin (its threads count)
   guint connect_timer_ = 0;
   gint64 call_started_us_ = 0;

@@ -1,5 +1,7 @@
 #include "embedded_server.hpp"
 
+#include <gio/gio.h>
+
 #include "dev_tls.hpp"
 
 namespace sio::launcher {
@@ -26,6 +28,9 @@ bool start_embedded_server(const LaunchOptions& options, EmbeddedServer& out, st
   if (!out.server) {
     error = "cannot start the signalling server on " + config.host + ":" + std::to_string(config.port) + ": " +
             (gerror ? gerror->message : "unknown error");
+    if (gerror && g_error_matches(gerror.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+      error += " (another server on that port? join it with --server=http://" + config.host + ":" +
+               std::to_string(config.port) + "/, or choose another --port)";
     return false;
   }
   out.urls = out.server->urls();

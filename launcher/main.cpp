@@ -6,6 +6,7 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <cstdio>
@@ -97,6 +98,7 @@ struct Launch {
   bool stopping = false;
   int exit_code = 0;
   guint eos_timeout_id = 0;
+  guint duration_timer_id = 0;
 };
 
 void set_signaller_properties(Launch& launch) {
@@ -146,7 +148,7 @@ bool add_send_branch(Launch& launch, const SendBranch& branch, bool video, std::
     glib::GObjectPtr<GstElement> pay(gst_bin_get_by_name(GST_BIN(bin), "video_pay"));
     if (pay) {
       glib::GObjectPtr<GstPad> pad(gst_element_get_static_pad(pay.get(), "sink"));
-      count_buffers_on(pad.get(), launch.counters.sent_video_frames);
+      count_buffers_on(pad.get(), launch.counters.sent_video_frames, &launch.counters.in_call);
     }
   }
   return true;
@@ -170,18 +172,27 @@ void stop(Launch& launch) {
   if (launch.stopping) return;
   launch.stopping = true;
   GST_INFO("stopping: EOS through the pipeline");
-  if (launch.receiver) launch.receiver->end_unused_streams();
+  if (launch.receiver) launch.receiver->finish_recording("stopping");
   gst_element_send_event(launch.pipeline, gst_event_new_eos());
   launch.eos_timeout_id = g_timeout_add(kEosWaitMs, on_eos_timeout, &launch);
 }
 
+// The first Ctrl-C stops cleanly (EOS); a second one while that runs stops at once.
 gboolean on_stop_signal(gpointer data) {
-  stop(*static_cast<Launch*>(data));
+  auto& launch = *static_cast<Launch*>(data);
+  if (launch.stopping) {
+    std::fprintf(stderr, "sio-webrtc: stopping now, without waiting for EOS\n");
+    finish(launch, 130);
+  } else {
+    stop(launch);
+  }
   return G_SOURCE_CONTINUE;
 }
 
 gboolean on_duration(gpointer data) {
-  stop(*static_cast<Launch*>(data));
+  auto& launch = *static_cast<Launch*>(data);
+  launch.duration_timer_id = 0;
+  stop(launch);
   return G_SOURCE_REMOVE;
 }
 
@@ -216,7 +227,11 @@ gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
       } else {
         std::fprintf(stderr, "sio-webrtc: %s: %s\n", is_error ? "error" : "warning", error ? error->message : "?");
       }
-      if (is_error) finish(launch, 1);
+      // An error still ends with EOS through the pipeline, so a recording is finalised.
+      if (is_error) {
+        launch.exit_code = 1;
+        if (g_main_loop_is_running(launch.loop)) stop(launch);
+      }
       break;
     }
     case GST_MESSAGE_EOS:
@@ -280,6 +295,8 @@ int run(LaunchOptions options) {
     std::string base = embedded.element_url;
     if (o.host != "0.0.0.0" && o.host != "::" && !embedded.urls.empty()) base = embedded.urls.front();
     std::printf("open %s%s %s\n", base.c_str(), page.path.c_str(), page.action.c_str());
+    if (o.dev_tls && (o.host == "127.0.0.1" || o.host == "localhost" || o.host == "::1"))
+      std::printf("(only this machine can open it: --host=0.0.0.0 lets a phone on the LAN in)\n");
     for (const auto& url : embedded.lan_urls) {
       // Loopback names are this machine itself: not useful to another device.
       if (url.find("//localhost:") != std::string::npos || url.find("//127.") != std::string::npos ||
@@ -317,10 +334,14 @@ int run(LaunchOptions options) {
   const guint bus_watch = gst_bus_add_watch(bus.get(), on_bus, &launch);
   const guint term_watch = g_unix_signal_add(SIGTERM, on_stop_signal, &launch);
   const guint int_watch = g_unix_signal_add(SIGINT, on_stop_signal, &launch);
-  guint status_timer = 0, duration_timer = 0;
+  guint status_timer = 0;
   if (o.status_interval_s > 0)
     status_timer = g_timeout_add(static_cast<guint>(o.status_interval_s * 1000), on_status_timer, &launch);
-  if (o.duration_s > 0) duration_timer = g_timeout_add(static_cast<guint>(o.duration_s * 1000), on_duration, &launch);
+  // Milliseconds overflow a guint after 49 days: long runs are timed in whole seconds.
+  if (o.duration_s > 0 && o.duration_s <= 3600)
+    launch.duration_timer_id = g_timeout_add(static_cast<guint>(o.duration_s * 1000), on_duration, &launch);
+  else if (o.duration_s > 3600)
+    launch.duration_timer_id = g_timeout_add_seconds(static_cast<guint>(std::ceil(o.duration_s)), on_duration, &launch);
 
   if (!code) {
     if (gst_element_set_state(launch.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -337,6 +358,10 @@ int run(LaunchOptions options) {
       code = launch.exit_code;
     }
   }
+  // From here Ctrl-C has its default effect again (GLib restores it with the last watch), so a
+  // teardown that hangs can still be interrupted.
+  g_source_remove(int_watch);
+  g_source_remove(term_watch);
 
   gst_element_set_state(launch.pipeline, GST_STATE_NULL);
   // Hand-overs still queued from the element's threads run now, while the monitor exists.
@@ -346,10 +371,8 @@ int run(LaunchOptions options) {
   std::fflush(stdout);
 
   if (launch.eos_timeout_id) g_source_remove(launch.eos_timeout_id);
-  if (duration_timer && !launch.stopping) g_source_remove(duration_timer);
+  if (launch.duration_timer_id) g_source_remove(launch.duration_timer_id);
   if (status_timer) g_source_remove(status_timer);
-  g_source_remove(int_watch);
-  g_source_remove(term_watch);
   g_source_remove(bus_watch);
   launch.receiver.reset();
   launch.monitor.reset();

@@ -3,21 +3,28 @@
 namespace sio::launcher {
 namespace {
 
+struct Counting {
+  std::atomic<uint64_t>* counter;
+  const std::atomic<bool>* gate;
+};
+
 GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo* info, gpointer data) {
-  auto* counter = static_cast<std::atomic<uint64_t>*>(data);
+  auto* counting = static_cast<Counting*>(data);
+  if (counting->gate && !counting->gate->load()) return GST_PAD_PROBE_OK;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    *counter += gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+    *counting->counter += gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
   } else {
-    *counter += 1;
+    *counting->counter += 1;
   }
   return GST_PAD_PROBE_OK;
 }
 
 }  // namespace
 
-void count_buffers_on(GstPad* pad, std::atomic<uint64_t>& counter) {
+void count_buffers_on(GstPad* pad, std::atomic<uint64_t>& counter, const std::atomic<bool>* gate) {
   gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                    on_buffer, &counter, nullptr);
+                    on_buffer, new Counting{&counter, gate},
+                    [](gpointer data) { delete static_cast<Counting*>(data); });
 }
 
 }  // namespace sio::launcher

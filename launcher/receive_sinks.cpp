@@ -22,7 +22,7 @@ bool has_display() {
 
 // One chain per stream, from an element named "in" to one named "count" whose sink pad is
 // counted. Recording keeps the sender's encoding (parsebin: depayloader + parser) and leaves
-// "count"'s src pad for the muxer.
+// the src pad of "out" for the muxer.
 std::string chain_description(SinkKind kind, bool video) {
   switch (kind) {
     case SinkKind::Window:
@@ -31,7 +31,11 @@ std::string chain_description(SinkKind kind, bool video) {
     case SinkKind::Fake:
       return "queue name=in ! decodebin ! fakesink name=count sync=false async=false";
     case SinkKind::File:
-      return "queue name=in ! parsebin ! identity name=count";
+      // The leaky queue before the muxer: matroskamux waits until every stream has data, and a
+      // stream that stops must never block webrtcbin's threads (the element could not end the
+      // call); a stall of more than 5 s drops the oldest data instead.
+      return "queue name=in ! parsebin ! identity name=count ! queue name=out max-size-buffers=0 "
+             "max-size-bytes=0 max-size-time=5000000000 leaky=downstream";
   }
   return {};
 }
@@ -81,12 +85,63 @@ ReceiveSinks::ReceiveSinks(GstElement* pipeline, GstElement* signaller, SinkKind
     g_once_init_leave(&debug_once, 1);
   }
   handler_ = g_signal_connect(signaller_, "pad-added", G_CALLBACK(on_pad_added), this);
+  if (kind_ == SinkKind::File)
+    call_ended_handler_ = g_signal_connect(signaller_, "call-ended", G_CALLBACK(on_call_ended), this);
 }
 
 ReceiveSinks::~ReceiveSinks() {
   if (handler_) g_signal_handler_disconnect(signaller_, handler_);
+  if (call_ended_handler_) g_signal_handler_disconnect(signaller_, call_ended_handler_);
+  if (absent_timer_) g_source_remove(absent_timer_);
   for (auto* reserved : {&reserved_video_, &reserved_audio_})
     for (GstPad* pad : *reserved) gst_object_unref(pad);
+  for (auto& stream : recorded_) {
+    gst_object_unref(stream.feed);
+    gst_object_unref(stream.count_src);
+  }
+}
+
+void ReceiveSinks::on_call_ended(GstElement*, const gchar*, const gchar*, gpointer self) {
+  static_cast<ReceiveSinks*>(self)->finish_recording("the call ended");
+}
+
+// Ends the reserved pads nothing came to. Only pads no thread pushes into: safe to send EOS.
+void ReceiveSinks::end_reserved_pads(const char* why) {
+  for (auto* reserved : {&reserved_video_, &reserved_audio_}) {
+    for (GstPad* pad : *reserved) {
+      g_print("recording: no %s stream came (%s); the file has the others\n",
+              reserved == &reserved_video_ ? "video" : "audio", why);
+      gst_pad_send_event(pad, gst_event_new_eos());
+      gst_object_unref(pad);
+    }
+    reserved->clear();
+  }
+}
+
+gboolean ReceiveSinks::on_absent_timeout(gpointer data) {
+  auto* self = static_cast<ReceiveSinks*>(data);
+  std::lock_guard lock(self->mutex_);
+  self->absent_timer_ = 0;
+  self->end_reserved_pads("announced by the peer, none within 3 s");
+  return G_SOURCE_REMOVE;
+}
+
+static GstPadProbeReturn drop_buffers(GstPad*, GstPadProbeInfo*, gpointer) { return GST_PAD_PROBE_DROP; }
+
+void ReceiveSinks::finish_recording(const char* why) {
+  std::lock_guard lock(mutex_);
+  if (!mux_ || recording_finished_) return;
+  recording_finished_ = true;
+  // Stop feeding the muxer first (later calls on the same pads are still counted), then end each
+  // stream through its leaky queue, which never holds its sink pad for long.
+  for (auto& stream : recorded_) {
+    gst_pad_add_probe(stream.count_src,
+                      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                      drop_buffers, nullptr, nullptr);
+    gst_pad_send_event(stream.feed, gst_event_new_eos());
+  }
+  end_reserved_pads(why);
+  g_print("recording: %s finished (%s); later calls are counted, not recorded\n", file_.c_str(), why);
 }
 
 void ReceiveSinks::on_pad_added(GstElement*, GstPad* pad, gpointer self) {
@@ -152,15 +207,6 @@ GstPad* ReceiveSinks::take_mux_pad(bool video) {
   return pad;
 }
 
-void ReceiveSinks::end_unused_streams() {
-  std::lock_guard lock(mutex_);
-  for (auto* reserved : {&reserved_video_, &reserved_audio_}) {
-    for (GstPad* pad : *reserved) {
-      GST_INFO("%s: the peer never sent this stream", GST_PAD_NAME(pad));
-      gst_pad_send_event(pad, gst_event_new_eos());
-    }
-  }
-}
 
 void ReceiveSinks::link(GstPad* pad) {
   std::lock_guard lock(mutex_);
@@ -188,20 +234,28 @@ void ReceiveSinks::link(GstPad* pad) {
     glib::GObjectPtr<GstElement> count(gst_bin_get_by_name(GST_BIN(bin), "count"));
     glib::GObjectPtr<GstPad> count_pad(gst_element_get_static_pad(count.get(), "sink"));
     count_buffers_on(count_pad.get(), video ? counters_.received_video_frames : counters_.received_audio_buffers);
-    // Recording: "count" is the chain's open end, for the muxer.
-    glib::GObjectPtr<GstPad> out(gst_element_get_static_pad(count.get(), "src"));
-    if (out && !gst_pad_is_linked(out.get())) gst_element_add_pad(bin, gst_ghost_pad_new("src", out.get()));
+    // Recording: "out" is the chain's open end, for the muxer.
+    if (glib::GObjectPtr<GstElement> out(gst_bin_get_by_name(GST_BIN(bin), "out")); out) {
+      glib::GObjectPtr<GstPad> out_src(gst_element_get_static_pad(out.get(), "src"));
+      gst_element_add_pad(bin, gst_ghost_pad_new("src", out_src.get()));
+    }
   }
   gst_bin_add(GST_BIN(pipeline_), bin);
 
   if (kind_ == SinkKind::File) {
-    GstElement* mux = muxer();
+    GstElement* mux = recording_finished_ ? nullptr : muxer();
     glib::GObjectPtr<GstPad> bin_src(gst_element_get_static_pad(bin, "src"));
     GstPad* mux_pad = mux ? take_mux_pad(video) : nullptr;  // transfer full
-    if (!mux_pad || gst_pad_link(bin_src.get(), mux_pad) != GST_PAD_LINK_OK) {
-      // A stream the peer's description did not announce: matroskamux takes no stream after
-      // its header, so this one is counted but not recorded.
-      g_print("recording: %s not recorded (not announced before the file started)\n", name.get());
+    if (mux_pad && gst_pad_link(bin_src.get(), mux_pad) == GST_PAD_LINK_OK) {
+      glib::GObjectPtr<GstElement> out(gst_bin_get_by_name(GST_BIN(bin), "out"));
+      glib::GObjectPtr<GstElement> count(gst_bin_get_by_name(GST_BIN(bin), "count"));
+      recorded_.push_back({gst_element_get_static_pad(out.get(), "sink"), gst_element_get_static_pad(count.get(), "src")});
+      if (recorded_.size() == 1 && !absent_timer_) absent_timer_ = g_timeout_add_seconds(3, on_absent_timeout, this);
+    } else {
+      // After the recorded call, or a stream the peer's description did not announce (matroskamux
+      // takes no stream after its header): counted, not recorded.
+      g_print("recording: %s not recorded (%s)\n", name.get(),
+              recording_finished_ ? "the recording has finished" : "not announced before the file started");
       GstElement* drop = gst_element_factory_make("fakesink", nullptr);
       g_object_set(drop, "sync", FALSE, "async", FALSE, nullptr);
       gst_bin_add(GST_BIN(pipeline_), drop);

@@ -31,15 +31,19 @@ class ReceiveSinks {
                MediaCounters& counters);
   ~ReceiveSinks();
 
-  // At stop, before EOS: recording pads reserved for streams that never came get EOS, so the
-  // muxer can finish the file.
-  void end_unused_streams();
+  // Ends the recording (--sink=FILE.mkv): every stream gets EOS so the muxer writes its index and
+  // duration. Called when the recorded call ends and at stop, before the pipeline's EOS; later
+  // calls are counted, not recorded. Any thread; idempotent.
+  void finish_recording(const char* why);
 
   ReceiveSinks(const ReceiveSinks&) = delete;
   ReceiveSinks& operator=(const ReceiveSinks&) = delete;
 
  private:
   static void on_pad_added(GstElement* element, GstPad* pad, gpointer self);
+  static void on_call_ended(GstElement* element, const gchar* peer, const gchar* reason, gpointer self);
+  static gboolean on_absent_timeout(gpointer self);
+  void end_reserved_pads(const char* why);  // under mutex_
   void link(GstPad* pad);
   GstElement* muxer();  // the file's matroskamux, created with the first stream; under mutex_
   void count_remote_streams(int& videos, int& audios);
@@ -55,6 +59,14 @@ class ReceiveSinks {
   GstElement* mux_ = nullptr;
   std::vector<GstPad*> reserved_video_;  // mux request pads (owned refs) not linked yet
   std::vector<GstPad*> reserved_audio_;
+  struct RecordedStream {
+    GstPad* feed;       // sink pad of the chain's leaky queue before the muxer (owned ref)
+    GstPad* count_src;  // where later buffers are dropped once the recording is finished (owned ref)
+  };
+  std::vector<RecordedStream> recorded_;
+  bool recording_finished_ = false;
+  guint absent_timer_ = 0;  // ends announced streams that never came, 3 s after the first
+  gulong call_ended_handler_ = 0;
 };
 
 }  // namespace sio::launcher

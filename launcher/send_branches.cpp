@@ -164,7 +164,9 @@ std::vector<CameraMode> camera_modes(const std::string& caps_text, const LaunchO
     if (const char* format = gst_structure_get_string(fixed, "format")) mode.format = format;
     gst_structure_free(fixed);
     if (!sized) continue;
-    mode.cost = std::fabs(std::log(static_cast<double>(mode.width) / options.width)) +
+    // A colour mode of any size beats a greyscale one (an IR camera's GRAY8).
+    mode.cost = (g_str_has_prefix(mode.format.c_str(), "GRAY") ? 100.0 : 0.0) +
+                std::fabs(std::log(static_cast<double>(mode.width) / options.width)) +
                 std::fabs(std::log(static_cast<double>(mode.height) / options.height)) +
                 (mode.fps_n > 0 ? std::fabs(std::log(static_cast<double>(mode.fps_n) /
                                                      mode.fps_d / options.fps))
@@ -256,7 +258,16 @@ std::optional<SendBranch> v4l2_branch(const V4l2Device& device, const LaunchOpti
 
   const std::string needed_for = "the V4L2 camera (--video=v4l2)";
   Chain chain;
-  chain.add("v4l2src", "v4l2src device=" + quote_device(device.path), needed_for);
+  std::string source = "v4l2src device=" + quote_device(device.path);
+  if (passthrough) {
+    // The camera's encoder, set as x264enc would be: --bitrate, a keyframe every 2 s at most and
+    // SPS/PPS with each one (a browser joining mid-stream can start). Controls the driver lacks
+    // are skipped with a warning; the Raspberry Pi's bcm2835 codec has all three.
+    source += " extra-controls=\"controls,video_bitrate=" + std::to_string(options.bitrate_kbps * 1000) +
+              ",h264_i_frame_period=" + std::to_string(std::max(1, options.fps * 2)) +
+              ",repeat_sequence_header=1\"";
+  }
+  chain.add("v4l2src", source, needed_for);
   chain.caps(mode_caps(*chosen), needed_for);
   std::string route;
   if (passthrough) {
@@ -264,7 +275,8 @@ std::optional<SendBranch> v4l2_branch(const V4l2Device& device, const LaunchOpti
     chain.add("rtph264pay",
               "rtph264pay pt=96 config-interval=-1 aggregate-mode=zero-latency name=video_pay",
               "--codec=h264");
-    route = "sent as is, without re-encoding (--bitrate does not apply)";
+    route = "sent as is, without re-encoding (the camera encodes at " + std::to_string(options.bitrate_kbps) +
+            " kbit/s)";
   } else {
     // The capture thread only hands buffers on: v4l2src has few of them, so decoding or
     // encoding there would stall the capture.
@@ -309,11 +321,20 @@ std::optional<SendBranch> plan_video(const LaunchOptions& options,
       if (environment.v4l2_devices.empty()) {
         return test_pattern_branch(options, "no V4L2 camera found");
       }
-      std::string device_error;
-      auto branch = v4l2_branch(environment.v4l2_devices.front(), options, device_error);
-      if (branch) return branch;
-      // auto must just work: an unusable camera is reported in the summary, not fatal.
-      return test_pattern_branch(options, device_error);
+      // The first device that gives a usable picture: /dev/video0 is not always the camera (a
+      // Raspberry Pi's unicam node gives Bayer only; a laptop's first node may be its IR camera).
+      std::string device_errors;
+      std::optional<SendBranch> greyscale;  // only if no device gives colour
+      for (const auto& device : environment.v4l2_devices) {
+        std::string device_error;
+        auto branch = v4l2_branch(device, options, device_error);
+        if (branch && branch->summary.find(" raw GRAY") == std::string::npos) return branch;
+        if (branch && !greyscale) greyscale = std::move(branch);
+        if (!device_error.empty()) device_errors += (device_errors.empty() ? "" : "; ") + device_error;
+      }
+      if (greyscale) return greyscale;
+      // auto must just work: unusable cameras are reported in the summary, not fatal.
+      return test_pattern_branch(options, device_errors);
     }
     case VideoChoice::V4l2: {
       if (!options.video_device.empty()) {

@@ -14,6 +14,8 @@
 //   b      sender.html calls --mode=recv --sink=FILE.mkv --duration=N: the launcher exits 0, the
 //          file has a video stream (gst-discoverer-1.0) that decodes to >= 60 frames (sio-peer,
 //          env SIO_PEER), and the summary counts >= 60 received frames
+//   b2     the recorder takes a second call with video only after the first: the file keeps the
+//          first call, counting goes on, the stop is immediate
 //   c1/c2  --mode=both (simple-peer) and index.html, the page calls (c1) / the launcher calls
 //          (c2, --call=auto): the page plays, simple-peer connects, the launcher counts received
 //          frames
@@ -272,6 +274,50 @@ test('b. sender.html calls --mode=recv --sink=FILE.mkv --duration: the file hold
     await assertDiscovered(file);
     const frames = await decodedFrames(file);
     console.log(`# ${frames} video frames decoded from the file`);
+    assert.ok(frames >= MIN_FILE_FRAMES, `only ${frames} video frames in the file`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// --- b2. the recording is the first call: a second call with other streams neither stalls nor
+// spoils it, and a stop during that call is immediate (no EOS time-out)
+
+test('b2. --sink=FILE.mkv keeps the first call; a second call with fewer streams does not block the stop',
+     { timeout: CASE_TIMEOUT_MS }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-webrtc-b2-'));
+  const file = path.join(dir, 'first-call.mkv');
+  try {
+    await withLauncherCall(async ({ launch, stopped }) => {
+      const recorder = launch(['--mode=recv', `--sink=${file}`], 'recorder');
+      const recorderId = await recorder.localId(START_TIMEOUT_MS);
+      const first = launch(['--mode=send', ...SEND, `--call=${recorderId}`], 'first');
+      const firstId = await first.localId(START_TIMEOUT_MS);
+      await receivedFrames(recorder, MIN_FILE_FRAMES + 30, firstId);  // a first call of about 3 s
+      stopped.set(first, await first.stopAndCheck());
+      await recorder.waitFor((e) => e.type === 'call-ended' && e.peer === firstId, 'the first call ends',
+                             START_TIMEOUT_MS);
+      // Video only this time: the recording's audio stream gets nothing.
+      const second = launch(['--mode=send', ...SEND.filter((a) => !a.startsWith('--audio')), '--audio=none',
+                             `--call=${recorderId}`], 'second');
+      const secondId = await second.localId(START_TIMEOUT_MS);
+      const before = recorder.events.filter((e) => e.type === 'status').length;
+      await recorder.waitFor((e) => e.type === 'call-connected' && e.peer === secondId, 'the second call',
+                             START_TIMEOUT_MS);
+      // Still counting during the second call (nothing blocked behind the finished file).
+      await recorder.waitFor((e) => e.type === 'status' && recorder.events.indexOf(e) > before + 1 &&
+                             e.peer === secondId && e.received_video_frames > 0, 'status lines of the second call',
+                             START_TIMEOUT_MS);
+      const summary = await recorder.stopAndCheck();
+      stopped.set(recorder, summary);
+      logSummary(recorder, summary);
+      assert.ok(!recorder.log.some((l) => /EOS did not come through/.test(l)), 'the stop waited for EOS in vain');
+      assert.ok(recorder.log.some((l) => /recording: .*first-call\.mkv finished \(the call ended\)/.test(l)),
+                'the recording ends with the first call');
+    }, { separateServer: true });
+    await assertDiscovered(file);
+    const frames = await decodedFrames(file);
+    console.log(`# ${frames} video frames decoded from the first call's file`);
     assert.ok(frames >= MIN_FILE_FRAMES, `only ${frames} video frames in the file`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
