@@ -228,8 +228,9 @@ static const char* enum_nick(GType type, int value) {
 void CallMonitor::connect_timeout() {
   if (!webrtcbin_ || peer_.empty() || state_ == "connected") return;
   if (local_candidates_ == 0) {
-    std::printf("call: not connected with %s after %u s: no local ICE candidates (no usable network interface; "
-                "loopback is used only when listed: --ice-address=127.0.0.1 for calls within this machine)\n",
+    std::printf("call: not connected with %s after %u s: no local ICE candidates so far (without a usable "
+                "network interface there are none: loopback is used only when listed, --ice-address=127.0.0.1 "
+                "for calls within this machine)\n",
                 peer_.c_str(), kConnectWarningSeconds);
   } else {
     GstWebRTCICEConnectionState ice;

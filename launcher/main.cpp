@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "call_monitor.hpp"
@@ -101,29 +102,32 @@ struct Launch {
   guint duration_timer_id = 0;
 };
 
-void set_signaller_properties(Launch& launch) {
+// socketiosignaller's properties for this launch, as (name, value) text: set on the element and
+// printed by --dry-run from the same list.
+std::vector<std::pair<std::string, std::string>> signaller_properties(const Launch& launch) {
   const LaunchOptions& o = launch.options;
-  GObject* sig = G_OBJECT(launch.signaller);
-  g_object_set(sig, "server-url", launch.server_url.c_str(), "tls-validation",
-               !(o.insecure || launch.self_signed_server), nullptr);
-  gst_util_set_object_arg(sig, "dialect", o.dialect == Dialect::SimplePeer ? "simple-peer" : "classic");
-  if (!o.call.empty()) g_object_set(sig, "peer-id", o.call.c_str(), nullptr);
-  if (!o.stun.empty()) g_object_set(sig, "stun-server", o.stun.c_str(), nullptr);
-  if (!o.turn.empty()) g_object_set(sig, "turn-server", o.turn.c_str(), nullptr);
-  if (!o.ice_addresses.empty()) g_object_set(sig, "local-addresses", join(o.ice_addresses, ",").c_str(), nullptr);
+  std::vector<std::pair<std::string, std::string>> props = {
+      {"server-url", launch.server_url},
+      {"dialect", o.dialect == Dialect::SimplePeer ? "simple-peer" : "classic"},
+  };
+  if (!o.call.empty()) props.emplace_back("peer-id", o.call);
+  if (!o.stun.empty()) props.emplace_back("stun-server", o.stun);
+  if (!o.turn.empty()) props.emplace_back("turn-server", o.turn);
+  if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));
+  if (o.insecure || launch.self_signed_server) props.emplace_back("tls-validation", "false");
+  return props;
+}
+
+void set_signaller_properties(Launch& launch) {
+  for (const auto& [name, value] : signaller_properties(launch))
+    gst_util_set_object_arg(G_OBJECT(launch.signaller), name.c_str(), value.c_str());
 }
 
 // The pipeline as one gst-launch-1.0 line (for --dry-run and the docs; the receiving side is
 // built when the peer's streams appear, so it is not part of it).
 std::string describe_pipeline(const Launch& launch) {
-  const LaunchOptions& o = launch.options;
-  std::string line = "socketiosignaller name=sig server-url=" + quote_value(launch.server_url) +
-                     " dialect=" + (o.dialect == Dialect::SimplePeer ? "simple-peer" : "classic");
-  if (!o.call.empty()) line += " peer-id=" + quote_value(o.call);
-  if (!o.stun.empty()) line += " stun-server=" + quote_value(o.stun);
-  if (!o.turn.empty()) line += " turn-server=" + quote_value(o.turn);
-  if (!o.ice_addresses.empty()) line += " local-addresses=" + join(o.ice_addresses, ",");
-  if (o.insecure || launch.self_signed_server) line += " tls-validation=false";
+  std::string line = "socketiosignaller name=sig";
+  for (const auto& [name, value] : signaller_properties(launch)) line += " " + name + "=" + quote_value(value);
   for (const auto* branch : {&launch.plan.video, &launch.plan.audio})
     if (*branch) line += "  " + (*branch)->description + " ! sig.";
   return line;

@@ -24,14 +24,27 @@ IFS=:
 for file in $SUPPRESSIONS; do supp_args="$supp_args --suppressions=$file"; done
 unset IFS
 
-rc=0
+# Under valgrind a call takes 10 s or more to connect on two busy cores: the run lasts until a
+# status line counts 60 received frames (bounded by --duration=90), then SIGTERM stops it cleanly.
 # shellcheck disable=SC2086
 G_SLICE=always-malloc "$VALGRIND" --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
   --num-callers=30 $supp_args \
   "$SIO_WEBRTC" --server="$url" --call=auto --mode=recv --sink="$tmp/call.mkv" \
-  --ice-address=127.0.0.1 --duration=15 --status-interval=5 >"$tmp/receiver.log" 2>&1 || rc=$?
+  --ice-address=127.0.0.1 --duration=90 --status-interval=1 >"$tmp/receiver.log" 2>&1 &
+receiver=$!
+for _ in $(seq 1 900); do  # bounded: 90 s
+  kill -0 "$receiver" 2>/dev/null || break
+  frames=$(sed -n 's/^status: .*received_video_frames=\([0-9]*\).*/\1/p' "$tmp/receiver.log" | tail -n 1)
+  if [ -n "$frames" ] && [ "$frames" -ge 60 ]; then
+    kill -TERM "$receiver"
+    break
+  fi
+  sleep 0.1
+done
+rc=0
+wait "$receiver" || rc=$?
 
-grep -E '^(call|status|summary|receiving)' "$tmp/receiver.log" || true
+grep -E '^(call|summary|receiving|recording)' "$tmp/receiver.log" || true
 grep -E 'ERROR SUMMARY|definitely lost|indirectly lost' "$tmp/receiver.log" || true
 if [ "$rc" -ne 0 ]; then
   echo "sio-webrtc under valgrind exited $rc (99: memcheck errors or definite leaks):"
