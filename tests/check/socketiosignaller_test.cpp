@@ -434,6 +434,8 @@ struct Peer {
     for (gchar** id = ids; id != nullptr && *id != nullptr; ++id) self->peers.emplace_back(*id);
   }
   ~Peer() {
+    // Peers live on the test's stack: no signal may reach this one once it is gone.
+    g_signal_handlers_disconnect_by_data(signaller, this);
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(signaller);
     gst_object_unref(pipeline);
