@@ -340,6 +340,8 @@ const twoWayWithPage = (launcherCalls, extra = []) => withLauncherCall(async ({ 
   await Promise.all([assertPlays(page, 'otherCamera', startedAt),
                      receivedFrames(launcher, MIN_CALL_FRAMES, pageId),
                      pageConnected(page)]);
+  // The upgrade to WebSocket may complete just after a fast call (bounded wait).
+  for (let i = 0; i < 50 && !(page.websocketEvents > 0 || page.websocketUpgraded); i++) await sleep(100);
   assertUsedWebSocket([page]);
 
   const summary = await launcher.stopAndCheck();
