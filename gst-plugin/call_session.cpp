@@ -194,14 +194,7 @@ void CallSession::maybe_call() {
     cancel_unknown_peer_timer();
   }
   start_call(target, Role::Caller, settings_.dialect);
-  GstElement* webrtcbin = host_.webrtcbin();
-  if (call_dialect_ == Dialect::SimplePeer) {
-    // simple-peer's `connect` needs an open data channel: offer one, as its initiators do.
-    GstWebRTCDataChannel* channel = nullptr;
-    g_signal_emit_by_name(webrtcbin, "create-data-channel", "socketiosignaller", nullptr, &channel);
-    if (channel != nullptr) g_object_unref(channel);
-  }
-  if (!host_.has_sink_pads()) add_recvonly_transceivers(webrtcbin);
+  if (!host_.has_sink_pads()) add_recvonly_transceivers(host_.webrtcbin());
   maybe_offer();
 }
 
@@ -315,12 +308,29 @@ void CallSession::make_offer() {
     if (GSource* source = g_main_context_find_source_by_id(context_, offer_wait_)) g_source_destroy(source);
     offer_wait_ = 0;
   }
+  if (call_dialect_ == Dialect::SimplePeer) offer_data_channel_once(webrtcbin);
   offer_pending_ = true;
   offered_ = true;
   webrtcbin_used_ = true;
   negotiation_needed_ = false;
   GST_DEBUG("creating an offer for %s", peer_.c_str());
   g_signal_emit_by_name(webrtcbin, "create-offer", nullptr, host_.make_promise(webrtcbin, PromiseStep::OfferCreated));
+}
+
+// simple-peer's `connect` needs an open data channel: offer one, as its initiators do. Made
+// with the first offer, not when the call starts: a webrtcbin below READY is closed and refuses
+// it (a call can start the moment the element connects, before its bin reached READY).
+void CallSession::offer_data_channel_once(GstElement* webrtcbin) {
+  static GQuark made = g_quark_from_static_string("socketiosignaller-data-channel");
+  if (g_object_get_qdata(G_OBJECT(webrtcbin), made) != nullptr) return;
+  GstWebRTCDataChannel* channel = nullptr;
+  g_signal_emit_by_name(webrtcbin, "create-data-channel", "socketiosignaller", nullptr, &channel);
+  if (channel == nullptr) {
+    GST_WARNING("webrtcbin made no data channel: simple-peer at %s will not report connect", peer_.c_str());
+    return;
+  }
+  g_object_set_qdata(G_OBJECT(webrtcbin), made, GINT_TO_POINTER(1));
+  g_object_unref(channel);
 }
 
 void CallSession::apply_remote(GstWebRTCSDPType type, const std::string& sdp) {

@@ -85,6 +85,7 @@ class CallSession {
   void start_call(const std::string& peer_id, Role role, chapter::Dialect dialect);
   void end_call(const std::string& reason);
   void make_offer();
+  void offer_data_channel_once(GstElement* webrtcbin);
   void apply_remote(GstWebRTCSDPType type, const std::string& sdp);
   void add_remote_candidate(const chapter::IceCandidate& candidate);
   void send(const chapter::Message& message, bool unknown_peer_is_error);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 
 // Last: gst-check defines fail()/fail_if() macros that clash with std::ios::fail().
 #include <gst/check/gstcheck.h>
+#include <gst/webrtc/webrtc.h>
 
 namespace {
 
@@ -534,6 +536,41 @@ GST_END_TEST;
 GST_START_TEST(test_call_simple_peer) { two_elements_call("simple-peer"); }
 GST_END_TEST;
 
+// A simple-peer caller offers a data channel (simple-peer's `connect` waits for one). A call can
+// start the moment the element connects, before its webrtcbin reached READY, and a webrtcbin below
+// READY refuses create-data-channel: hold it in NULL until the call has started, then let it go.
+// The offer must still carry the data channel (an m=application section).
+GST_START_TEST(test_simple_peer_caller_late_webrtcbin) {
+  ServerThread server;
+  {
+    Peer answerer(server.url(), "simple-peer", nullptr);
+    Peer caller(server.url(), "simple-peer", "auto");
+    answerer.start();
+    GstElement* webrtcbin = nullptr;
+    g_object_get(caller.signaller, "webrtcbin", &webrtcbin, nullptr);
+    fail_unless(webrtcbin != nullptr);
+    gst_element_set_locked_state(webrtcbin, TRUE);
+    caller.start();
+    fail_unless(wait_call_message(caller.pipeline, "socketio-call-started", 5000) == answerer.id);
+    GstState state = GST_STATE_VOID_PENDING;
+    gst_element_get_state(webrtcbin, &state, nullptr, 0);
+    fail_unless_equals_int(state, GST_STATE_NULL);
+    g_usleep(200 * 1000);
+    gst_element_set_locked_state(webrtcbin, FALSE);
+    fail_unless(gst_element_sync_state_with_parent(webrtcbin));
+    wait_buffers(caller, 0, answerer, 0, 30, 15000);
+    GstWebRTCSessionDescription* offer = nullptr;
+    g_object_get(webrtcbin, "local-description", &offer, nullptr);
+    fail_unless(offer != nullptr, "the caller has a local description");
+    gchar* sdp = gst_sdp_message_as_text(offer->sdp);
+    fail_unless(strstr(sdp, "m=application ") != nullptr, "no data channel in the caller's offer:\n%s", sdp);
+    g_free(sdp);
+    gst_webrtc_session_description_free(offer);
+    gst_object_unref(webrtcbin);
+  }
+}
+GST_END_TEST;
+
 // The caller's peer goes away: call-ended, then the caller (peer-id=auto, never restarted) calls the
 // next element and buffers flow again both ways.
 GST_START_TEST(test_call_end_then_next_call) {
@@ -719,6 +756,7 @@ Suite* socketiosignaller_suite() {
   tcase_set_timeout(calls, 120);
   tcase_add_test(calls, test_call_classic);
   tcase_add_test(calls, test_call_simple_peer);
+  tcase_add_test(calls, test_simple_peer_caller_late_webrtcbin);
   tcase_add_test(calls, test_call_end_then_next_call);
   tcase_add_test(calls, test_call_both_auto);
   suite_add_tcase(suite, calls);
