@@ -175,7 +175,9 @@ class SignallerImpl final : public SessionHost {
   void release_sink_pad(GstPad* ghost);
   void on_webrtcbin_pad_added(GstElement* webrtcbin, GstPad* pad);
 
-  bool start();  // NULL->READY, before chaining up
+  bool start();    // NULL->READY, before chaining up: the session exists when webrtcbin first speaks
+  void connect();  // NULL->READY, after chaining up: nothing reaches webrtcbin before it is READY
+  void before_webrtcbin_stops();  // READY->NULL, before chaining up
   void stop();   // READY->NULL, after chaining up
 
   // End of stream. webrtcbin never posts EOS (its nicesink does not get one), so the element
@@ -548,6 +550,7 @@ void SignallerImpl::replace_webrtcbin() {
       gst_ghost_pad_set_target(GST_GHOST_PAD(ghost.get()), nullptr);
     }
     gst_element_set_locked_state(old, TRUE);
+    detach_receive_bins_from_ice(old);
     gst_element_set_state(old, GST_STATE_NULL);
     for (auto& target : old_targets) {
       if (target) gst_element_release_request_pad(old, target.get());
@@ -890,9 +893,23 @@ bool SignallerImpl::start() {
   GMainContext* context = network.context();
   network.post([this, context, session_settings]() {
     session = std::make_unique<CallSession>(*this, context, session_settings);
-    session->start();
   });
   return true;
+}
+
+// A webrtcbin below READY is closed: it refuses descriptions and data channels. A peer already
+// waiting on the server can offer the moment we join, so join only once the children are READY.
+void SignallerImpl::connect() {
+  network.post([this]() {
+    if (session) session->start();
+  });
+}
+
+void SignallerImpl::before_webrtcbin_stops() {
+  if (GstElement* webrtcbin = webrtcbin_ref()) {
+    detach_receive_bins_from_ice(webrtcbin);
+    gst_object_unref(webrtcbin);
+  }
 }
 
 void SignallerImpl::stop() {
@@ -1021,15 +1038,16 @@ static void gst_socketio_signaller_release_pad(GstElement* element, GstPad* pad)
 static GstStateChangeReturn gst_socketio_signaller_change_state(GstElement* element, GstStateChange transition) {
   auto* self = GST_SOCKETIO_SIGNALLER(element);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    // Connect before the children start, so the session is there when webrtcbin first speaks.
     if (!self->impl->start()) return GST_STATE_CHANGE_FAILURE;
   }
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) self->impl->reset_eos();
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) self->impl->before_webrtcbin_stops();
   GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_socketio_signaller_parent_class)->change_state(element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE && transition == GST_STATE_CHANGE_NULL_TO_READY) {
     self->impl->stop();
     return ret;
   }
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) self->impl->connect();
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) self->impl->stop();
   return ret;
 }

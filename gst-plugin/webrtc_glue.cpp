@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <gst/sdp/sdp.h>
 
+#include "debug.hpp"
 #include "gobject_ptr.hpp"
 
 namespace sio::gst {
@@ -112,6 +113,81 @@ std::vector<std::string> media_mids(const GstWebRTCSessionDescription* descripti
     mids.emplace_back(mid != nullptr ? mid : "");
   }
   return mids;
+}
+
+namespace {
+
+// The ICE transport under a DTLS transport, or nullptr.
+glib::GObjectPtr<GObject> ice_of(GObject* dtls) {
+  if (dtls == nullptr) return nullptr;
+  GObject* ice = nullptr;
+  g_object_get(dtls, "transport", &ice, nullptr);
+  return glib::adopt(ice);
+}
+
+}  // namespace
+
+void detach_receive_bins_from_ice(GstElement* webrtcbin) {
+  std::vector<glib::GObjectPtr<GObject>> ices;
+  auto add = [&ices](glib::GObjectPtr<GObject> ice) {
+    if (!ice) return;
+    for (const auto& known : ices) {
+      if (known.get() == ice.get()) return;
+    }
+    ices.push_back(std::move(ice));
+  };
+  GArray* transceivers = nullptr;
+  g_signal_emit_by_name(webrtcbin, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers != nullptr && i < transceivers->len; ++i) {
+    GObject* transceiver = G_OBJECT(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
+    for (const char* side : {"receiver", "sender"}) {
+      GObject* endpoint = nullptr;
+      g_object_get(transceiver, side, &endpoint, nullptr);
+      if (endpoint == nullptr) continue;
+      GObject* dtls = nullptr;
+      g_object_get(endpoint, "transport", &dtls, nullptr);
+      add(ice_of(dtls));
+      if (dtls != nullptr) g_object_unref(dtls);
+      g_object_unref(endpoint);
+    }
+  }
+  if (transceivers != nullptr) g_array_unref(transceivers);
+  GObject* sctp = nullptr;
+  g_object_get(webrtcbin, "sctp-transport", &sctp, nullptr);
+  if (sctp != nullptr) {
+    GObject* dtls = nullptr;
+    g_object_get(sctp, "transport", &dtls, nullptr);
+    add(ice_of(dtls));
+    if (dtls != nullptr) g_object_unref(dtls);
+    g_object_unref(sctp);
+  }
+  if (ices.empty()) return;
+
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK: {
+        auto* element = static_cast<GObject*>(g_value_get_object(&item));
+        if (g_str_equal(G_OBJECT_TYPE_NAME(element), "TransportReceiveBin")) {
+          guint cut = 0;
+          for (const auto& ice : ices) cut += g_signal_handlers_disconnect_by_data(ice.get(), element);
+          GST_DEBUG_OBJECT(element, "%u ICE state handler(s) disconnected", cut);
+        }
+        g_value_reset(&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
 }
 
 int payload_type_of(const GstCaps* caps) {

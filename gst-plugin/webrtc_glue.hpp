@@ -47,6 +47,12 @@ std::vector<std::string> media_mids(const GstWebRTCSessionDescription* descripti
 // the test webrtcbin 1.22 applies when it pairs a sink pad with an offered m-line.
 int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps);
 
+// Before a webrtcbin goes to NULL: cuts its receive bins off their ICE transports' state
+// notifications. In 1.22 a TransportReceiveBin re-arms its pad block (a ref on itself) whenever
+// ICE state changes, and libnice can still report a change after the bin reached NULL when a call
+// is torn down mid-checks (an offer collision, a peer gone early): the bin then never dies.
+void detach_receive_bins_from_ice(GstElement* webrtcbin);
+
 // The `payload` of the first structure of `caps`, or -1.
 int payload_type_of(const GstCaps* caps);
 
