@@ -198,26 +198,51 @@ void CallSession::maybe_call() {
   maybe_offer();
 }
 
-// The caller offers as soon as webrtcbin can describe every sink pad. on-negotiation-needed says
-// so too, but a webrtcbin swapped in at the end of the last call may have fired it before this
-// call began, or not at all; so check (and poll) here as well, and offer once.
+// The caller offers once every sink pad has caps and no two share a payload type. webrtcbin's
+// on-negotiation-needed may come before that (it can describe a pad from its upstream's caps
+// query), or have come before this call began on a webrtcbin swapped in at the end of the last
+// one, or not at all; so poll here, and offer once. Bounded waits: a branch that never streams
+// gets an offer anyway once webrtcbin asked for one, and a payloader that does not switch its
+// payload type leaves the clash in the offer, with a warning.
 void CallSession::maybe_offer() {
   if (role_ != Role::Caller || offered_ || offer_wait_ != 0) return;
-  auto ready = [this]() {
+  constexpr gint64 kCapsGraceUs = 2 * G_USEC_PER_SEC;
+  constexpr gint64 kSwitchGraceUs = 2 * G_USEC_PER_SEC;
+  auto ready = [this, since = g_get_monotonic_time(), switch_asked = gint64(0)]() mutable {
     GstElement* webrtcbin = host_.webrtcbin();
     if (webrtcbin == nullptr) return false;
-    if (negotiation_needed_) return true;
     GstState state = GST_STATE_NULL;
     gst_element_get_state(webrtcbin, &state, nullptr, 0);
-    // Below READY webrtcbin is closed and fails create-offer.
-    return state >= GST_STATE_READY && host_.sink_pads_have_caps();
+    if (state < GST_STATE_READY) return false;  // closed below READY: create-offer would fail
+    const gint64 now = g_get_monotonic_time();
+    if (!host_.sink_pads_have_caps()) {
+      if (negotiation_needed_ && now - since > kCapsGraceUs) {
+        GST_INFO("offering to %s before every sink pad has caps (webrtcbin asked for it)", peer_.c_str());
+        return true;
+      }
+      return false;
+    }
+    if (!payload_types_checked_) {
+      payload_types_checked_ = true;
+      const int switching = host_.make_payload_types_unique();
+      if (switching > 0) {
+        GST_INFO("%d sink pad(s) switch payload type before the offer", switching);
+        switch_asked = now;
+      }
+    }
+    if (host_.payload_types_aligned()) return true;
+    if (switch_asked != 0 && now - switch_asked > kSwitchGraceUs) {
+      GST_WARNING("a payloader did not switch payload type within 2 s: offering to %s with the clash", peer_.c_str());
+      return true;
+    }
+    return false;
   };
   if (ready()) {
     make_offer();
     return;
   }
   GST_DEBUG("waiting for caps on every sink pad before offering to %s", peer_.c_str());
-  wait_then(offer_wait_, 50, 15000, ready, [this](bool ok) {
+  wait_then(offer_wait_, 20, 15000, ready, [this](bool ok) {
     if (ok && !offered_) make_offer();
     if (!ok) GST_WARNING("no caps on every sink pad after 15 s: no offer to %s yet", peer_.c_str());
   });
@@ -277,6 +302,7 @@ void CallSession::start_call(const std::string& peer_id, Role role, Dialect dial
   call_dialect_ = dialect;
   offer_pending_ = false;
   offered_ = false;
+  payload_types_checked_ = false;
   remote_set_ = false;
   pending_remote_candidates_.clear();
   local_mids_.clear();
@@ -404,7 +430,8 @@ void CallSession::on_negotiation_needed(GstElement* webrtcbin) {
   GST_DEBUG("negotiation needed");
   // Only the first offer of a call is ours to make (the chapter's pages build a new peer per offer).
   if (role_ == Role::Caller && !offered_) {
-    make_offer();
+    negotiation_needed_ = true;
+    maybe_offer();  // it decides when (see there); a wait in progress sees the flag
   } else if (peer_.empty()) {
     negotiation_needed_ = true;
   }

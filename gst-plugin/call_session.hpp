@@ -46,6 +46,10 @@ class SessionHost {
   virtual int align_payload_types(const GstSDPMessage* offer) = 0;
   // The switches asked for above have reached webrtcbin.
   virtual bool payload_types_aligned() = 0;
+  // Calling: sink pads whose payload type an earlier sink pad already uses (rtpvp8pay and
+  // rtpopuspay both default to 96) are asked to switch to a free dynamic one, because one
+  // bundle cannot carry one payload type on two m-lines. Returns how many were asked.
+  virtual int make_payload_types_unique() = 0;
   // After the local description is set: warn about sink pads the call does not carry.
   virtual void check_sink_pads_sending() = 0;
   virtual GstPromise* make_promise(GstElement* webrtcbin, PromiseStep step) = 0;
@@ -109,9 +113,10 @@ class CallSession {
   std::string peer_;
   Role role_ = Role::None;
   chapter::Dialect call_dialect_ = chapter::Dialect::Classic;
-  bool negotiation_needed_ = false;  // webrtcbin asked for an offer (all sink pads have caps)
+  bool negotiation_needed_ = false;  // webrtcbin asked for an offer (see maybe_offer)
   bool offer_pending_ = false;       // caller: an offer is being made or awaits its answer
   bool offered_ = false;             // caller: this call's first offer has been made
+  bool payload_types_checked_ = false;  // caller: make_payload_types_unique ran for this call
   guint call_serial_ = 0;            // tells a wait that its call is over
   guint offer_wait_ = 0;             // caller: polls until sink pads have caps
   guint answer_wait_ = 0;            // answerer: polls until payloaders use the offered types

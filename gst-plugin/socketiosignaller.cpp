@@ -18,9 +18,11 @@
  * |[
  * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ peer-id=auto \
  *   videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 \
- *   audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=97 ! s.sink_1
+ *   audiotestsrc is-live=true ! opusenc ! rtpopuspay ! s.sink_1
  * ]| Calls the first other client (for instance the chapter's receiver.html) with a test pattern
- * and a tone. When calling, give each stream its own payload type: the streams share one bundle.
+ * and a tone. The streams share one bundle, so each needs its own payload type: when calling, a
+ * sink pad whose payload type an earlier one uses (both payloaders default to 96) is switched to a
+ * free one before the offer.
  * |[
  * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ \
  *   s.video_0 ! rtpvp8depay ! vp8dec ! videoconvert ! autovideosink \
@@ -54,6 +56,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -163,6 +166,7 @@ class SignallerImpl final : public SessionHost {
   bool sink_pads_have_caps() override;
   int align_payload_types(const GstSDPMessage* offer) override;
   bool payload_types_aligned() override;
+  int make_payload_types_unique() override;
   void check_sink_pads_sending() override;
   GstPromise* make_promise(GstElement* webrtcbin, PromiseStep step) override;
   void report_error(SignallerError error, const std::string& subject, const std::string& detail) override;
@@ -704,6 +708,40 @@ int SignallerImpl::align_payload_types(const GstSDPMessage* offer) {
   return switching;
 }
 
+int SignallerImpl::make_payload_types_unique() {
+  std::vector<glib::GObjectPtr<GstPad>> pads = sink_pads_copy();
+  std::vector<int> current;
+  std::set<int> used;
+  for (auto& ghost : pads) {
+    GstCaps* caps = gst_pad_get_current_caps(ghost.get());
+    current.push_back(payload_type_of(caps));
+    if (caps != nullptr) gst_caps_unref(caps);
+    if (current.back() >= 0) used.insert(current.back());
+  }
+  std::set<int> taken;
+  int switching = 0;
+  for (size_t i = 0; i < pads.size(); ++i) {
+    const int pt = current[i];
+    if (pt < 0 || taken.insert(pt).second) continue;
+    int fresh = 96;  // the dynamic range, RFC 3551
+    while (fresh <= 127 && used.count(fresh) != 0) ++fresh;
+    SinkPadState* state = sink_state(pads[i].get());
+    if (fresh > 127 || state == nullptr) {
+      GST_WARNING_OBJECT(element_, "%s: payload type %d is taken and no dynamic one is free", GST_PAD_NAME(pads[i].get()),
+                         pt);
+      continue;
+    }
+    used.insert(fresh);
+    state->wanted_payload = fresh;
+    GST_INFO_OBJECT(element_, "%s: payload type %d -> %d (%d is %s's)", GST_PAD_NAME(pads[i].get()), pt, fresh, pt,
+                    GST_PAD_NAME(pads[std::find(current.begin(), current.end(), pt) - current.begin()].get()));
+    // As when answering: rtpbasepayload takes the type our caps query returns on its next buffer.
+    gst_pad_push_event(pads[i].get(), gst_event_new_reconfigure());
+    ++switching;
+  }
+  return switching;
+}
+
 bool SignallerImpl::payload_types_aligned() {
   for (auto& ghost : sink_pads_copy()) {
     SinkPadState* state = sink_state(ghost.get());
@@ -1161,7 +1199,8 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ dialect=simple-peer "
       "peer-id=auto videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
       "s.video_0 ! decodebin ! videoconvert ! autovideosink\n"
-      "When calling, give each stream its own payload type (the streams share one bundle). "
+      "When calling, a stream whose payload type another already uses is switched to a free one (the "
+      "streams share one bundle). "
       "When answering with sink pads, the payloaders are switched to the payload types the offer uses "
       "(webrtcbin matches offered media to sink pads by caps, payload type included). The element posts EOS "
       "once every sink pad has had EOS (at once without sink pads or a call), so gst-launch-1.0 -e stops.",

@@ -12,7 +12,8 @@
 #       vp8enc deadline=1 ! rtpvp8pay pt=96 ! queue ! sig.sink_0 \
 #     audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! opusenc ! \
 #       rtpopuspay pt=97 ! queue ! sig.sink_1
-# Video and audio share one bundled transport, so their RTP payload types must differ (96, 97).
+# Video and audio share one bundled transport, so their RTP payload types must differ (96, 97; the
+# element would switch a clashing one itself when calling, but explicit is clearer).
 #
 # Environment:
 #   SERVER           signalling server URL (default http://127.0.0.1:3000)

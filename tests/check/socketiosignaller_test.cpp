@@ -31,9 +31,9 @@ using sio::signalling::Server;
 using sio::signalling::ServerConfig;
 
 // sio-signalling on its own thread and GMainContext, as a real server would be.
-class ServerThread {
+class ServerThreadData {
  public:
-  ServerThread() {
+  ServerThreadData() {
     sio::signalling::log::set_level(sio::signalling::log::Level::Warn);
     context_ = g_main_context_new();
     loop_ = g_main_loop_new(context_, FALSE);
@@ -41,7 +41,7 @@ class ServerThread {
     std::unique_lock lock(mutex_);
     cond_.wait(lock, [this] { return started_; });
   }
-  ~ServerThread() {
+  ~ServerThreadData() {
     run_sync([this] { server_.reset(); });
     g_main_loop_quit(loop_);
     thread_.join();
@@ -106,6 +106,25 @@ class ServerThread {
   bool started_ = false;
 };
 
+// Tests keep their server and peers on the heap behind these stack handles. With CK_FORK=no a
+// failed check longjmps out of the test: the handles' destructors do not run, so what they own
+// must stay valid for the threads still using it, until the teardown fixture has stopped the
+// pipelines (stop_leftover_pipelines) and the run can report the failure.
+class ServerThread {
+ public:
+  ServerThread() : d_(new ServerThreadData) {}
+  ~ServerThread() { delete d_; }
+  ServerThread(const ServerThread&) = delete;
+  ServerThread& operator=(const ServerThread&) = delete;
+  uint16_t port() const { return d_->port(); }
+  std::string url() const { return d_->url(); }
+  sio::signalling::ServerStats stats() { return d_->stats(); }
+  void run_sync(std::function<void()> fn) { d_->run_sync(std::move(fn)); }
+
+ private:
+  ServerThreadData* d_;
+};
+
 int cycles() {
   const char* env = g_getenv("SIO_CYCLES");
   return env != nullptr ? std::max(1, atoi(env)) : 100;
@@ -127,16 +146,39 @@ uint16_t closed_port() {
   return port;
 }
 
+// Every pipeline a test launched, weakly (nulled when it goes). With CK_FORK=no a failed check
+// longjmps out of the test: destructors do not run, and pipelines left playing would hang the
+// run in gst_task_cleanup_all() instead of letting it report the failure. The teardown fixture
+// stops what is left.
+std::vector<GstElement**> launched;
+
+void stop_leftover_pipelines() {
+  for (GstElement** slot : launched) {
+    if (*slot != nullptr) {
+      g_printerr("stopping %s, left playing by a failed test\n", GST_OBJECT_NAME(*slot));
+      gst_element_set_state(*slot, GST_STATE_NULL);
+      g_object_remove_weak_pointer(G_OBJECT(*slot), reinterpret_cast<gpointer*>(slot));
+    }
+    delete slot;
+  }
+  launched.clear();
+}
+
 GstElement* launch(const std::string& description) {
   GError* error = nullptr;
   GstElement* pipeline = gst_parse_launch(description.c_str(), &error);
   fail_unless(pipeline != nullptr && error == nullptr, "gst_parse_launch(%s): %s", description.c_str(),
               error ? error->message : "");
-  if (GST_IS_PIPELINE(pipeline)) return pipeline;
-  // A one-element description yields that element alone: give it a pipeline (and a bus).
-  GstElement* wrapper = gst_pipeline_new(nullptr);
-  gst_bin_add(GST_BIN(wrapper), pipeline);
-  return wrapper;
+  if (!GST_IS_PIPELINE(pipeline)) {
+    // A one-element description yields that element alone: give it a pipeline (and a bus).
+    GstElement* wrapper = gst_pipeline_new(nullptr);
+    gst_bin_add(GST_BIN(wrapper), pipeline);
+    pipeline = wrapper;
+  }
+  auto** slot = new GstElement*(pipeline);
+  g_object_add_weak_pointer(G_OBJECT(pipeline), reinterpret_cast<gpointer*>(slot));
+  launched.push_back(slot);
+  return pipeline;
 }
 
 GstElement* by_name(GstElement* pipeline, const char* name) {
@@ -407,21 +449,27 @@ GST_END_TEST;
 
 // One pipeline: VP8 test pattern into sink_0, video_0 counted (a probe on the src ghost pad) and
 // dropped into a fakesink.
-struct Peer {
+struct PeerData {
   GstElement* pipeline = nullptr;
   GstElement* signaller = nullptr;
   std::atomic<int> buffers{0};
   std::atomic<int> video_pads_added{0};
+  std::atomic<int> audio_buffers{0};
   std::string id;
   std::mutex peers_mutex;
   std::vector<std::string> peers;  // the last peers-changed
 
-  Peer(const std::string& url, const char* dialect, const char* peer_id) {
+  // `with_audio`: an Opus branch too (sink_1, audio_0 counted in audio_buffers), its payloader
+  // at the default payload type 96 like rtpvp8pay's.
+  PeerData(const std::string& url, const char* dialect, const char* peer_id, bool with_audio) {
     std::string description =
         "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-        "vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
-        "socketiosignaller name=s local-addresses=127.0.0.1 server-url=" +
-        url + " dialect=" + dialect + (peer_id ? std::string(" peer-id=") + peer_id : std::string()) +
+        "vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 " +
+        std::string(with_audio ? "audiotestsrc is-live=true ! opusenc ! rtpopuspay ! s.sink_1 "
+                                 "s.audio_0 ! fakesink name=aout sync=false async=false "
+                               : "") +
+        "socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url + " dialect=" + dialect +
+        (peer_id ? std::string(" peer-id=") + peer_id : std::string()) +
         " s.video_0 ! fakesink name=out sync=false async=false";
     pipeline = launch(description);
     signaller = by_name(pipeline, "s");
@@ -430,25 +478,35 @@ struct Peer {
   }
   // Runs on the element's network thread.
   static void on_peers_changed(GstElement*, gchar** ids, gpointer data) {
-    auto* self = static_cast<Peer*>(data);
+    auto* self = static_cast<PeerData*>(data);
     std::lock_guard lock(self->peers_mutex);
     self->peers.clear();
     for (gchar** id = ids; id != nullptr && *id != nullptr; ++id) self->peers.emplace_back(*id);
   }
-  ~Peer() {
-    // Peers live on the test's stack: no signal may reach this one once it is gone.
+  ~PeerData() {
+    // No signal may reach this one once it is gone.
     g_signal_handlers_disconnect_by_data(signaller, this);
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(signaller);
     gst_object_unref(pipeline);
   }
   static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    if (g_str_has_prefix(GST_PAD_NAME(pad), "audio_")) {
+      gst_pad_add_probe(
+          pad, GST_PAD_PROBE_TYPE_BUFFER,
+          [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
+            static_cast<PeerData*>(data)->audio_buffers++;
+            return GST_PAD_PROBE_OK;
+          },
+          data, nullptr);
+      return;
+    }
     if (!g_str_has_prefix(GST_PAD_NAME(pad), "video_")) return;
-    static_cast<Peer*>(data)->video_pads_added++;
+    static_cast<PeerData*>(data)->video_pads_added++;
     gst_pad_add_probe(
         pad, GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
-          static_cast<Peer*>(data)->buffers++;
+          static_cast<PeerData*>(data)->buffers++;
           return GST_PAD_PROBE_OK;
         },
         data, nullptr);
@@ -468,6 +526,35 @@ struct Peer {
     }
     gst_object_unref(bus);
   }
+};
+
+// The stack handle of a PeerData (see ServerThread).
+struct Peer {
+  PeerData* d;
+  GstElement*& pipeline;
+  GstElement*& signaller;
+  std::atomic<int>& buffers;
+  std::atomic<int>& video_pads_added;
+  std::atomic<int>& audio_buffers;
+  std::string& id;
+  std::mutex& peers_mutex;
+  std::vector<std::string>& peers;
+
+  Peer(const std::string& url, const char* dialect, const char* peer_id, bool with_audio = false)
+      : d(new PeerData(url, dialect, peer_id, with_audio)),
+        pipeline(d->pipeline),
+        signaller(d->signaller),
+        buffers(d->buffers),
+        video_pads_added(d->video_pads_added),
+        audio_buffers(d->audio_buffers),
+        id(d->id),
+        peers_mutex(d->peers_mutex),
+        peers(d->peers) {}
+  ~Peer() { delete d; }
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+  void start() { d->start(); }
+  void check_bus() { d->check_bus(); }
 };
 
 // Waits until each counter has grown by `count` buffers; returns the seconds it took.
@@ -567,6 +654,53 @@ GST_START_TEST(test_simple_peer_caller_late_webrtcbin) {
     g_free(sdp);
     gst_webrtc_session_description_free(offer);
     gst_object_unref(webrtcbin);
+  }
+}
+GST_END_TEST;
+
+// rtpvp8pay and rtpopuspay both default to payload type 96. A caller offering them as they are
+// would put one payload type on two bundled m-lines, and what comes back could not be told apart:
+// the element gives the second stream a free payload type before it offers. Both directions must
+// carry video and audio.
+GST_START_TEST(test_caller_payload_type_clash) {
+  ServerThread server;
+  {
+    Peer answerer(server.url(), "classic", nullptr, true);
+    Peer caller(server.url(), "classic", "auto", true);
+    answerer.start();
+    caller.start();
+    wait_buffers(caller, 0, answerer, 0, 30, 15000);
+    const gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while ((caller.audio_buffers < 30 || answerer.audio_buffers < 30) && g_get_monotonic_time() < deadline) {
+      caller.check_bus();
+      answerer.check_bus();
+      g_usleep(10000);
+    }
+    // The offer puts no payload type on two m-lines.
+    GstElement* webrtcbin = nullptr;
+    g_object_get(caller.signaller, "webrtcbin", &webrtcbin, nullptr);
+    GstWebRTCSessionDescription* offer = nullptr;
+    g_object_get(webrtcbin, "local-description", &offer, nullptr);
+    fail_unless(offer != nullptr, "the caller has a local description");
+    std::vector<std::string> seen;
+    std::string formats;
+    for (guint m = 0; m < gst_sdp_message_medias_len(offer->sdp); ++m) {
+      const GstSDPMedia* media = gst_sdp_message_get_media(offer->sdp, m);
+      for (guint f = 0; f < gst_sdp_media_formats_len(media); ++f) {
+        const std::string pt = gst_sdp_media_get_format(media, f);
+        formats += std::string(gst_sdp_media_get_media(media)) + ":" + pt + " ";
+        fail_unless(std::find(seen.begin(), seen.end(), pt) == seen.end(), "payload type %s on two m-lines (%s)",
+                    pt.c_str(), formats.c_str());
+        seen.push_back(pt);
+      }
+    }
+    gst_webrtc_session_description_free(offer);
+    gst_object_unref(webrtcbin);
+    g_print("payload type clash: offered %s; caller received %d audio buffers, answerer %d\n", formats.c_str(),
+            caller.audio_buffers.load(), answerer.audio_buffers.load());
+    fail_unless(caller.audio_buffers >= 30 && answerer.audio_buffers >= 30,
+                "audio both ways: caller %d, answerer %d buffers", caller.audio_buffers.load(),
+                answerer.audio_buffers.load());
   }
 }
 GST_END_TEST;
@@ -739,6 +873,7 @@ GST_END_TEST;
 Suite* socketiosignaller_suite() {
   Suite* suite = suite_create("socketiosignaller");
   TCase* basic = tcase_create("basic");
+  tcase_add_checked_fixture(basic, nullptr, stop_leftover_pipelines);
   tcase_set_timeout(basic, 60);
   tcase_add_test(basic, test_properties);
   tcase_add_test(basic, test_bad_server_url);
@@ -747,21 +882,25 @@ Suite* socketiosignaller_suite() {
   suite_add_tcase(suite, basic);
 
   TCase* cycles_case = tcase_create("cycles");
+  tcase_add_checked_fixture(cycles_case, nullptr, stop_leftover_pipelines);
   tcase_set_timeout(cycles_case, 600);
   tcase_add_test(cycles_case, test_cycles_reachable_server);
   tcase_add_test(cycles_case, test_cycles_unreachable_server);
   suite_add_tcase(suite, cycles_case);
 
   TCase* calls = tcase_create("calls");
+  tcase_add_checked_fixture(calls, nullptr, stop_leftover_pipelines);
   tcase_set_timeout(calls, 120);
   tcase_add_test(calls, test_call_classic);
   tcase_add_test(calls, test_call_simple_peer);
   tcase_add_test(calls, test_simple_peer_caller_late_webrtcbin);
+  tcase_add_test(calls, test_caller_payload_type_clash);
   tcase_add_test(calls, test_call_end_then_next_call);
   tcase_add_test(calls, test_call_both_auto);
   suite_add_tcase(suite, calls);
 
   TCase* eos = tcase_create("eos");
+  tcase_add_checked_fixture(eos, nullptr, stop_leftover_pipelines);
   tcase_set_timeout(eos, 120);
   tcase_add_test(eos, test_eos_without_call);
   tcase_add_test(eos, test_eos_in_call);
