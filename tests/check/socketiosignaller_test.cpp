@@ -490,26 +490,23 @@ struct PeerData {
     gst_object_unref(signaller);
     gst_object_unref(pipeline);
   }
-  static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
-    if (g_str_has_prefix(GST_PAD_NAME(pad), "audio_")) {
-      gst_pad_add_probe(
-          pad, GST_PAD_PROBE_TYPE_BUFFER,
-          [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
-            static_cast<PeerData*>(data)->audio_buffers++;
-            return GST_PAD_PROBE_OK;
-          },
-          data, nullptr);
-      return;
-    }
-    if (!g_str_has_prefix(GST_PAD_NAME(pad), "video_")) return;
-    static_cast<PeerData*>(data)->video_pads_added++;
+  static void count_buffers(GstPad* pad, std::atomic<int>* counter) {
     gst_pad_add_probe(
         pad, GST_PAD_PROBE_TYPE_BUFFER,
         [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
-          static_cast<PeerData*>(data)->buffers++;
+          (*static_cast<std::atomic<int>*>(data))++;
           return GST_PAD_PROBE_OK;
         },
-        data, nullptr);
+        counter, nullptr);
+  }
+  static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    auto* self = static_cast<PeerData*>(data);
+    if (g_str_has_prefix(GST_PAD_NAME(pad), "audio_")) {
+      count_buffers(pad, &self->audio_buffers);
+    } else if (g_str_has_prefix(GST_PAD_NAME(pad), "video_")) {
+      self->video_pads_added++;
+      count_buffers(pad, &self->buffers);
+    }
   }
   void start() {
     set_state_checked(pipeline, GST_STATE_PLAYING);
