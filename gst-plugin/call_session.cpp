@@ -328,6 +328,15 @@ void CallSession::end_call(const std::string& reason) {
   host_.call_ended(peer, reason);
 }
 
+// The promise is webrtcbin's to keep (it takes its own reference while the operation is queued):
+// an operation a closing webrtcbin drops unanswered then frees the promise, and with it the
+// context holding that webrtcbin, instead of leaking both.
+void CallSession::emit_with_promise(GstElement* webrtcbin, const char* signal, gpointer argument, PromiseStep step) {
+  GstPromise* promise = host_.make_promise(webrtcbin, step);
+  g_signal_emit_by_name(webrtcbin, signal, argument, promise);
+  gst_promise_unref(promise);
+}
+
 void CallSession::make_offer() {
   GstElement* webrtcbin = host_.webrtcbin();
   if (offer_wait_ != 0) {
@@ -340,7 +349,7 @@ void CallSession::make_offer() {
   webrtcbin_used_ = true;
   negotiation_needed_ = false;
   GST_DEBUG("creating an offer for %s", peer_.c_str());
-  g_signal_emit_by_name(webrtcbin, "create-offer", nullptr, host_.make_promise(webrtcbin, PromiseStep::OfferCreated));
+  emit_with_promise(webrtcbin, "create-offer", nullptr, PromiseStep::OfferCreated);
 }
 
 // simple-peer's `connect` needs an open data channel: offer one, as its initiators do. Made
@@ -374,8 +383,7 @@ void CallSession::apply_remote(GstWebRTCSDPType type, const std::string& sdp) {
   }
   GST_LOG("remote %s:\n%s", type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", sdp.c_str());
   GstElement* webrtcbin = host_.webrtcbin();
-  g_signal_emit_by_name(webrtcbin, "set-remote-description", description,
-                        host_.make_promise(webrtcbin, PromiseStep::RemoteSet));
+  emit_with_promise(webrtcbin, "set-remote-description", description, PromiseStep::RemoteSet);
   gst_webrtc_session_description_free(description);
 }
 
@@ -420,7 +428,7 @@ void CallSession::fail_negotiation(const std::string& reason) {
 void CallSession::create_answer() {
   GstElement* webrtcbin = host_.webrtcbin();
   GST_DEBUG("creating an answer for %s", peer_.c_str());
-  g_signal_emit_by_name(webrtcbin, "create-answer", nullptr, host_.make_promise(webrtcbin, PromiseStep::AnswerCreated));
+  emit_with_promise(webrtcbin, "create-answer", nullptr, PromiseStep::AnswerCreated);
 }
 
 bool CallSession::current(GstElement* webrtcbin) { return webrtcbin == host_.webrtcbin(); }
@@ -481,8 +489,7 @@ void CallSession::on_promise(GstElement* webrtcbin, PromiseStep step, GstStructu
       }
       local_mids_ = media_mids(description);
       std::string sdp = description_text(description);
-      g_signal_emit_by_name(webrtcbin, "set-local-description", description,
-                            host_.make_promise(webrtcbin, PromiseStep::LocalSet));
+      emit_with_promise(webrtcbin, "set-local-description", description, PromiseStep::LocalSet);
       gst_webrtc_session_description_free(description);
       GST_DEBUG("sending %s to %s", offer ? "offer" : "answer", peer_.c_str());
       GST_LOG("%s:\n%s", offer ? "offer" : "answer", sdp.c_str());

@@ -52,6 +52,7 @@ class SessionHost {
   virtual int make_payload_types_unique() = 0;
   // After the local description is set: warn about sink pads the call does not carry.
   virtual void check_sink_pads_sending() = 0;
+  // A promise whose reply reaches on_promise on the network thread (transfer full).
   virtual GstPromise* make_promise(GstElement* webrtcbin, PromiseStep step) = 0;
   virtual void report_error(SignallerError error, const std::string& subject, const std::string& detail) = 0;
   virtual void connected(const std::string& local_id) = 0;
@@ -89,6 +90,7 @@ class CallSession {
   void start_call(const std::string& peer_id, Role role, chapter::Dialect dialect);
   void end_call(const std::string& reason);
   void make_offer();
+  void emit_with_promise(GstElement* webrtcbin, const char* signal, gpointer argument, PromiseStep step);
   void offer_data_channel_once(GstElement* webrtcbin);
   void apply_remote(GstWebRTCSDPType type, const std::string& sdp);
   void add_remote_candidate(const chapter::IceCandidate& candidate);

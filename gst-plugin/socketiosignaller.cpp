@@ -422,7 +422,8 @@ struct PromiseContext {
   PromiseStep step;
 };
 
-// Runs on webrtcbin's thread: copy the reply and hand it to the network thread.
+// Runs on webrtcbin's thread: copy the reply and hand it to the network thread. The promise is
+// not ours to unref here (see CallSession::emit_with_promise).
 void on_promise_changed(GstPromise* promise, gpointer data) {
   auto* context = static_cast<PromiseContext*>(data);
   GstPromiseResult result = gst_promise_wait(promise);  // already settled: returns at once
@@ -435,7 +436,6 @@ void on_promise_changed(GstPromise* promise, gpointer data) {
     error = result == GST_PROMISE_RESULT_INTERRUPTED ? "webrtcbin interrupted the operation"
                                                      : "webrtcbin did not answer";
   }
-  gst_promise_unref(promise);
   std::shared_ptr<GstStructure> owned(reply, [](GstStructure* s) {
     if (s) gst_structure_free(s);
   });
