@@ -718,11 +718,13 @@ int SignallerImpl::make_payload_types_unique() {
     if (caps != nullptr) gst_caps_unref(caps);
     if (current.back() >= 0) used.insert(current.back());
   }
-  std::set<int> taken;
+  std::map<int, size_t> keeper;  // payload type -> the first sink pad using it, which keeps it
   int switching = 0;
   for (size_t i = 0; i < pads.size(); ++i) {
     const int pt = current[i];
-    if (pt < 0 || taken.insert(pt).second) continue;
+    if (pt < 0) continue;
+    const auto [kept, first] = keeper.emplace(pt, i);
+    if (first) continue;
     int fresh = 96;  // the dynamic range, RFC 3551
     while (fresh <= 127 && used.count(fresh) != 0) ++fresh;
     SinkPadState* state = sink_state(pads[i].get());
@@ -733,8 +735,8 @@ int SignallerImpl::make_payload_types_unique() {
     }
     used.insert(fresh);
     state->wanted_payload = fresh;
-    GST_INFO_OBJECT(element_, "%s: payload type %d -> %d (%d is %s's)", GST_PAD_NAME(pads[i].get()), pt, fresh, pt,
-                    GST_PAD_NAME(pads[std::find(current.begin(), current.end(), pt) - current.begin()].get()));
+    GST_INFO_OBJECT(element_, "%s: payload type %d -> %d (%s keeps %d)", GST_PAD_NAME(pads[i].get()), pt, fresh,
+                    GST_PAD_NAME(pads[kept->second].get()), pt);
     // As when answering: rtpbasepayload takes the type our caps query returns on its next buffer.
     gst_pad_push_event(pads[i].get(), gst_event_new_reconfigure());
     ++switching;
