@@ -117,19 +117,21 @@ std::vector<std::string> media_mids(const GstWebRTCSessionDescription* descripti
 
 namespace {
 
-// The ICE transport under a DTLS transport, or nullptr.
-glib::GObjectPtr<GObject> ice_of(GObject* dtls) {
-  if (dtls == nullptr) return nullptr;
-  GObject* ice = nullptr;
-  g_object_get(dtls, "transport", &ice, nullptr);
-  return glib::adopt(ice);
+// An object-valued property (owned), or nullptr; nullptr in, nullptr out, so lookups chain.
+glib::GObjectPtr<GObject> object_property(GObject* object, const char* name) {
+  if (object == nullptr) return nullptr;
+  GObject* value = nullptr;
+  g_object_get(object, name, &value, nullptr);
+  return glib::adopt(value);
 }
 
 }  // namespace
 
 void detach_receive_bins_from_ice(GstElement* webrtcbin) {
+  // The ICE transports: transceiver sender/receiver and the SCTP transport -> DTLS -> ICE.
   std::vector<glib::GObjectPtr<GObject>> ices;
-  auto add = [&ices](glib::GObjectPtr<GObject> ice) {
+  auto add_ice_under = [&ices](GObject* endpoint) {
+    glib::GObjectPtr<GObject> ice = object_property(object_property(endpoint, "transport").get(), "transport");
     if (!ice) return;
     for (const auto& known : ices) {
       if (known.get() == ice.get()) return;
@@ -140,27 +142,10 @@ void detach_receive_bins_from_ice(GstElement* webrtcbin) {
   g_signal_emit_by_name(webrtcbin, "get-transceivers", &transceivers);
   for (guint i = 0; transceivers != nullptr && i < transceivers->len; ++i) {
     GObject* transceiver = G_OBJECT(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
-    for (const char* side : {"receiver", "sender"}) {
-      GObject* endpoint = nullptr;
-      g_object_get(transceiver, side, &endpoint, nullptr);
-      if (endpoint == nullptr) continue;
-      GObject* dtls = nullptr;
-      g_object_get(endpoint, "transport", &dtls, nullptr);
-      add(ice_of(dtls));
-      if (dtls != nullptr) g_object_unref(dtls);
-      g_object_unref(endpoint);
-    }
+    for (const char* side : {"receiver", "sender"}) add_ice_under(object_property(transceiver, side).get());
   }
   if (transceivers != nullptr) g_array_unref(transceivers);
-  GObject* sctp = nullptr;
-  g_object_get(webrtcbin, "sctp-transport", &sctp, nullptr);
-  if (sctp != nullptr) {
-    GObject* dtls = nullptr;
-    g_object_get(sctp, "transport", &dtls, nullptr);
-    add(ice_of(dtls));
-    if (dtls != nullptr) g_object_unref(dtls);
-    g_object_unref(sctp);
-  }
+  add_ice_under(object_property(G_OBJECT(webrtcbin), "sctp-transport").get());
   if (ices.empty()) return;
 
   GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
