@@ -2,31 +2,46 @@
  * SECTION:element-socketiosignaller
  * @title: socketiosignaller
  *
- * A bin around one webrtcbin that signals over Socket.IO with the course chapter's messages, so
- * that a pipeline can call, or be called by, the chapter's pages (and other pipelines) through
- * sio-signalling or the chapter's Node server.
+ * A bin that places WebRTC calls over Socket.IO with the course chapter's messages, so that a
+ * pipeline can call, or be called by, the chapter's pages (and other pipelines) through
+ * sio-signalling or the chapter's Node server. Each call has its own webrtcbin inside the bin.
  *
- * Send media by linking RTP payloaders to request pads `sink_%u`. Received streams appear as
- * sometimes pads `video_%u` and `audio_%u` (RTP), named by media kind so a launch line can route
- * each kind to its own branch; they stay the same pads from one call to the next.
+ * Send media by linking RTP payloaders to request pads `sink_%u`. Every call gets what they send:
+ * one encode feeds all calls (each call takes its own branch with its own bounded queue, so a slow
+ * viewer never holds up the encoder or the others; keyframe requests of all calls are coalesced
+ * to at most one per 500 ms, and a call that connects gets one at once).
  *
- * With `peer-id` set the element calls that socket id (`auto`: the first other client in the
- * server's `clients` list); without it, it answers the first offer it gets. In both roles it takes
- * the next call when the peer hangs up or leaves, without a restart.
+ * Received streams appear as sometimes pads `video_%u` and `audio_%u` (RTP). Each carries its
+ * stream's caps (media, encoding-name, clock-rate, payload) from the moment it appears, so
+ * `s. ! application/x-rtp,media=video ! ...` links the right one, and a read-only `peer-id`
+ * property naming the peer it comes from. With `max-calls=1` (the default) the same pads carry
+ * the next call's streams; with several calls each call's streams get pads of their own, numbered
+ * across calls, which get EOS and go away when their call ends.
+ *
+ * Whom to call: `peer-id` names a socket id; `auto` calls the first other client in the server's
+ * `clients` list; `all` calls every other client that appears, now and later, up to `max-calls`
+ * (one that does not answer within 10 s is left alone until it reconnects); unset, the element
+ * only answers. Offers are answered up to `max-calls` (0: no limit); one beyond that is refused
+ * with a warning on the bus naming the peer.
+ *
+ * Bus messages (element messages from the element): `socketio-connected` (local-id),
+ * `socketio-peers` (peers), `socketio-call-started` (peer-id, role caller|answerer, calls: the
+ * number of calls now), `socketio-call-connected` (peer-id, setup-ms), `socketio-call-ended`
+ * (peer-id, reason, calls).
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ peer-id=auto \
- *   videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 \
+ * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ peer-id=all max-calls=8 \
+ *   videotestsrc is-live=true ! vp8enc deadline=1 keyframe-max-dist=60 ! rtpvp8pay ! s.sink_0 \
  *   audiotestsrc is-live=true ! opusenc ! rtpopuspay ! s.sink_1
- * ]| Calls the first other client (for instance the chapter's receiver.html) with a test pattern
- * and a tone. The streams share one bundle, so each needs its own payload type: when calling, a
- * sink pad whose payload type an earlier one uses (both payloaders default to 96) is switched to a
- * free one before the offer.
+ * ]| Calls every other client (for instance each receiver.html that opens, up to eight) with one
+ * test pattern and one tone, each encoded once. The streams share one bundle per call, so each
+ * needs its own payload type: when calling, a stream whose payload type an earlier one uses (both
+ * payloaders default to 96) is given a free one in that call.
  * |[
  * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ \
- *   s.video_0 ! rtpvp8depay ! vp8dec ! videoconvert ! autovideosink \
- *   s.audio_0 ! rtpopusdepay ! opusdec ! audioconvert ! autoaudiosink
+ *   s. ! application/x-rtp,media=video ! rtpvp8depay ! vp8dec ! videoconvert ! autovideosink \
+ *   s. ! application/x-rtp,media=audio ! rtpopusdepay ! opusdec ! audioconvert ! autoaudiosink
  * ]| Answers a call (for instance from the chapter's sender.html) and plays it.
  * |[
  * gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ dialect=simple-peer peer-id=auto \
@@ -34,10 +49,9 @@
  *   s.video_0 ! decodebin ! videoconvert ! autovideosink
  * ]| A two-way call with the chapter's simple-peer index.html.
  *
- * When answering with sink pads, the element makes each payloader switch to the payload type the
- * offer gives its codec (Chromium: VP8 96, Opus 111) before it answers: webrtcbin 1.22 pairs an
- * offered m-line with a sink pad by caps, payload type included. A sink pad the call does not
- * carry drops its data (with a warning) instead of blocking its branch.
+ * When answering, each stream is sent with the payload type the offer gives its codec (Chromium:
+ * VP8 96, Opus 111): webrtcbin 1.22 pairs an offered m-line with a sink pad by caps, payload type
+ * included. A sink pad a call does not carry drops its data for that call (with a warning).
  *
  * The element posts EOS itself (webrtcbin never does): once every linked sink pad has had EOS,
  * or at once when EOS is sent to it with no sink pads or no call, so `gst-launch-1.0 -e` stops
@@ -51,6 +65,7 @@
 #endif
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <map>
@@ -61,10 +76,13 @@
 #include <utility>
 #include <vector>
 
-#include "call_session.hpp"
+#include "call.hpp"
 #include "debug.hpp"
 #include "gobject_ptr.hpp"
 #include "network_thread.hpp"
+#include "server_url.hpp"
+#include "signalling_client.hpp"
+#include "stream_pad.hpp"
 #include "webrtc_glue.hpp"
 
 GST_DEBUG_CATEGORY(gst_socketio_signaller_debug);
@@ -79,6 +97,12 @@ constexpr const char* DEFAULT_TURN_SERVER = nullptr;
 constexpr gboolean DEFAULT_TLS_VALIDATION = TRUE;
 constexpr const char* DEFAULT_AUTH = nullptr;
 constexpr const char* DEFAULT_LOCAL_ADDRESSES = nullptr;
+constexpr guint DEFAULT_MAX_CALLS = 1;
+
+constexpr const char* kAuto = "auto";
+constexpr const char* kAll = "all";
+// peer-id=all: a peer that has not answered by then is left alone until it reconnects.
+constexpr guint kAnswerTimeoutMs = 10000;
 
 enum {
   PROP_0,
@@ -92,6 +116,8 @@ enum {
   PROP_AUTH,
   PROP_LOCAL_ADDRESSES,
   PROP_WEBRTCBIN,
+  PROP_MAX_CALLS,
+  PROP_CALLS,
 };
 
 enum { SIGNAL_PEERS_CHANGED, SIGNAL_CALL_STARTED, SIGNAL_CALL_ENDED, N_SIGNALS };
@@ -116,73 +142,49 @@ struct Settings {
   bool tls_validation = DEFAULT_TLS_VALIDATION;
   std::string auth;
   std::string local_addresses;
+  guint max_calls = DEFAULT_MAX_CALLS;
 };
-
-// Returns "" when `url` is a usable server-url, else why not.
-std::string check_server_url(const std::string& url) {
-  if (url.empty()) return "server-url is empty";
-  GError* error = nullptr;
-  GUri* uri = g_uri_parse(url.c_str(), G_URI_FLAGS_NONE, &error);
-  if (uri == nullptr) {
-    std::string reason = error->message;
-    g_error_free(error);
-    return reason;
-  }
-  std::string reason;
-  const char* scheme = g_uri_get_scheme(uri);
-  if (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0) {
-    reason = "the scheme must be http or https";
-  } else if (g_uri_get_host(uri) == nullptr || *g_uri_get_host(uri) == '\0') {
-    reason = "no host";
-  }
-  g_uri_unref(uri);
-  return reason;
-}
 
 }  // namespace
 
 namespace sio::gst {
 
-// Private state of the element, and the element side of the call logic (SessionHost).
-class SignallerImpl final : public SessionHost {
+using chapter::Dialect;
+using client::IncomingSignal;
+using client::SignalKind;
+
+// One sink pad: its ghost, the tee that feeds every call, and the keyframe gate of its encoder.
+struct SinkPadEntry {
+  GstPad* ghost;  // owned by the element
+  GstElement* tee;  // owned ref; a child of the bin
+  std::shared_ptr<KeyframeGate> gate;
+};
+
+// Private state of the element: pads, calls and the policy of whom to call (CallHost for the calls).
+class SignallerImpl final : public CallHost {
  public:
   explicit SignallerImpl(GstSocketIoSignaller* element) : element_(element) {}
+  ~SignallerImpl() override;
 
-  // Called from instance_init and on every call end.
-  GstElement* install_webrtcbin();
-  void replace_webrtcbin() override;
-  GstElement* webrtcbin() override {
-    std::lock_guard lock(pads_mutex);
-    return webrtcbin_;
-  }
-  GstElement* webrtcbin_ref() {
-    std::lock_guard lock(pads_mutex);
-    return webrtcbin_ != nullptr ? GST_ELEMENT(gst_object_ref(webrtcbin_)) : nullptr;
-  }
-  bool has_sink_pads() override {
-    std::lock_guard lock(pads_mutex);
-    return !sink_pads_.empty();
-  }
-  bool sink_pads_have_caps() override;
-  int align_payload_types(const GstSDPMessage* offer) override;
-  bool payload_types_aligned() override;
-  int make_payload_types_unique() override;
-  void check_sink_pads_sending() override;
-  GstPromise* make_promise(GstElement* webrtcbin, PromiseStep step) override;
+  // CallHost
+  client::SignallingClient* signalling() override { return client_.get(); }
+  GMainContext* context() override { return network_running_ ? network.context() : nullptr; }
+  GstPromise* make_promise(Call& call, PromiseStep step) override;
   void report_error(SignallerError error, const std::string& subject, const std::string& detail) override;
-  void connected(const std::string& local_id) override;
-  void peers_changed(const std::vector<std::string>& peers) override;
-  void call_started(const std::string& peer_id, bool calling) override;
-  void call_ended(const std::string& peer_id, const std::string& reason) override;
+  void call_failed(Call& call, const std::string& reason) override;
+  std::vector<SinkPad> sink_pads() override;
+
+  void make_spare();  // instance_init, and whenever a call takes the spare
+  GstElement* webrtcbin_ref();  // the latest call's, else the spare's
 
   GstPad* request_sink_pad(GstPadTemplate* templ, const char* name, const GstCaps* caps);
   void release_sink_pad(GstPad* ghost);
   void on_webrtcbin_pad_added(GstElement* webrtcbin, GstPad* pad);
 
-  bool start();    // NULL->READY, before chaining up: the session exists when webrtcbin first speaks
+  bool start();    // NULL->READY, before chaining up
   void connect();  // NULL->READY, after chaining up: nothing reaches webrtcbin before it is READY
   void before_webrtcbin_stops();  // READY->NULL, before chaining up
-  void stop();   // READY->NULL, after chaining up
+  void stop();     // READY->NULL, after chaining up
 
   // End of stream. webrtcbin never posts EOS (its nicesink does not get one), so the element
   // drops its children's EOS messages and posts its own: once every linked sink pad has had EOS,
@@ -190,38 +192,66 @@ class SignallerImpl final : public SessionHost {
   void sink_pad_eos(guint32 seqnum);
   void eos_requested(guint32 seqnum);
   void reset_eos();
-  void apply_local_addresses_once(GstElement* webrtcbin);
 
-  // Runs `fn(session)` on the network thread if a session is alive there.
+  // Runs `fn(call)` on the network thread if `webrtcbin` still belongs to a call there.
   template <class F>
-  void to_session(F fn) {
-    network.post([this, fn = std::move(fn)]() {
-      if (session) fn(*session);
+  void to_call(GstElement* webrtcbin, F fn) {
+    auto keep = std::shared_ptr<GstElement>(GST_ELEMENT(gst_object_ref(webrtcbin)), [](GstElement* e) { gst_object_unref(e); });
+    network.post([this, keep, fn = std::move(fn)]() {
+      if (Call* call = call_of(keep.get())) fn(*call);
     });
   }
+  void on_connection_state(GstElement* webrtcbin, GstWebRTCPeerConnectionState state);
 
   Settings settings;     // object lock
   std::string local_id;  // object lock
   NetworkThread network;
-  std::unique_ptr<CallSession> session;  // network thread only
-
-  std::recursive_mutex pads_mutex;  // guards webrtcbin_, the pad tables (not held across state changes)
-  std::atomic<bool> in_call{false};
+  std::atomic<guint> call_count{0};
 
  private:
+  // Network thread: the signalling client's events and the policy.
+  void on_connected(const std::string& id);
+  void on_peers(const std::vector<std::string>& peers);
+  void on_signal(const IncomingSignal& in);
+  void on_failed(client::ClientError error, const std::string& message);
+  void maybe_call();
+  bool at_limit();
+  Call* start_call(const std::string& peer, CallRole role, Dialect dialect, const std::string& offer_sdp);
+  void end_call(const std::string& peer, const std::string& reason);
+  Call* find_call(const std::string& peer);
+  Call* call_of(GstElement* webrtcbin);
+  void arm_answer_timeout(const std::string& peer);
+  void remove_src_pads_of(const std::string& peer, guint32 seqnum);
+
   void connect_webrtcbin_signals(GstElement* webrtcbin);
   WebRtcSettings webrtc_settings();
+  Settings settings_copy();
   void post_element_message(GstStructure* structure);
   void post_eos(guint32 seqnum);
-  std::vector<glib::GObjectPtr<GstPad>> sink_pads_copy();
+  std::vector<glib::GObjectPtr<GstPad>> sink_ghosts();
 
   GstSocketIoSignaller* element_;
-  GstElement* webrtcbin_ = nullptr;           // owned ref; also a child of the bin
-  std::vector<GstPad*> sink_pads_;            // our sink ghost pads (the element owns them)
+  bool network_running_ = false;
+
+  // Network thread only.
+  std::unique_ptr<client::SignallingClient> client_;
+  std::vector<std::string> peers_;
+  std::set<std::string> unanswered_;  // peer-id=all: peers that did not answer (until they leave)
+  bool called_configured_peer_ = false;
+  bool failed_ = false;
+  guint unknown_peer_timer_ = 0;
+
+  // Guarded by pads_mutex_ (not held across state changes of the whole bin). Calls are changed
+  // on the network thread; pads are added from the application's and streaming threads.
+  std::recursive_mutex pads_mutex_;
+  std::unique_ptr<Call> spare_;
+  std::map<std::string, std::unique_ptr<Call>> calls_;  // by peer id
+  GstElement* latest_webrtcbin_ = nullptr;               // borrowed: the last call started
+  guint webrtcbin_serial_ = 0;
+  std::vector<SinkPadEntry> sink_pads_;
   guint next_sink_index_ = 0;
-  std::map<std::string, GstPad*> src_pads_;   // "video_0" -> ghost pad (owned by the element)
-  std::map<std::string, guint> stream_counts_;  // per webrtcbin: src pads seen by kind
-  std::atomic<bool> webrtcbin_used_{false};
+  std::map<std::string, GstPad*> src_pads_;            // "video_0" -> pad (owned by the element)
+  std::map<GstElement*, std::map<std::string, guint>> stream_counts_;  // per webrtcbin: pads by kind
   std::atomic<bool> eos_posted_{false};
 };
 
@@ -256,9 +286,7 @@ namespace {
 
 // Per sink ghost pad, attached as qdata (the pad functions below only get the pad).
 struct SinkPadState {
-  std::atomic<int> wanted_payload{-1};  // answering: the offer's payload type for this stream
   std::atomic<bool> eos{false};
-  std::atomic<bool> dropped{false};     // data was dropped since webrtcbin last took some
 };
 
 GQuark sink_state_quark() {
@@ -274,72 +302,14 @@ SignallerImpl* impl_of(GstObject* parent) {
   return parent != nullptr && GST_IS_SOCKETIO_SIGNALLER(parent) ? GST_SOCKETIO_SIGNALLER(parent)->impl : nullptr;
 }
 
-// True when buffers reaching this sink ghost pad can go into webrtcbin: its webrtcbin pad has been
-// joined to a negotiated, sending transceiver (webrtcbin then gives that pad a target). Until then
-// webrtcbin holds the pad in a blocking probe, and forever if the call does not carry the stream
-// (say the peer's answer left it out), which would stall the branch and its EOS. So drop instead,
-// but let the sticky events (caps above all) through: webrtcbin needs them to negotiate.
-bool webrtcbin_takes_data(GstPad* ghost) {
-  SinkPadState* state = sink_state(ghost);
-  GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(ghost));
-  if (target == nullptr) {  // being replaced: NOT_LINKED, dropped by the caller
-    if (state != nullptr) state->dropped = true;
-    return true;
-  }
-  bool connected = true;
-  if (GST_IS_GHOST_PAD(target)) {
-    GstPad* inner = gst_ghost_pad_get_target(GST_GHOST_PAD(target));
-    connected = inner != nullptr;
-    if (inner != nullptr) gst_object_unref(inner);
-  }
-  if (!connected) {
-    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost)));
-    if (internal != nullptr) {
-      // Any serialized event pushes the pending sticky events first (a new webrtcbin after a
-      // call has none yet).
-      if (GST_PAD_HAS_PENDING_EVENTS(internal)) {
-        gst_pad_push_event(internal, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM,
-                                                          gst_structure_new_empty("socketiosignaller-sticky")));
-      }
-      gst_object_unref(internal);
-    }
-    if (state != nullptr) state->dropped = true;
-    static GQuark logged = g_quark_from_static_string("socketiosignaller-drop-logged");
-    if (g_object_get_qdata(G_OBJECT(target), logged) == nullptr) {
-      g_object_set_qdata(G_OBJECT(target), logged, GINT_TO_POINTER(1));
-      GST_INFO_OBJECT(ghost, "no negotiated transceiver for %s (yet): dropping its data meanwhile",
-                      GST_PAD_NAME(target));
-    }
-  }
-  gst_object_unref(target);
-  if (connected && state != nullptr && state->dropped.exchange(false)) {
-    // The stream joins a call: the peer's decoder needs a key frame, and the last one may have
-    // been dropped. (A video encoder upstream takes this; audio ones ignore it.)
-    GST_DEBUG_OBJECT(ghost, "asking upstream for a key frame");
-    gst_pad_push_event(ghost, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
-                                                   gst_structure_new("GstForceKeyUnit", "running-time", G_TYPE_UINT64,
-                                                                     GST_CLOCK_TIME_NONE, "all-headers", G_TYPE_BOOLEAN,
-                                                                     TRUE, "count", G_TYPE_UINT, 0u, nullptr)));
-  }
-  return connected;
-}
-
-// Sink ghost pads: while webrtcbin is being replaced (call end) or has no call yet, data is
-// dropped instead of returning NOT_LINKED/FLUSHING, which would stop a live source for good.
+// Sink ghost pads feed a tee: with no call (no branch) or a branch being removed, data is dropped
+// instead of returning NOT_LINKED/FLUSHING, which would stop a live source for good.
 GstFlowReturn sink_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
-  if (!webrtcbin_takes_data(pad)) {
-    gst_buffer_unref(buffer);
-    return GST_FLOW_OK;
-  }
   GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buffer);
   if (ret == GST_FLOW_NOT_LINKED || (ret == GST_FLOW_FLUSHING && !GST_PAD_IS_FLUSHING(pad))) return GST_FLOW_OK;
   return ret;
 }
 GstFlowReturn sink_chain_list(GstPad* pad, GstObject* parent, GstBufferList* list) {
-  if (!webrtcbin_takes_data(pad)) {
-    gst_buffer_list_unref(list);
-    return GST_FLOW_OK;
-  }
   GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
   if (ret == GST_FLOW_NOT_LINKED || (ret == GST_FLOW_FLUSHING && !GST_PAD_IS_FLUSHING(pad))) return GST_FLOW_OK;
   return ret;
@@ -352,7 +322,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     case GST_EVENT_EOS: {
       const guint32 seqnum = gst_event_get_seqnum(event);
       if (state != nullptr) state->eos = true;
-      // webrtcbin may take it or not (no call); the element reports EOS itself.
+      // The calls may take it or not; the element reports EOS itself.
       gst_pad_event_default(pad, parent, event);
       if (impl != nullptr) impl->sink_pad_eos(seqnum);
       return TRUE;
@@ -367,39 +337,8 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   return gst_pad_event_default(pad, parent, event);
 }
 
-// Caps queries through a sink pad (from the payloader upstream, or from webrtcbin looking
-// upstream) answer with the offered payload type while answering, so rtpbasepayload takes it.
-void restrict_payload(GstQuery* query, int payload) {
-  GstCaps* result = nullptr;
-  gst_query_parse_caps_result(query, &result);
-  if (result == nullptr) return;
-  GstCaps* wanted = gst_caps_new_simple("application/x-rtp", "payload", G_TYPE_INT, payload, nullptr);
-  GstCaps* restricted = gst_caps_intersect_full(result, wanted, GST_CAPS_INTERSECT_FIRST);
-  gst_caps_unref(wanted);
-  if (!gst_caps_is_empty(restricted)) gst_query_set_caps_result(query, restricted);
-  gst_caps_unref(restricted);
-}
-
-gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
-  gboolean ret = gst_pad_query_default(pad, parent, query);
-  SinkPadState* state = sink_state(pad);
-  if (ret && GST_QUERY_TYPE(query) == GST_QUERY_CAPS && state != nullptr && state->wanted_payload >= 0) {
-    restrict_payload(query, state->wanted_payload);
-  }
-  return ret;
-}
-
-// The same for the ghost pad's internal pad; its parent is the ghost pad.
-gboolean sink_internal_query(GstPad* pad, GstObject* parent, GstQuery* query) {
-  gboolean ret = gst_pad_query_default(pad, parent, query);
-  SinkPadState* state = GST_IS_PAD(parent) ? sink_state(GST_PAD(parent)) : nullptr;
-  if (ret && GST_QUERY_TYPE(query) == GST_QUERY_CAPS && state != nullptr && state->wanted_payload >= 0) {
-    restrict_payload(query, state->wanted_payload);
-  }
-  return ret;
-}
-// Src ghost pads: a stream nobody linked (say the page's audio when the pipeline only plays its
-// video) is dropped rather than failing the whole receive path.
+// Src pads: a stream nobody linked (say the page's audio when the pipeline only plays its video)
+// is dropped rather than failing the whole receive path.
 GstFlowReturn src_internal_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
   GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buffer);
   return ret == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : ret;
@@ -409,13 +348,6 @@ GstFlowReturn src_internal_chain_list(GstPad* pad, GstObject* parent, GstBufferL
   return ret == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : ret;
 }
 
-void set_msid(GstPad* webrtcbin_pad, const char* stream_id) {
-  // One stream id for all our tracks: receiver.html shows e.streams[0].
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(webrtcbin_pad), "msid") != nullptr) {
-    g_object_set(webrtcbin_pad, "msid", stream_id, nullptr);
-  }
-}
-
 struct PromiseContext {
   SignallerImpl* impl;
   glib::GObjectPtr<GstElement> webrtcbin;
@@ -423,7 +355,7 @@ struct PromiseContext {
 };
 
 // Runs on webrtcbin's thread: copy the reply and hand it to the network thread. The promise is
-// not ours to unref here (see CallSession::emit_with_promise).
+// not ours to unref here (see Call::emit_with_promise).
 void on_promise_changed(GstPromise* promise, gpointer data) {
   auto* context = static_cast<PromiseContext*>(data);
   GstPromiseResult result = gst_promise_wait(promise);  // already settled: returns at once
@@ -439,47 +371,36 @@ void on_promise_changed(GstPromise* promise, gpointer data) {
   std::shared_ptr<GstStructure> owned(reply, [](GstStructure* s) {
     if (s) gst_structure_free(s);
   });
-  GstElement* webrtcbin = GST_ELEMENT(gst_object_ref(context->webrtcbin.get()));
-  std::shared_ptr<GstElement> keep(webrtcbin, [](GstElement* e) { gst_object_unref(e); });
   PromiseStep step = context->step;
-  context->impl->to_session([keep, owned, step, error](CallSession& session) {
-    session.on_promise(keep.get(), step, owned.get(), error);
+  context->impl->to_call(context->webrtcbin.get(), [owned, step, error](Call& call) {
+    call.on_promise(step, owned.get(), error);
   });
 }
 
 void free_promise_context(gpointer data) { delete static_cast<PromiseContext*>(data); }
 
-std::shared_ptr<GstElement> share(GstElement* element) {
-  return std::shared_ptr<GstElement>(GST_ELEMENT(gst_object_ref(element)), [](GstElement* e) { gst_object_unref(e); });
-}
-
 void on_negotiation_needed(GstElement* webrtcbin, gpointer data) {
-  auto keep = share(webrtcbin);
-  static_cast<SignallerImpl*>(data)->to_session([keep](CallSession& s) { s.on_negotiation_needed(keep.get()); });
+  static_cast<SignallerImpl*>(data)->to_call(webrtcbin, [](Call& call) { call.on_negotiation_needed(); });
 }
 
 void on_ice_candidate(GstElement* webrtcbin, guint mline_index, gchar* candidate, gpointer data) {
-  auto keep = share(webrtcbin);
   std::string line = candidate != nullptr ? candidate : "";
-  static_cast<SignallerImpl*>(data)->to_session(
-      [keep, mline_index, line](CallSession& s) { s.on_ice_candidate(keep.get(), mline_index, line); });
+  static_cast<SignallerImpl*>(data)->to_call(
+      webrtcbin, [mline_index, line](Call& call) { call.on_ice_candidate(mline_index, line); });
 }
 
 void on_gathering_state(GstElement* webrtcbin, GParamSpec*, gpointer data) {
   GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
   g_object_get(webrtcbin, "ice-gathering-state", &state, nullptr);
   if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
-  auto keep = share(webrtcbin);
-  static_cast<SignallerImpl*>(data)->to_session([keep](CallSession& s) { s.on_gathering_complete(keep.get()); });
+  static_cast<SignallerImpl*>(data)->to_call(webrtcbin, [](Call& call) { call.on_gathering_complete(); });
 }
 
 void on_connection_state(GstElement* webrtcbin, GParamSpec*, gpointer data) {
   GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
   g_object_get(webrtcbin, "connection-state", &state, nullptr);
   GST_DEBUG_OBJECT(webrtcbin, "connection state %d", state);
-  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) return;
-  auto keep = share(webrtcbin);
-  static_cast<SignallerImpl*>(data)->to_session([keep](CallSession& s) { s.on_connection_failed(keep.get()); });
+  static_cast<SignallerImpl*>(data)->on_connection_state(webrtcbin, state);
 }
 
 void on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) {
@@ -489,118 +410,83 @@ void on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) {
 
 }  // namespace
 
-WebRtcSettings SignallerImpl::webrtc_settings() {
+// --- settings and helpers ------------------------------------------------------------------------
+
+Settings SignallerImpl::settings_copy() {
   GST_OBJECT_LOCK(element_);
-  WebRtcSettings s{settings.stun_server, settings.turn_server, settings.local_addresses};
+  Settings s = settings;
   GST_OBJECT_UNLOCK(element_);
   return s;
 }
 
+WebRtcSettings SignallerImpl::webrtc_settings() {
+  Settings s = settings_copy();
+  return WebRtcSettings{s.stun_server, s.turn_server, s.local_addresses};
+}
+
 void SignallerImpl::connect_webrtcbin_signals(GstElement* webrtcbin) {
-  g_signal_connect(webrtcbin, "on-negotiation-needed", G_CALLBACK(on_negotiation_needed), this);
-  g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_ice_candidate), this);
+  g_signal_connect(webrtcbin, "on-negotiation-needed", G_CALLBACK(sio::gst::on_negotiation_needed), this);
+  g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(sio::gst::on_ice_candidate), this);
   g_signal_connect(webrtcbin, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state), this);
-  g_signal_connect(webrtcbin, "notify::connection-state", G_CALLBACK(on_connection_state), this);
+  g_signal_connect(webrtcbin, "notify::connection-state", G_CALLBACK(sio::gst::on_connection_state), this);
   g_signal_connect(webrtcbin, "pad-added", G_CALLBACK(on_pad_added), this);
 }
 
-void SignallerImpl::apply_local_addresses_once(GstElement* webrtcbin) {
-  // libnice cannot forget an address: add them once per webrtcbin (a new one comes with each call).
-  static GQuark applied = g_quark_from_static_string("socketiosignaller-local-addresses");
-  if (g_object_get_qdata(G_OBJECT(webrtcbin), applied) != nullptr) return;
-  WebRtcSettings s = webrtc_settings();
-  if (s.local_addresses.empty()) return;
-  g_object_set_qdata(G_OBJECT(webrtcbin), applied, GINT_TO_POINTER(1));
-  for (const auto& bad : apply_local_addresses(webrtcbin, s.local_addresses)) {
-    GST_WARNING_OBJECT(element_, "local-addresses: cannot use \"%s\"", bad.c_str());
-  }
+std::vector<CallHost::SinkPad> SignallerImpl::sink_pads() {
+  std::lock_guard lock(pads_mutex_);
+  std::vector<SinkPad> pads;
+  for (const auto& entry : sink_pads_) pads.push_back(SinkPad{entry.ghost, entry.tee, entry.gate});
+  return pads;
 }
 
-GstElement* SignallerImpl::install_webrtcbin() {
-  GstElement* webrtcbin = make_webrtcbin(webrtc_settings());
-  if (webrtcbin == nullptr) return nullptr;
-  gst_object_ref_sink(webrtcbin);
-  connect_webrtcbin_signals(webrtcbin);
-  gst_bin_add(GST_BIN(element_), webrtcbin);
-  std::lock_guard lock(pads_mutex);
-  webrtcbin_ = webrtcbin;
-  stream_counts_.clear();
-  return webrtcbin;
+std::vector<glib::GObjectPtr<GstPad>> SignallerImpl::sink_ghosts() {
+  std::lock_guard lock(pads_mutex_);
+  std::vector<glib::GObjectPtr<GstPad>> pads;
+  for (const auto& entry : sink_pads_) pads.push_back(glib::retain(entry.ghost));
+  return pads;
 }
 
-void SignallerImpl::replace_webrtcbin() {
-  GstElement* old = nullptr;
-  std::vector<glib::GObjectPtr<GstPad>> sinks;
-  {
-    std::lock_guard lock(pads_mutex);
-    old = std::exchange(webrtcbin_, nullptr);
-    for (GstPad* ghost : sink_pads_) {
-      sinks.push_back(glib::retain(ghost));
-      // The next call's offer decides again (answering); a caller takes the payloaders' own.
-      if (SinkPadState* state = sink_state(ghost)) state->wanted_payload = -1;
-    }
-    // Received streams stop; their ghost pads stay for the next call's streams.
-    for (auto& [name, ghost] : src_pads_) gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), nullptr);
-    stream_counts_.clear();
-  }
-  GST_DEBUG_OBJECT(element_, "replacing webrtcbin");
-  if (old != nullptr) {
-    g_signal_handlers_disconnect_by_data(old, this);
-    // Unhook the sink ghost pads first: pushes in flight get FLUSHING/NOT_LINKED, which
-    // sink_chain turns into drops.
-    std::vector<glib::GObjectPtr<GstPad>> old_targets;
-    for (auto& ghost : sinks) {
-      old_targets.push_back(glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get()))));
-      gst_ghost_pad_set_target(GST_GHOST_PAD(ghost.get()), nullptr);
-    }
-    gst_element_set_locked_state(old, TRUE);
-    detach_receive_bins_from_ice(old);
-    gst_element_set_state(old, GST_STATE_NULL);
-    for (auto& target : old_targets) {
-      if (target) gst_element_release_request_pad(old, target.get());
-    }
-    gst_bin_remove(GST_BIN(element_), old);
-    gst_object_unref(old);
-  }
-  GstElement* fresh = make_webrtcbin(webrtc_settings());
-  if (fresh == nullptr) {
-    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("webrtcbin is missing"), ("could not make a new webrtcbin"));
+// The spare is the next call's webrtcbin, made ahead: sink pads feed it (caps known, payload types
+// seen) and it is READY before a call needs it. Its branches drop data until a call negotiates.
+void SignallerImpl::make_spare() {
+  std::lock_guard lock(pads_mutex_);
+  const guint serial = webrtcbin_serial_++;
+  const std::string name = serial == 0 ? std::string("webrtcbin") : "webrtcbin" + std::to_string(serial);
+  auto call = std::make_unique<Call>(*this, GST_BIN(element_), webrtc_settings(), name,
+                                     [this](GstElement* webrtcbin) { connect_webrtcbin_signals(webrtcbin); });
+  if (!call->valid()) {
+    GST_ELEMENT_ERROR(element_, CORE, MISSING_PLUGIN, ("webrtcbin is missing"),
+                      ("install gstreamer1.0-plugins-bad (webrtc) and gstreamer1.0-nice"));
     return;
   }
-  gst_object_ref_sink(fresh);
-  connect_webrtcbin_signals(fresh);
-  // In the bin before linking: a ghost pad cannot target a pad outside its element's hierarchy.
-  gst_bin_add(GST_BIN(element_), fresh);
-  std::string stream_id = GST_OBJECT_NAME(element_);
-  for (auto& ghost : sinks) {
-    GstCaps* caps = gst_pad_get_current_caps(ghost.get());
-    GstPadTemplate* templ = gst_element_get_pad_template(fresh, "sink_%u");
-    GstPad* pad = gst_element_request_pad(fresh, templ, nullptr, caps);
-    if (caps != nullptr) gst_caps_unref(caps);
-    if (pad == nullptr) {
-      GST_WARNING_OBJECT(element_, "new webrtcbin refused a sink pad for %s", GST_PAD_NAME(ghost.get()));
-      continue;
-    }
-    set_msid(pad, stream_id.c_str());
-    if (!gst_ghost_pad_set_target(GST_GHOST_PAD(ghost.get()), pad)) {
-      GST_WARNING_OBJECT(element_, "cannot retarget %s", GST_PAD_NAME(ghost.get()));
-    }
-    gst_object_unref(pad);
-  }
-  {
-    std::lock_guard lock(pads_mutex);
-    webrtcbin_ = fresh;
-    stream_counts_.clear();
-  }
-  apply_local_addresses_once(fresh);
-  gst_element_sync_state_with_parent(fresh);
-  webrtcbin_used_ = false;
-  g_object_notify(G_OBJECT(element_), "webrtcbin");
+  spare_ = std::move(call);
+  if (latest_webrtcbin_ == nullptr) g_object_notify(G_OBJECT(element_), "webrtcbin");
 }
 
-GstPromise* SignallerImpl::make_promise(GstElement* webrtcbin, PromiseStep step) {
-  webrtcbin_used_ = true;
-  auto* context = new PromiseContext{this, glib::retain(webrtcbin), step};
+GstElement* SignallerImpl::webrtcbin_ref() {
+  std::lock_guard lock(pads_mutex_);
+  GstElement* webrtcbin = latest_webrtcbin_;
+  if (webrtcbin == nullptr && spare_) webrtcbin = spare_->webrtcbin();
+  return webrtcbin != nullptr ? GST_ELEMENT(gst_object_ref(webrtcbin)) : nullptr;
+}
+
+Call* SignallerImpl::find_call(const std::string& peer) {
+  std::lock_guard lock(pads_mutex_);
+  auto it = calls_.find(peer);
+  return it != calls_.end() ? it->second.get() : nullptr;
+}
+
+Call* SignallerImpl::call_of(GstElement* webrtcbin) {
+  std::lock_guard lock(pads_mutex_);
+  if (spare_ && spare_->webrtcbin() == webrtcbin) return spare_.get();
+  for (auto& [peer, call] : calls_) {
+    if (call->webrtcbin() == webrtcbin) return call.get();
+  }
+  return nullptr;
+}
+
+GstPromise* SignallerImpl::make_promise(Call& call, PromiseStep step) {
+  auto* context = new PromiseContext{this, glib::retain(call.webrtcbin()), step};
   return gst_promise_new_with_change_func(on_promise_changed, context, free_promise_context);
 }
 
@@ -635,149 +521,474 @@ void SignallerImpl::post_element_message(GstStructure* structure) {
   gst_element_post_message(GST_ELEMENT(element_), gst_message_new_element(GST_OBJECT(element_), structure));
 }
 
-void SignallerImpl::connected(const std::string& id) {
+// A call fails from inside one of its own methods: end it once that has returned.
+void SignallerImpl::call_failed(Call& call, const std::string& reason) {
+  std::string peer = call.peer();
+  network.post([this, peer, reason, webrtcbin = call.webrtcbin()]() {
+    Call* current = find_call(peer);
+    if (current == nullptr || current->webrtcbin() != webrtcbin) return;
+    end_call(peer, reason);
+    maybe_call();
+  });
+}
+
+// --- the signalling client and the policy (network thread) ---------------------------------------
+
+bool SignallerImpl::start() {
+  Settings s = settings_copy();
+  std::string bad_url = client::server_url_problem(s.server_url);
+  if (!bad_url.empty()) {
+    report_error(SignallerError::BadUrl, s.server_url, bad_url);
+    return false;
+  }
+  {
+    std::lock_guard lock(pads_mutex_);
+    if (spare_) apply_local_addresses_once(spare_->webrtcbin(), s.local_addresses, element_);
+  }
+  network.start("sio-signaller");
+  network_running_ = true;
+  return true;
+}
+
+// A webrtcbin below READY is closed: it refuses descriptions and data channels. A peer already
+// waiting on the server can offer the moment we join, so join only once the children are READY.
+void SignallerImpl::connect() {
+  Settings s = settings_copy();
+  client::ClientConfig config;
+  config.server_url = s.server_url;
+  config.auth_json = s.auth;
+  config.tls_validation = s.tls_validation;
+  network.post([this, config]() {
+    client::SignallingCallbacks callbacks;
+    callbacks.connected = [this](const std::string& id) { on_connected(id); };
+    callbacks.peers_changed = [this](const std::vector<std::string>& peers) { on_peers(peers); };
+    callbacks.signal = [this](const IncomingSignal& in) { on_signal(in); };
+    callbacks.failed = [this](client::ClientError e, const std::string& m) { on_failed(e, m); };
+    callbacks.ignored = [this](const std::string& what) { GST_WARNING_OBJECT(element_, "ignoring %s", what.c_str()); };
+    failed_ = false;
+    called_configured_peer_ = false;
+    unanswered_.clear();
+    peers_.clear();
+    client_ = std::make_unique<client::SignallingClient>(network.context(), config, std::move(callbacks));
+    std::string error;
+    if (!client_->start(error)) {
+      failed_ = true;
+      report_error(SignallerError::BadUrl, config.server_url, error);
+    }
+  });
+}
+
+void SignallerImpl::on_connected(const std::string& id) {
+  GST_INFO_OBJECT(element_, "connected to the signalling server as %s", id.c_str());
   GST_OBJECT_LOCK(element_);
   local_id = id;
   GST_OBJECT_UNLOCK(element_);
   g_object_notify(G_OBJECT(element_), "local-id");
   post_element_message(gst_structure_new("socketio-connected", "local-id", G_TYPE_STRING, id.c_str(), nullptr));
+  // A concrete peer-id must show up in `clients` soon after we join, or it does not exist.
+  const std::string peer_id = settings_copy().peer_id;
+  if (peer_id.empty() || peer_id == kAuto || peer_id == kAll) return;
+  GSource* source = g_timeout_source_new(3000);
+  g_source_set_callback(
+      source,
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<SignallerImpl*>(data);
+        self->unknown_peer_timer_ = 0;
+        if (!self->called_configured_peer_ && !self->failed_) {
+          self->report_error(SignallerError::UnknownPeer, self->settings_copy().peer_id,
+                             "peer-id not in the server's clients list");
+        }
+        return G_SOURCE_REMOVE;
+      },
+      this, nullptr);
+  unknown_peer_timer_ = g_source_attach(source, network.context());
+  g_source_unref(source);
 }
 
-void SignallerImpl::peers_changed(const std::vector<std::string>& peers) {
+void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
+  peers_ = peers;
   std::vector<const char*> ids;
-  for (const auto& p : peers) ids.push_back(p.c_str());
+  for (const auto& p : peers_) ids.push_back(p.c_str());
   ids.push_back(nullptr);
   auto* strv = const_cast<char**>(ids.data());
   g_signal_emit(element_, signals[SIGNAL_PEERS_CHANGED], 0, strv);
   post_element_message(gst_structure_new("socketio-peers", "peers", G_TYPE_STRV, strv, nullptr));
-}
-
-void SignallerImpl::call_started(const std::string& peer_id, bool calling) {
-  webrtcbin_used_ = true;
-  in_call = true;
-  g_signal_emit(element_, signals[SIGNAL_CALL_STARTED], 0, peer_id.c_str());
-  post_element_message(gst_structure_new("socketio-call-started", "peer-id", G_TYPE_STRING, peer_id.c_str(), "role",
-                                         G_TYPE_STRING, calling ? "caller" : "answerer", nullptr));
-}
-
-void SignallerImpl::call_ended(const std::string& peer_id, const std::string& reason) {
-  in_call = false;
-  g_signal_emit(element_, signals[SIGNAL_CALL_ENDED], 0, peer_id.c_str(), reason.c_str());
-  post_element_message(gst_structure_new("socketio-call-ended", "peer-id", G_TYPE_STRING, peer_id.c_str(),
-                                         "reason", G_TYPE_STRING, reason.c_str(), nullptr));
-}
-
-std::vector<glib::GObjectPtr<GstPad>> SignallerImpl::sink_pads_copy() {
-  std::lock_guard lock(pads_mutex);
-  std::vector<glib::GObjectPtr<GstPad>> pads;
-  for (GstPad* ghost : sink_pads_) pads.push_back(glib::retain(ghost));
-  return pads;
-}
-
-bool SignallerImpl::sink_pads_have_caps() {
-  for (auto& ghost : sink_pads_copy()) {
-    auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
-    if (!target || !gst_pad_has_current_caps(target.get())) return false;
-  }
-  return true;
-}
-
-int SignallerImpl::align_payload_types(const GstSDPMessage* offer) {
-  int switching = 0;
-  for (auto& ghost : sink_pads_copy()) {
-    SinkPadState* state = sink_state(ghost.get());
-    if (state == nullptr) continue;
-    GstCaps* caps = gst_pad_get_current_caps(ghost.get());
-    const int current = payload_type_of(caps);
-    // Nothing sent yet: what the payloader upstream can make says which codec it is.
-    if (caps == nullptr) caps = gst_pad_peer_query_caps(ghost.get(), nullptr);
-    const int offered = offered_payload_type(offer, caps);
-    state->wanted_payload = offered;
-    if (offered < 0) {
-      GST_WARNING_OBJECT(element_, "%s: the offer has no format matching %" GST_PTR_FORMAT, GST_PAD_NAME(ghost.get()),
-                         caps);
-    } else if (current >= 0 && current != offered) {
-      GST_INFO_OBJECT(element_, "%s: payload type %d -> %d (the offer's)", GST_PAD_NAME(ghost.get()), current, offered);
-      // rtpbasepayload renegotiates on its next buffer and takes the payload type our caps
-      // query now returns (see sink_query).
-      gst_pad_push_event(ghost.get(), gst_event_new_reconfigure());
-      ++switching;
+  // Calls with peers that left end; peers that left may be called again when they come back.
+  std::vector<std::string> gone;
+  {
+    std::lock_guard lock(pads_mutex_);
+    for (auto& [peer, call] : calls_) {
+      if (!client_->has_peer(peer)) gone.push_back(peer);
     }
-    if (caps != nullptr) gst_caps_unref(caps);
   }
-  return switching;
+  for (const auto& peer : gone) end_call(peer, "peer left");
+  for (auto it = unanswered_.begin(); it != unanswered_.end();) {
+    it = client_->has_peer(*it) ? std::next(it) : unanswered_.erase(it);
+  }
+  maybe_call();
 }
 
-int SignallerImpl::make_payload_types_unique() {
-  std::vector<glib::GObjectPtr<GstPad>> pads = sink_pads_copy();
-  std::vector<int> current;
-  std::set<int> used;
-  for (auto& ghost : pads) {
-    GstCaps* caps = gst_pad_get_current_caps(ghost.get());
-    current.push_back(payload_type_of(caps));
-    if (caps != nullptr) gst_caps_unref(caps);
-    if (current.back() >= 0) used.insert(current.back());
-  }
-  std::map<int, size_t> keeper;  // payload type -> the first sink pad using it, which keeps it
-  int switching = 0;
-  for (size_t i = 0; i < pads.size(); ++i) {
-    const int pt = current[i];
-    if (pt < 0) continue;
-    const auto [kept, first] = keeper.emplace(pt, i);
-    if (first) continue;
-    int fresh = 96;  // the dynamic range, RFC 3551
-    while (fresh <= 127 && used.count(fresh) != 0) ++fresh;
-    SinkPadState* state = sink_state(pads[i].get());
-    if (fresh > 127 || state == nullptr) {
-      GST_WARNING_OBJECT(element_, "%s: payload type %d is taken and no dynamic one is free", GST_PAD_NAME(pads[i].get()),
-                         pt);
-      continue;
+void SignallerImpl::on_failed(client::ClientError error, const std::string& message) {
+  failed_ = true;
+  if (unknown_peer_timer_ != 0) {
+    if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
+      g_source_destroy(source);
     }
-    used.insert(fresh);
-    state->wanted_payload = fresh;
-    GST_INFO_OBJECT(element_, "%s: payload type %d -> %d (%s keeps %d)", GST_PAD_NAME(pads[i].get()), pt, fresh,
-                    GST_PAD_NAME(pads[kept->second].get()), pt);
-    // As when answering: rtpbasepayload takes the type our caps query returns on its next buffer.
-    gst_pad_push_event(pads[i].get(), gst_event_new_reconfigure());
-    ++switching;
+    unknown_peer_timer_ = 0;
   }
-  return switching;
+  GST_WARNING_OBJECT(element_, "signalling connection failed: %s: %s", client::to_string(error), message.c_str());
+  const std::string url = settings_copy().server_url;
+  const std::string detail = std::string(client::to_string(error)) + ": " + message;
+  switch (error) {
+    case client::ClientError::BadUrl: report_error(SignallerError::BadUrl, url, detail); break;
+    case client::ClientError::TlsFailure: report_error(SignallerError::TlsFailure, url, detail); break;
+    case client::ClientError::Unreachable:
+    case client::ClientError::HandshakeFailed:
+    case client::ClientError::ConnectRefused: report_error(SignallerError::Unreachable, url, detail); break;
+    case client::ClientError::ServerClosed:
+    case client::ClientError::PingTimeout:
+    case client::ClientError::ProtocolError: report_error(SignallerError::ServerClosed, url, detail); break;
+  }
+  std::vector<std::string> peers;
+  {
+    std::lock_guard lock(pads_mutex_);
+    for (auto& [peer, call] : calls_) peers.push_back(peer);
+  }
+  for (const auto& peer : peers) end_call(peer, "signalling connection lost");
 }
 
-bool SignallerImpl::payload_types_aligned() {
-  for (auto& ghost : sink_pads_copy()) {
-    SinkPadState* state = sink_state(ghost.get());
-    const int wanted = state != nullptr ? state->wanted_payload.load() : -1;
-    if (wanted < 0) continue;
-    auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
-    if (!target) continue;
-    GstCaps* caps = gst_pad_get_current_caps(target.get());
-    if (caps == nullptr) {
-      // Nothing sent yet either: webrtcbin asks upstream, and sink_internal_query answers.
-      if (gst_pad_has_current_caps(ghost.get())) return false;
-      continue;
+bool SignallerImpl::at_limit() {
+  const guint max_calls = settings_copy().max_calls;
+  std::lock_guard lock(pads_mutex_);
+  return max_calls != 0 && calls_.size() >= max_calls;
+}
+
+void SignallerImpl::on_signal(const IncomingSignal& in) {
+  Call* call = find_call(in.from_id);
+  switch (in.kind) {
+    case SignalKind::Offer: {
+      // Both sides called each other at once (two peer-id=auto elements): the lower socket id
+      // keeps its offer, the other answers.
+      if (call != nullptr && call->role() == CallRole::Caller && call->offer_pending() &&
+          client_->local_id() < in.from_id) {
+        GST_INFO_OBJECT(element_, "offer collision with %s: keeping ours", in.from_id.c_str());
+        return;
+      }
+      // A new offer from a peer in a call is a new peer connection on its side (a reload, or
+      // simple-peer pages building a new peer per offer): end the old call and answer the new one.
+      if (call != nullptr) end_call(in.from_id, "new offer from the peer");
+      if (at_limit()) {
+        const guint max_calls = settings_copy().max_calls;
+        GST_WARNING_OBJECT(element_, "refusing a call from %s: max-calls (%u) reached", in.from_id.c_str(), max_calls);
+        GST_ELEMENT_WARNING(element_, RESOURCE, BUSY, ("Refused a call from %s", in.from_id.c_str()),
+                            ("max-calls (%u) calls are in progress", max_calls));
+        return;
+      }
+      start_call(in.from_id, CallRole::Answerer, in.dialect, in.sdp);
+      return;
     }
-    const int pt = payload_type_of(caps);
-    gst_caps_unref(caps);
-    if (pt != wanted) return false;
+    case SignalKind::Answer:
+      if (call == nullptr) {
+        GST_INFO_OBJECT(element_, "ignoring an answer from %s, with whom there is no call", in.from_id.c_str());
+        return;
+      }
+      call->on_remote_answer(in.sdp);
+      return;
+    case SignalKind::Candidate:
+      if (call != nullptr) call->on_remote_candidate(in.candidate);
+      return;
+    case SignalKind::EndOfCandidates:
+      GST_DEBUG_OBJECT(element_, "peer %s finished gathering", in.from_id.c_str());
+      return;
+    case SignalKind::Renegotiate:
+      if (call != nullptr) call->on_renegotiate();
+      return;
+    case SignalKind::TransceiverRequest:
+      if (call != nullptr) call->on_transceiver_request(in.media_kind);
+      return;
+    case SignalKind::Other:
+      return;
   }
-  return true;
 }
 
-void SignallerImpl::check_sink_pads_sending() {
-  for (auto& ghost : sink_pads_copy()) {
-    auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
-    if (!target || !GST_IS_GHOST_PAD(target.get())) continue;
-    auto inner = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(target.get())));
-    if (inner) continue;
-    GstCaps* caps = gst_pad_get_current_caps(target.get());
-    GST_WARNING_OBJECT(element_,
-                       "%s is not sent in this call (the negotiation did not pair it with a sending m-line; "
-                       "caps %" GST_PTR_FORMAT "): its data is dropped",
-                       GST_PAD_NAME(ghost.get()), caps);
-    if (caps != nullptr) gst_caps_unref(caps);
+void SignallerImpl::maybe_call() {
+  if (failed_ || !client_ || client_->local_id().empty()) return;
+  const Settings s = settings_copy();
+  if (s.peer_id.empty()) return;
+  const Dialect dialect =
+      s.dialect == GST_SOCKETIO_DIALECT_SIMPLE_PEER ? Dialect::SimplePeer : Dialect::Classic;
+  if (s.peer_id == kAll) {
+    for (const auto& peer : peers_) {
+      if (at_limit()) return;
+      if (find_call(peer) != nullptr || unanswered_.count(peer) != 0) continue;
+      start_call(peer, CallRole::Caller, dialect, {});
+      arm_answer_timeout(peer);
+    }
+    return;
+  }
+  if (call_count > 0) return;
+  if (s.peer_id == kAuto) {
+    if (!peers_.empty()) start_call(peers_.front(), CallRole::Caller, dialect, {});
+    return;
+  }
+  // A configured peer is called once; after that call ends we only answer.
+  if (called_configured_peer_ || !client_->has_peer(s.peer_id)) return;
+  called_configured_peer_ = true;
+  start_call(s.peer_id, CallRole::Caller, dialect, {});
+}
+
+// peer-id=all: a peer that does not answer in time (a page that cannot take calls, a client that
+// is not a page) is not called again until it reconnects, so it cannot hold a call slot.
+void SignallerImpl::arm_answer_timeout(const std::string& peer) {
+  struct Data {
+    SignallerImpl* self;
+    std::string peer;
+    GstElement* webrtcbin;
+  };
+  Call* call = find_call(peer);
+  if (call == nullptr) return;
+  GSource* source = g_timeout_source_new(kAnswerTimeoutMs);
+  g_source_set_callback(
+      source,
+      [](gpointer data) -> gboolean {
+        auto* d = static_cast<Data*>(data);
+        Call* current = d->self->find_call(d->peer);
+        if (current != nullptr && current->webrtcbin() == d->webrtcbin && current->offer_pending()) {
+          GST_WARNING_OBJECT(d->self->element_, "%s did not answer within %u s: not calling it again until it reconnects",
+                             d->peer.c_str(), kAnswerTimeoutMs / 1000);
+          GST_ELEMENT_WARNING(d->self->element_, RESOURCE, NOT_FOUND, ("Peer %s did not answer", d->peer.c_str()),
+                              ("no answer within %u s; not called again until it reconnects", kAnswerTimeoutMs / 1000));
+          d->self->unanswered_.insert(d->peer);
+          d->self->end_call(d->peer, "no answer");
+          d->self->maybe_call();
+        }
+        return G_SOURCE_REMOVE;
+      },
+      new Data{this, peer, call->webrtcbin()}, [](gpointer data) { delete static_cast<Data*>(data); });
+  g_source_attach(source, network.context());
+  g_source_unref(source);
+}
+
+Call* SignallerImpl::start_call(const std::string& peer, CallRole role, Dialect dialect,
+                                const std::string& offer_sdp) {
+  Call* call = nullptr;
+  guint count = 0;
+  {
+    std::lock_guard lock(pads_mutex_);
+    if (!spare_) make_spare();
+    if (!spare_) return nullptr;
+    call = spare_.get();
+    calls_[peer] = std::move(spare_);
+    latest_webrtcbin_ = call->webrtcbin();
+    count = static_cast<guint>(calls_.size());
+    call_count = count;
+  }
+  g_object_notify(G_OBJECT(element_), "webrtcbin");
+  if (role == CallRole::Caller && peer == settings_copy().peer_id && unknown_peer_timer_ != 0) {
+    if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
+      g_source_destroy(source);
+    }
+    unknown_peer_timer_ = 0;
+  }
+  const bool calling = role == CallRole::Caller;
+  g_signal_emit(element_, signals[SIGNAL_CALL_STARTED], 0, peer.c_str());
+  post_element_message(gst_structure_new("socketio-call-started", "peer-id", G_TYPE_STRING, peer.c_str(), "role",
+                                         G_TYPE_STRING, calling ? "caller" : "answerer", "calls", G_TYPE_UINT, count,
+                                         nullptr));
+  if (calling) call->start_calling(peer, dialect);
+  else call->start_answering(peer, dialect, offer_sdp);
+  // The next call's webrtcbin, made now so that it is ready when that call comes.
+  make_spare();
+  return call;
+}
+
+void SignallerImpl::end_call(const std::string& peer, const std::string& reason) {
+  std::unique_ptr<Call> call;
+  guint count = 0;
+  {
+    std::lock_guard lock(pads_mutex_);
+    auto it = calls_.find(peer);
+    if (it == calls_.end()) return;
+    call = std::move(it->second);
+    calls_.erase(it);
+    if (latest_webrtcbin_ == call->webrtcbin()) latest_webrtcbin_ = nullptr;
+    count = static_cast<guint>(calls_.size());
+    call_count = count;
+    stream_counts_.erase(call->webrtcbin());
+  }
+  GST_INFO_OBJECT(element_, "call with %s ended: %s", peer.c_str(), reason.c_str());
+  remove_src_pads_of(peer, GST_SEQNUM_INVALID);
+  call.reset();  // its webrtcbin stops and leaves the bin
+  g_signal_emit(element_, signals[SIGNAL_CALL_ENDED], 0, peer.c_str(), reason.c_str());
+  post_element_message(gst_structure_new("socketio-call-ended", "peer-id", G_TYPE_STRING, peer.c_str(), "reason",
+                                         G_TYPE_STRING, reason.c_str(), "calls", G_TYPE_UINT, count, nullptr));
+}
+
+void SignallerImpl::on_connection_state(GstElement* webrtcbin, GstWebRTCPeerConnectionState state) {
+  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && state != GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) return;
+  to_call(webrtcbin, [this, state](Call& call) {
+    if (call.peer().empty()) return;
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+      const std::string peer = call.peer();
+      end_call(peer, "ICE connection failed");
+      maybe_call();
+      return;
+    }
+    const bool first = !call.connected();
+    call.on_connection_state(state);
+    if (first) {
+      const gint64 setup_ms = (g_get_monotonic_time() - call.started_us()) / 1000;
+      post_element_message(gst_structure_new("socketio-call-connected", "peer-id", G_TYPE_STRING, call.peer().c_str(),
+                                             "setup-ms", G_TYPE_INT64, setup_ms, nullptr));
+    }
+  });
+}
+
+// --- pads ----------------------------------------------------------------------------------------
+
+void SignallerImpl::on_webrtcbin_pad_added(GstElement* webrtcbin, GstPad* pad) {
+  std::string kind = media_kind_of_pad(pad);
+  if (kind != "audio") kind = "video";  // unknown media: webrtcbin only carries audio and video
+  GstCaps* caps = received_stream_caps(webrtcbin, pad);
+  const guint max_calls = settings_copy().max_calls;
+  GstPad* new_pad = nullptr;
+  {
+    std::lock_guard lock(pads_mutex_);
+    std::string peer;
+    for (auto& [id, call] : calls_) {
+      if (call->webrtcbin() == webrtcbin) peer = id;
+    }
+    if (peer.empty()) {  // an ended call's webrtcbin winding down
+      if (caps != nullptr) gst_caps_unref(caps);
+      return;
+    }
+    std::string name;
+    if (max_calls == 1) {
+      // One call at a time: each call's streams come out of the same pads (video_0 again), so a
+      // launch line's delayed link stays valid for the next call.
+      name = kind + "_" + std::to_string(stream_counts_[webrtcbin][kind]++);
+      auto it = src_pads_.find(name);
+      if (it != src_pads_.end()) {
+        GST_INFO_OBJECT(element_, "stream %s of %s retargeted to %s", name.c_str(), peer.c_str(), GST_PAD_NAME(pad));
+        stream_pad_set_stream(it->second, peer, caps);
+        gst_ghost_pad_set_target(GST_GHOST_PAD(it->second), pad);
+        if (caps != nullptr) gst_caps_unref(caps);
+        return;
+      }
+    } else {
+      // Several calls: the lowest number no current pad of this kind has.
+      for (guint n = 0;; ++n) {
+        name = kind + "_" + std::to_string(n);
+        if (src_pads_.count(name) == 0) break;
+      }
+    }
+    GstElementClass* klass = GST_ELEMENT_GET_CLASS(element_);
+    GstPadTemplate* templ = gst_element_class_get_pad_template(klass, kind == "audio" ? "audio_%u" : "video_%u");
+    new_pad = stream_pad_new(name.c_str(), pad, templ);
+    stream_pad_set_stream(new_pad, peer, caps);
+    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(new_pad)));
+    gst_pad_set_chain_function(internal, src_internal_chain);
+    gst_pad_set_chain_list_function(internal, src_internal_chain_list);
+    gst_object_unref(internal);
+    src_pads_[name] = new_pad;
+    GST_INFO_OBJECT(element_, "new stream pad %s from %s, caps %" GST_PTR_FORMAT, name.c_str(), peer.c_str(), caps);
+  }
+  if (caps != nullptr) gst_caps_unref(caps);
+  gst_pad_set_active(new_pad, TRUE);
+  gst_element_add_pad(GST_ELEMENT(element_), new_pad);
+}
+
+// A call ended: with one call at a time its pads stay for the next call's streams (no target
+// meanwhile); with several, its pads get EOS and go.
+void SignallerImpl::remove_src_pads_of(const std::string& peer, guint32 seqnum) {
+  const bool keep = settings_copy().max_calls == 1;
+  std::vector<GstPad*> removed;
+  {
+    std::lock_guard lock(pads_mutex_);
+    for (auto it = src_pads_.begin(); it != src_pads_.end();) {
+      if (stream_pad_peer(it->second) != peer) {
+        ++it;
+        continue;
+      }
+      gst_ghost_pad_set_target(GST_GHOST_PAD(it->second), nullptr);
+      if (keep) {
+        ++it;
+        continue;
+      }
+      removed.push_back(it->second);
+      it = src_pads_.erase(it);
+    }
+  }
+  for (GstPad* pad : removed) {
+    GST_INFO_OBJECT(element_, "stream pad %s of %s ends", GST_PAD_NAME(pad), peer.c_str());
+    GstEvent* eos = gst_event_new_eos();
+    if (seqnum != GST_SEQNUM_INVALID) gst_event_set_seqnum(eos, seqnum);
+    gst_pad_push_event(pad, eos);
+    gst_pad_set_active(pad, FALSE);
+    gst_element_remove_pad(GST_ELEMENT(element_), pad);
   }
 }
+
+GstPad* SignallerImpl::request_sink_pad(GstPadTemplate* templ, const char* name, const GstCaps*) {
+  GstPad* ghost = nullptr;
+  {
+    std::lock_guard lock(pads_mutex_);
+    guint index = next_sink_index_;
+    if (name != nullptr && sscanf(name, "sink_%u", &index) != 1) return nullptr;
+    std::string pad_name = "sink_" + std::to_string(index);
+    for (const auto& existing : sink_pads_) {
+      if (pad_name == GST_PAD_NAME(existing.ghost)) return nullptr;
+    }
+    next_sink_index_ = std::max(next_sink_index_, index + 1);
+    // One tee per sink pad: every call takes a branch of it (one encode for all calls).
+    GstElement* tee = gst_element_factory_make("tee", ("tee_" + pad_name).c_str());
+    if (tee == nullptr) return nullptr;
+    g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+    gst_object_ref_sink(tee);
+    gst_bin_add(GST_BIN(element_), tee);
+    GstPad* tee_sink = gst_element_get_static_pad(tee, "sink");
+    ghost = gst_ghost_pad_new_from_template(pad_name.c_str(), tee_sink, templ);
+    auto gate = std::make_shared<KeyframeGate>();
+    gate->install(tee_sink);
+    gst_object_unref(tee_sink);
+    g_object_set_qdata_full(G_OBJECT(ghost), sink_state_quark(), new SinkPadState,
+                            [](gpointer state) { delete static_cast<SinkPadState*>(state); });
+    gst_pad_set_chain_function(ghost, sink_chain);
+    gst_pad_set_chain_list_function(ghost, sink_chain_list);
+    gst_pad_set_event_function(ghost, sink_event);
+    sink_pads_.push_back(SinkPadEntry{ghost, tee, gate});
+    gst_element_sync_state_with_parent(tee);
+    const CallHost::SinkPad pad{ghost, tee, gate};
+    if (spare_) spare_->add_branch(pad);
+    for (auto& [peer, call] : calls_) call->add_branch(pad);
+  }
+  if (GST_STATE(element_) >= GST_STATE_PAUSED || GST_STATE_TARGET(element_) >= GST_STATE_PAUSED) {
+    gst_pad_set_active(ghost, TRUE);
+  }
+  gst_element_add_pad(GST_ELEMENT(element_), ghost);
+  return ghost;
+}
+
+void SignallerImpl::release_sink_pad(GstPad* ghost) {
+  GstElement* tee = nullptr;
+  {
+    std::lock_guard lock(pads_mutex_);
+    auto it = std::find_if(sink_pads_.begin(), sink_pads_.end(), [ghost](const auto& e) { return e.ghost == ghost; });
+    if (it == sink_pads_.end()) return;
+    tee = it->tee;
+    sink_pads_.erase(it);
+    if (spare_) spare_->remove_branch(ghost);
+    for (auto& [peer, call] : calls_) call->remove_branch(ghost);
+  }
+  gst_pad_set_active(ghost, FALSE);
+  gst_element_remove_pad(GST_ELEMENT(element_), ghost);
+  gst_element_set_locked_state(tee, TRUE);
+  gst_element_set_state(tee, GST_STATE_NULL);
+  gst_bin_remove(GST_BIN(element_), tee);
+  gst_object_unref(tee);
+}
+
+// --- EOS -----------------------------------------------------------------------------------------
 
 void SignallerImpl::post_eos(guint32 seqnum) {
   if (eos_posted_.exchange(true)) return;
@@ -788,7 +999,7 @@ void SignallerImpl::post_eos(guint32 seqnum) {
 }
 
 void SignallerImpl::sink_pad_eos(guint32 seqnum) {
-  for (auto& ghost : sink_pads_copy()) {
+  for (auto& ghost : sink_ghosts()) {
     SinkPadState* state = sink_state(ghost.get());
     // An unlinked sink pad has nothing more to send.
     if (state != nullptr && !state->eos && gst_pad_is_linked(ghost.get())) return;
@@ -797,175 +1008,89 @@ void SignallerImpl::sink_pad_eos(guint32 seqnum) {
 }
 
 void SignallerImpl::eos_requested(guint32 seqnum) {
-  const bool calling = in_call;
+  const bool calling = call_count > 0;
   if (!calling) {
     // Src pads left over from an ended call get no more data, and no EOS from webrtcbin.
     std::vector<glib::GObjectPtr<GstPad>> srcs;
     {
-      std::lock_guard lock(pads_mutex);
-      for (auto& [name, ghost] : src_pads_) srcs.push_back(glib::retain(ghost));
+      std::lock_guard lock(pads_mutex_);
+      for (auto& [name, pad] : src_pads_) srcs.push_back(glib::retain(pad));
     }
-    for (auto& ghost : srcs) {
-      auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(ghost.get())));
+    for (auto& pad : srcs) {
+      auto target = glib::adopt(gst_ghost_pad_get_target(GST_GHOST_PAD(pad.get())));
       if (target) continue;
       GstEvent* eos = gst_event_new_eos();
       if (seqnum != GST_SEQNUM_INVALID) gst_event_set_seqnum(eos, seqnum);
-      gst_pad_push_event(ghost.get(), eos);
+      gst_pad_push_event(pad.get(), eos);
     }
   }
   // Without a call nothing we send matters any more; with one, wait for the sink pads' EOS
   // (the same EOS reaches them through the sources upstream).
-  if (!calling || !has_sink_pads()) post_eos(seqnum);
+  if (!calling || sink_ghosts().empty()) post_eos(seqnum);
   else sink_pad_eos(seqnum);
 }
 
 void SignallerImpl::reset_eos() {
   eos_posted_ = false;
-  for (auto& ghost : sink_pads_copy()) {
+  for (auto& ghost : sink_ghosts()) {
     if (SinkPadState* state = sink_state(ghost.get())) state->eos = false;
   }
 }
 
-GstPad* SignallerImpl::request_sink_pad(GstPadTemplate* templ, const char* name, const GstCaps* caps) {
-  GstPad* ghost = nullptr;
-  {
-    std::lock_guard lock(pads_mutex);
-    guint index = next_sink_index_;
-    if (name != nullptr && sscanf(name, "sink_%u", &index) != 1) return nullptr;
-    std::string pad_name = "sink_" + std::to_string(index);
-    for (GstPad* existing : sink_pads_) {
-      if (pad_name == GST_PAD_NAME(existing)) return nullptr;
-    }
-    next_sink_index_ = std::max(next_sink_index_, index + 1);
-    GstPadTemplate* inner_templ = gst_element_get_pad_template(webrtcbin_, "sink_%u");
-    GstPad* target = gst_element_request_pad(webrtcbin_, inner_templ, nullptr, caps);
-    if (target == nullptr) return nullptr;
-    set_msid(target, GST_OBJECT_NAME(element_));
-    ghost = gst_ghost_pad_new_from_template(pad_name.c_str(), target, templ);
-    gst_object_unref(target);
-    g_object_set_qdata_full(G_OBJECT(ghost), sink_state_quark(), new SinkPadState,
-                            [](gpointer state) { delete static_cast<SinkPadState*>(state); });
-    gst_pad_set_chain_function(ghost, sink_chain);
-    gst_pad_set_chain_list_function(ghost, sink_chain_list);
-    gst_pad_set_event_function(ghost, sink_event);
-    gst_pad_set_query_function(ghost, sink_query);
-    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(ghost)));
-    gst_pad_set_query_function(internal, sink_internal_query);
-    gst_object_unref(internal);
-    sink_pads_.push_back(ghost);
-  }
-  if (GST_STATE(element_) >= GST_STATE_PAUSED || GST_STATE_TARGET(element_) >= GST_STATE_PAUSED) {
-    gst_pad_set_active(ghost, TRUE);
-  }
-  gst_element_add_pad(GST_ELEMENT(element_), ghost);
-  return ghost;
+SignallerImpl::~SignallerImpl() {
+  spare_.reset();
+  calls_.clear();
+  for (auto& entry : sink_pads_) gst_object_unref(entry.tee);
 }
 
-void SignallerImpl::release_sink_pad(GstPad* ghost) {
-  {
-    std::lock_guard lock(pads_mutex);
-    auto it = std::find(sink_pads_.begin(), sink_pads_.end(), ghost);
-    if (it == sink_pads_.end()) return;
-    sink_pads_.erase(it);
-    GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(ghost));
-    gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), nullptr);
-    if (target != nullptr) {
-      if (webrtcbin_ != nullptr && GST_OBJECT_PARENT(target) == GST_OBJECT(webrtcbin_)) {
-        gst_element_release_request_pad(webrtcbin_, target);
-      }
-      gst_object_unref(target);
-    }
-  }
-  gst_pad_set_active(ghost, FALSE);
-  gst_element_remove_pad(GST_ELEMENT(element_), ghost);
-}
-
-void SignallerImpl::on_webrtcbin_pad_added(GstElement* webrtcbin, GstPad* pad) {
-  std::string kind = media_kind_of_pad(pad);
-  if (kind != "audio") kind = "video";  // unknown media: webrtcbin only carries audio and video
-  GstPad* new_ghost = nullptr;
-  {
-    std::lock_guard lock(pads_mutex);
-    if (webrtcbin != webrtcbin_) return;  // a replaced webrtcbin winding down
-    std::string name = kind + "_" + std::to_string(stream_counts_[kind]++);
-    auto it = src_pads_.find(name);
-    if (it != src_pads_.end()) {
-      // Same ghost pad as in the previous call: gst-launch's delayed link stays valid.
-      GST_INFO_OBJECT(element_, "stream %s retargeted to %s", name.c_str(), GST_PAD_NAME(pad));
-      gst_ghost_pad_set_target(GST_GHOST_PAD(it->second), pad);
-      return;
-    }
-    GstElementClass* klass = GST_ELEMENT_GET_CLASS(element_);
-    GstPadTemplate* templ = gst_element_class_get_pad_template(klass, kind == "audio" ? "audio_%u" : "video_%u");
-    new_ghost = gst_ghost_pad_new_from_template(name.c_str(), pad, templ);
-    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(new_ghost)));
-    gst_pad_set_chain_function(internal, src_internal_chain);
-    gst_pad_set_chain_list_function(internal, src_internal_chain_list);
-    gst_object_unref(internal);
-    src_pads_[name] = new_ghost;
-  }
-  GST_INFO_OBJECT(element_, "new stream pad %s", GST_PAD_NAME(new_ghost));
-  gst_pad_set_active(new_ghost, TRUE);
-  gst_element_add_pad(GST_ELEMENT(element_), new_ghost);
-}
-
-bool SignallerImpl::start() {
-  GST_OBJECT_LOCK(element_);
-  Settings s = settings;
-  GST_OBJECT_UNLOCK(element_);
-  std::string bad_url = check_server_url(s.server_url);
-  if (!bad_url.empty()) {
-    report_error(SignallerError::BadUrl, s.server_url, bad_url);
-    return false;
-  }
-  if (GstElement* webrtcbin = webrtcbin_ref()) {
-    apply_local_addresses_once(webrtcbin);
-    gst_object_unref(webrtcbin);
-  }
-  SessionSettings session_settings;
-  session_settings.client.server_url = s.server_url;
-  session_settings.client.auth_json = s.auth;
-  session_settings.client.tls_validation = s.tls_validation;
-  session_settings.dialect =
-      s.dialect == GST_SOCKETIO_DIALECT_SIMPLE_PEER ? chapter::Dialect::SimplePeer : chapter::Dialect::Classic;
-  session_settings.peer_id = s.peer_id;
-  network.start("sio-signaller");
-  GMainContext* context = network.context();
-  network.post([this, context, session_settings]() {
-    session = std::make_unique<CallSession>(*this, context, session_settings);
-  });
-  return true;
-}
-
-// A webrtcbin below READY is closed: it refuses descriptions and data channels. A peer already
-// waiting on the server can offer the moment we join, so join only once the children are READY.
-void SignallerImpl::connect() {
-  network.post([this]() {
-    if (session) session->start();
-  });
-}
+// --- state changes -------------------------------------------------------------------------------
 
 void SignallerImpl::before_webrtcbin_stops() {
-  if (GstElement* webrtcbin = webrtcbin_ref()) {
-    detach_receive_bins_from_ice(webrtcbin);
-    gst_object_unref(webrtcbin);
-  }
+  std::lock_guard lock(pads_mutex_);
+  if (spare_) spare_->before_stop();
+  for (auto& [peer, call] : calls_) call->before_stop();
 }
 
 void SignallerImpl::stop() {
-  network.stop([this]() { session.reset(); });
-  // A webrtcbin the network thread swapped in while the bin was going down may have been synced
-  // to a running state after the bin had already stopped its children.
-  if (GstElement* webrtcbin = webrtcbin_ref()) {
-    gst_element_set_state(webrtcbin, GST_STATE_NULL);
-    gst_object_unref(webrtcbin);
+  // The client and every call go with the network thread; the calls' webrtcbins (already stopped
+  // with the bin) leave it here, after the thread is gone.
+  std::vector<std::unique_ptr<Call>> ended;
+  std::vector<std::string> peers;
+  network.stop([this]() {
+    if (unknown_peer_timer_ != 0) {
+      if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
+        g_source_destroy(source);
+      }
+      unknown_peer_timer_ = 0;
+    }
+    client_.reset();
+  });
+  network_running_ = false;
+  {
+    std::lock_guard lock(pads_mutex_);
+    for (auto& [peer, call] : calls_) {
+      peers.push_back(peer);
+      ended.push_back(std::move(call));
+    }
+    calls_.clear();
+    stream_counts_.clear();
+    latest_webrtcbin_ = nullptr;
+    call_count = 0;
   }
-  in_call = false;
+  for (const auto& peer : peers) remove_src_pads_of(peer, GST_SEQNUM_INVALID);
+  ended.clear();
+  {
+    // A spare that took part in nothing is kept for the next run; one a negotiation touched is not.
+    std::lock_guard lock(pads_mutex_);
+    if (spare_) {
+      GstState state = GST_STATE_NULL;
+      gst_element_get_state(spare_->webrtcbin(), &state, nullptr, 0);
+      if (state != GST_STATE_NULL) gst_element_set_state(spare_->webrtcbin(), GST_STATE_NULL);
+    }
+  }
   GST_OBJECT_LOCK(element_);
   local_id.clear();
   GST_OBJECT_UNLOCK(element_);
-  // A webrtcbin that negotiated cannot take another call: start the next run with a fresh one.
-  if (webrtcbin_used_) replace_webrtcbin();
 }
 
 }  // namespace sio::gst
@@ -975,19 +1100,16 @@ using sio::gst::SignallerImpl;
 static void gst_socketio_signaller_init(GstSocketIoSignaller* self) {
   self->impl = new SignallerImpl(self);
   // Sink and source for good, like webrtcbin (which decides per SDP): the flags must not flicker
-  // while webrtcbin is swapped, or a pipeline counting its sinks for EOS would miss us.
+  // while webrtcbins come and go, or a pipeline counting its sinks for EOS would miss us.
   gst_bin_set_suppressed_flags(GST_BIN(self),
                                static_cast<GstElementFlags>(GST_ELEMENT_FLAG_SINK | GST_ELEMENT_FLAG_SOURCE));
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK | GST_ELEMENT_FLAG_SOURCE);
-  if (self->impl->install_webrtcbin() == nullptr) {
-    GST_ERROR_OBJECT(self, "webrtcbin is missing (gst-plugins-bad webrtc and gstreamer1.0-nice)");
-  }
+  self->impl->make_spare();
 }
 
 static void gst_socketio_signaller_finalize(GObject* object) {
   auto* self = GST_SOCKETIO_SIGNALLER(object);
-  self->impl->network.stop([impl = self->impl]() { impl->session.reset(); });
-  if (GstElement* webrtcbin = self->impl->webrtcbin()) gst_object_unref(webrtcbin);
+  self->impl->stop();
   delete self->impl;
   G_OBJECT_CLASS(gst_socketio_signaller_parent_class)->finalize(object);
 }
@@ -1034,6 +1156,11 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       break;
     case PROP_AUTH: set_string(self, s.auth, value); break;
     case PROP_LOCAL_ADDRESSES: set_string(self, s.local_addresses, value); break;
+    case PROP_MAX_CALLS:
+      GST_OBJECT_LOCK(self);
+      s.max_calls = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -1060,6 +1187,12 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_AUTH: get_string(self, s.auth, value, true); break;
     case PROP_LOCAL_ADDRESSES: get_string(self, s.local_addresses, value, true); break;
     case PROP_WEBRTCBIN: g_value_take_object(value, self->impl->webrtcbin_ref()); break;
+    case PROP_MAX_CALLS:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, s.max_calls);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_CALLS: g_value_set_uint(value, self->impl->call_count); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -1136,8 +1269,8 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
   g_object_class_install_property(
       gobject_class, PROP_PEER_ID,
       g_param_spec_string("peer-id", "Peer ID",
-                          "Socket id to call; \"auto\" = the first other client in the server's list; "
-                          "unset = wait for calls and answer them",
+                          "Socket id to call; \"auto\" = the first other client in the server's list; \"all\" = "
+                          "every other client, now and later, up to max-calls; unset = wait for calls and answer them",
                           DEFAULT_PEER_ID, rw));
   g_object_class_install_property(
       gobject_class, PROP_LOCAL_ID,
@@ -1169,8 +1302,18 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
   g_object_class_install_property(
       gobject_class, PROP_WEBRTCBIN,
       g_param_spec_object("webrtcbin", "webrtcbin",
-                          "The inner webrtcbin (a new one after each call; also the child \"webrtcbin\")",
+                          "The webrtcbin of the call started last (before any call, the one the first call will "
+                          "use: the child \"webrtcbin\"); each call has its own",
                           GST_TYPE_ELEMENT, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CALLS,
+      g_param_spec_uint("max-calls", "Max calls",
+                        "Calls at once, placed and answered (0 = no limit); an offer beyond it is refused with a "
+                        "warning. With 1 the src pads stay the same from one call to the next",
+                        0, G_MAXUINT, DEFAULT_MAX_CALLS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CALLS,
+      g_param_spec_uint("calls", "Calls", "Calls in progress now", 0, G_MAXUINT, 0, ro));
 
   signals[SIGNAL_PEERS_CHANGED] =
       g_signal_new("peers-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
@@ -1186,26 +1329,7 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
   gst_element_class_set_static_metadata(
       element_class, "Socket.IO WebRTC signaller", "Network/WebRTC/Bin",
       "Calls and answers WebRTC peers (the course chapter's pages, other pipelines) through a Socket.IO "
-      "signalling server, with webrtcbin inside.\n"
-      "Send: link RTP payloaders to sink_%u. Receive: sometimes pads video_%u / audio_%u (RTP), stable across "
-      "calls.\n"
-      "Call (peer-id=auto calls the first other client, e.g. receiver.html):\n"
-      "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ peer-id=auto "
-      "videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
-      "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=97 ! s.sink_1\n"
-      "Answer (e.g. a call from sender.html):\n"
-      "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ "
-      "s.video_0 ! rtpvp8depay ! vp8dec ! videoconvert ! autovideosink "
-      "s.audio_0 ! rtpopusdepay ! opusdec ! audioconvert ! autoaudiosink\n"
-      "Two-way with simple-peer's index.html:\n"
-      "  gst-launch-1.0 socketiosignaller name=s server-url=http://127.0.0.1:3000/ dialect=simple-peer "
-      "peer-id=auto videotestsrc is-live=true ! vp8enc deadline=1 ! rtpvp8pay ! s.sink_0 "
-      "s.video_0 ! decodebin ! videoconvert ! autovideosink\n"
-      "When calling, a stream whose payload type another already uses is switched to a free one (the "
-      "streams share one bundle). "
-      "When answering with sink pads, the payloaders are switched to the payload types the offer uses "
-      "(webrtcbin matches offered media to sink pads by caps, payload type included). The element posts EOS "
-      "once every sink pad has had EOS (at once without sink pads or a call), so gst-launch-1.0 -e stops.",
+      "signalling server, one webrtcbin per call, every call fed by the same encoders",
       "gst-socketio-webrtc");
 
   element_class->request_new_pad = gst_socketio_signaller_request_new_pad;

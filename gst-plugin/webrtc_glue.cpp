@@ -9,8 +9,8 @@
 
 namespace sio::gst {
 
-GstElement* make_webrtcbin(const WebRtcSettings& settings) {
-  GstElement* webrtcbin = gst_element_factory_make("webrtcbin", "webrtcbin");
+GstElement* make_webrtcbin(const WebRtcSettings& settings, const char* name) {
+  GstElement* webrtcbin = gst_element_factory_make("webrtcbin", name);
   if (webrtcbin == nullptr) return nullptr;
   gst_util_set_object_arg(G_OBJECT(webrtcbin), "bundle-policy", "max-bundle");
   if (!settings.stun_server.empty()) g_object_set(webrtcbin, "stun-server", settings.stun_server.c_str(), nullptr);
@@ -46,6 +46,15 @@ std::vector<std::string> apply_local_addresses(GstElement* webrtcbin, const std:
     }
   }
   return rejected;
+}
+
+void apply_local_addresses_once(GstElement* webrtcbin, const std::string& comma_separated, gpointer log_object) {
+  static GQuark applied = g_quark_from_static_string("socketiosignaller-local-addresses");
+  if (comma_separated.empty() || g_object_get_qdata(G_OBJECT(webrtcbin), applied) != nullptr) return;
+  g_object_set_qdata(G_OBJECT(webrtcbin), applied, GINT_TO_POINTER(1));
+  for (const auto& bad : apply_local_addresses(webrtcbin, comma_separated)) {
+    GST_WARNING_OBJECT(log_object, "local-addresses: cannot use \"%s\"", bad.c_str());
+  }
 }
 
 void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind) {
@@ -89,6 +98,54 @@ std::string media_kind_of_pad(GstPad* pad) {
   }
   if (caps != nullptr) gst_caps_unref(caps);
   return kind;
+}
+
+GstCaps* received_stream_caps(GstElement* webrtcbin, GstPad* pad) {
+  if (GstCaps* current = gst_pad_get_current_caps(pad)) return current;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(pad), "transceiver") == nullptr) return nullptr;
+  GObject* transceiver = nullptr;
+  g_object_get(pad, "transceiver", &transceiver, nullptr);
+  auto transceiver_owner = glib::adopt(transceiver);
+  if (transceiver == nullptr) return nullptr;
+  guint mline = G_MAXUINT;
+  g_object_get(transceiver, "mlineindex", &mline, nullptr);
+  GstWebRTCSessionDescription* remote = nullptr;
+  g_object_get(webrtcbin, "remote-description", &remote, nullptr);
+  if (remote == nullptr) return nullptr;
+  GstCaps* result = nullptr;
+  if (mline < gst_sdp_message_medias_len(remote->sdp)) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(remote->sdp, mline);
+    result = gst_caps_new_empty();
+    for (guint f = 0; f < gst_sdp_media_formats_len(media); ++f) {
+      GstCaps* format = gst_sdp_media_get_caps_from_media(media, atoi(gst_sdp_media_get_format(media, f)));
+      if (format == nullptr) continue;
+      for (guint i = 0; i < gst_caps_get_size(format); ++i) {
+        GstStructure* structure = gst_caps_get_structure(format, i);
+        gst_structure_set_name(structure, "application/x-rtp");
+        // Retransmission and FEC formats are not what the pad delivers.
+        const char* name = gst_structure_get_string(structure, "encoding-name");
+        if (name != nullptr && (g_ascii_strcasecmp(name, "RTX") == 0 || g_ascii_strcasecmp(name, "RED") == 0 ||
+                                g_ascii_strcasecmp(name, "ULPFEC") == 0 || g_ascii_strcasecmp(name, "FLEXFEC-03") == 0)) {
+          gst_structure_set_name(structure, "application/x-rtp-ignored");
+        }
+      }
+      result = gst_caps_merge(result, format);
+    }
+    GstCaps* rtp_only = gst_caps_new_empty();
+    for (guint i = 0; i < gst_caps_get_size(result); ++i) {
+      if (gst_structure_has_name(gst_caps_get_structure(result, i), "application/x-rtp")) {
+        gst_caps_append_structure(rtp_only, gst_structure_copy(gst_caps_get_structure(result, i)));
+      }
+    }
+    gst_caps_unref(result);
+    result = rtp_only;
+    if (gst_caps_is_empty(result)) {
+      gst_caps_unref(result);
+      result = nullptr;
+    }
+  }
+  gst_webrtc_session_description_free(remote);
+  return result;
 }
 
 GstWebRTCSessionDescription* description_from_text(GstWebRTCSDPType type, const std::string& sdp) {

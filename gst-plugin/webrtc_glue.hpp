@@ -19,13 +19,16 @@ struct WebRtcSettings {
   std::string local_addresses;  // comma-separated IPs; "" = every interface
 };
 
-// A new webrtcbin named "webrtcbin" with bundle-policy=max-bundle (the chapter's pages and
+// A new webrtcbin named `name` with bundle-policy=max-bundle (the chapter's pages and
 // Chromium use it; `none`/`balanced` fail against them) and the given servers. Floating ref.
-GstElement* make_webrtcbin(const WebRtcSettings& settings);
+GstElement* make_webrtcbin(const WebRtcSettings& settings, const char* name);
 
 // Makes libnice gather on exactly these addresses (and therefore on 127.0.0.1 if listed, which it
 // never does by itself). Must run before gathering starts. Returns the addresses it rejected.
 std::vector<std::string> apply_local_addresses(GstElement* webrtcbin, const std::string& comma_separated);
+// The same once per webrtcbin (libnice cannot forget an address), with a warning on `log_object`
+// for each address it cannot use.
+void apply_local_addresses_once(GstElement* webrtcbin, const std::string& comma_separated, gpointer log_object);
 
 // Receive-only transceivers so a caller without sink pads can still offer: video (VP8, H.264) and
 // audio (Opus); or one of them (kind "video" / "audio") for simple-peer's transceiverRequest.
@@ -34,6 +37,11 @@ void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind);
 
 // "video" / "audio" / "" for a webrtcbin src pad (transceiver kind, else its caps' media field).
 std::string media_kind_of_pad(GstPad* pad);
+
+// The RTP caps of what a webrtcbin src pad receives: its current caps, else the formats the remote
+// description gives its transceiver's m-line (media, encoding-name, clock-rate, payload, ...).
+// nullptr when neither is known. Transfer full.
+GstCaps* received_stream_caps(GstElement* webrtcbin, GstPad* pad);
 
 // Parses SDP text into a description of `type`; nullptr when the text is not SDP.
 GstWebRTCSessionDescription* description_from_text(GstWebRTCSDPType type, const std::string& sdp);

@@ -7,7 +7,7 @@
 
 #include "chapter.hpp"
 
-namespace sio::gst {
+namespace sio::client {
 
 enum class SignalKind { Offer, Answer, Candidate, EndOfCandidates, Renegotiate, TransceiverRequest, Other };
 
@@ -32,4 +32,4 @@ chapter::Message candidate_message(chapter::Dialect dialect, const std::string& 
 // Classic pages expect a null candidate once gathering is complete; simple-peer has no such message.
 std::optional<chapter::Message> end_of_candidates_message(chapter::Dialect dialect, const std::string& peer_id);
 
-}  // namespace sio::gst
+}  // namespace sio::client

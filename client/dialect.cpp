@@ -3,7 +3,7 @@
 #include <type_traits>
 #include <variant>
 
-namespace sio::gst {
+namespace sio::client {
 
 using chapter::Dialect;
 
@@ -89,4 +89,4 @@ std::optional<chapter::Message> end_of_candidates_message(Dialect dialect, const
   return chapter::PeerIce{peer_id, std::nullopt, std::nullopt};
 }
 
-}  // namespace sio::gst
+}  // namespace sio::client
