@@ -12,6 +12,7 @@
 #include <cstring>
 #include <unistd.h>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -352,7 +353,9 @@ GST_END_TEST;
 // Errors
 
 GST_START_TEST(test_bad_server_url) {
-  for (const char* url : {"ftp://127.0.0.1:1/", "not a url", "http://"}) {
+  // A path or a query is refused at the state change too (the client could not use it later).
+  for (const char* url : {"ftp://127.0.0.1:1/", "not a url", "http://", "http://127.0.0.1:3000/foo",
+                          "http://127.0.0.1:3000/?x=1"}) {
     GstElement* pipeline = launch(std::string("socketiosignaller name=s server-url=\"") + url + "\"");
     fail_unless_equals_int(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     ErrorInfo error = wait_error(pipeline, 2000);
@@ -868,6 +871,347 @@ GST_START_TEST(test_eos_in_call) {
 }
 GST_END_TEST;
 
+// ---------------------------------------------------------------------------------------------
+// Several calls at once: one element (the hub) holds a call per peer, fed by one encode.
+
+// A pipeline with one socketiosignaller whose received streams are counted per peer (the src
+// pad's peer-id property) and whose calls are counted from its bus messages.
+struct NodeData {
+  GstElement* pipeline = nullptr;
+  GstElement* signaller = nullptr;
+  std::string id;
+  std::mutex mutex;
+  std::map<std::string, int> video_buffers;  // by peer id (mutex)
+  std::map<std::string, int> audio_buffers;
+  std::vector<std::string> video_pads;       // names of the video pads ever added
+  std::atomic<int> pads_removed{0};
+  std::atomic<int> keyframe_requests{0};     // force-key-unit events reaching the encoder
+
+  // `send`: a VP8 test pattern (encoder named "enc") and an Opus tone; `properties` go on the element.
+  NodeData(const std::string& url, bool send, const std::string& properties) {
+    std::string description =
+        std::string(send ? "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
+                           "! vp8enc name=enc deadline=1 keyframe-max-dist=3000 ! rtpvp8pay ! s.sink_0 "
+                           "audiotestsrc is-live=true ! opusenc ! rtpopuspay ! s.sink_1 "
+                         : "") +
+        "socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url + " " + properties;
+    pipeline = launch(description);
+    signaller = by_name(pipeline, "s");
+    g_signal_connect(signaller, "pad-added", G_CALLBACK(on_pad_added), this);
+    g_signal_connect(signaller, "pad-removed", G_CALLBACK(on_pad_removed), this);
+    if (send) {
+      GstElement* enc = by_name(pipeline, "enc");
+      GstPad* src = gst_element_get_static_pad(enc, "src");
+      gst_pad_add_probe(
+          src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+          [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+            GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+            if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
+                gst_structure_has_name(gst_event_get_structure(event), "GstForceKeyUnit")) {
+              static_cast<NodeData*>(data)->keyframe_requests++;
+            }
+            return GST_PAD_PROBE_OK;
+          },
+          this, nullptr);
+      gst_object_unref(src);
+      gst_object_unref(enc);
+    }
+  }
+  ~NodeData() {
+    g_signal_handlers_disconnect_by_data(signaller, this);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    gst_object_unref(signaller);
+    gst_object_unref(pipeline);
+  }
+  static void on_pad_added(GstElement*, GstPad* pad, gpointer data) {
+    auto* self = static_cast<NodeData*>(data);
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    gchar* peer = nullptr;
+    g_object_get(pad, "peer-id", &peer, nullptr);
+    fail_unless(peer != nullptr, "%s has no peer-id", GST_PAD_NAME(pad));
+    const bool video = g_str_has_prefix(GST_PAD_NAME(pad), "video_");
+    {
+      std::lock_guard lock(self->mutex);
+      if (video) self->video_pads.emplace_back(GST_PAD_NAME(pad));
+    }
+    struct Count {
+      NodeData* self;
+      std::string peer;
+      bool video;
+    };
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer user) -> GstPadProbeReturn {
+          auto* c = static_cast<Count*>(user);
+          std::lock_guard lock(c->self->mutex);
+          (c->video ? c->self->video_buffers : c->self->audio_buffers)[c->peer]++;
+          return GST_PAD_PROBE_OK;
+        },
+        new Count{self, peer, video}, [](gpointer user) { delete static_cast<Count*>(user); });
+    g_free(peer);
+  }
+  static void on_pad_removed(GstElement*, GstPad* pad, gpointer data) {
+    if (GST_PAD_DIRECTION(pad) == GST_PAD_SRC) static_cast<NodeData*>(data)->pads_removed++;
+  }
+  int video_from(const std::string& peer) {
+    std::lock_guard lock(mutex);
+    return video_buffers.count(peer) ? video_buffers[peer] : 0;
+  }
+  int audio_from(const std::string& peer) {
+    std::lock_guard lock(mutex);
+    return audio_buffers.count(peer) ? audio_buffers[peer] : 0;
+  }
+  void check_bus() {
+    GstBus* bus = gst_element_get_bus(pipeline);
+    while (GstMessage* message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+      GError* error = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      fail("%s: %s (%s)", GST_OBJECT_NAME(pipeline), error->message, debug ? debug : "");
+    }
+    gst_object_unref(bus);
+  }
+  guint calls() {
+    guint n = 0;
+    g_object_get(signaller, "calls", &n, nullptr);
+    return n;
+  }
+};
+
+// The stack handle of a NodeData (see ServerThread).
+struct Node {
+  NodeData* d;
+  Node(const std::string& url, bool send, const std::string& properties) : d(new NodeData(url, send, properties)) {}
+  ~Node() { delete d; }
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  NodeData* operator->() { return d; }
+  void start() {
+    set_state_checked(d->pipeline, GST_STATE_PLAYING);
+    d->id = wait_connected(d->pipeline);
+  }
+};
+
+// Waits until `done()`, checking the nodes' buses; fails with `what` after `timeout_ms`.
+void wait_until(std::vector<Node*> nodes, const std::function<bool()>& done, int timeout_ms, const char* what) {
+  const gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  while (!done()) {
+    for (Node* node : nodes) (*node)->check_bus();
+    fail_unless(g_get_monotonic_time() < deadline, "timed out after %d ms waiting for %s", timeout_ms, what);
+    g_usleep(10000);
+  }
+}
+
+int count_elements(GstElement* bin, const char* factory) {
+  int n = 0;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+    if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), factory)) ++n;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return n;
+}
+
+// A hub (peer-id=all, max-calls=3) sending one VP8 + Opus encode and three two-way peers: every
+// peer gets the hub's video and audio, the hub receives every peer's video, each on its own pads
+// named for the peer; one peer leaving ends only its call (its pads go), the others go on.
+GST_START_TEST(test_three_calls) {
+  ServerThread server;
+  {
+    Node hub(server.url(), true, "peer-id=all max-calls=3");
+    Node a(server.url(), true, "");
+    Node b(server.url(), true, "");
+    Node c(server.url(), true, "");
+    a.start();
+    b.start();
+    c.start();
+    const gint64 start = g_get_monotonic_time();
+    hub.start();
+    std::vector<Node*> all{&hub, &a, &b, &c};
+    wait_until(all, [&] { return hub->calls() == 3; }, 5000, "three calls");
+    wait_until(
+        all,
+        [&] {
+          for (Node* peer : {&a, &b, &c}) {
+            if ((*peer)->video_from(hub->id) < 30 || (*peer)->audio_from(hub->id) < 30) return false;
+            if (hub->video_from((*peer)->id) < 30) return false;
+          }
+          return true;
+        },
+        20000, "30 video and audio buffers from the hub at each peer, 30 video buffers from each at the hub");
+    g_print("three calls: media both ways on all three %.2f s after the hub started\n", seconds_since(start));
+    // One encode for all: the hub's pipeline has one vp8enc and one opusenc.
+    fail_unless_equals_int(count_elements(hub->pipeline, "vp8enc"), 1);
+    fail_unless_equals_int(count_elements(hub->pipeline, "opusenc"), 1);
+    fail_unless_equals_int(count_elements(hub->pipeline, "webrtcbin"), 4);  // three calls and the spare
+    {
+      std::lock_guard lock(hub->mutex);
+      fail_unless_equals_int(int(hub->video_pads.size()), 3);
+      std::sort(hub->video_pads.begin(), hub->video_pads.end());
+      fail_unless(hub->video_pads == std::vector<std::string>({"video_0", "video_1", "video_2"}),
+                  "video pads numbered across calls");
+    }
+    // b leaves: its call ends (its pads go), a and c go on.
+    const std::string b_id = b->id;
+    gst_element_set_state(b->pipeline, GST_STATE_NULL);
+    GstMessage* ended = wait_for(
+        hub->pipeline,
+        [&](GstMessage* m) { return is_element_message(m, "socketio-call-ended") && string_field(m, "peer-id") == b_id; },
+        5000, "call-ended naming b");
+    guint calls_left = 0;
+    gst_structure_get_uint(gst_message_get_structure(ended), "calls", &calls_left);
+    gst_message_unref(ended);
+    fail_unless_equals_int(calls_left, 2);
+    wait_until({&hub, &a, &c}, [&] { return hub->pads_removed >= 2; }, 5000, "b's video and audio pads removed");
+    const int a_mark = a->video_from(hub->id), c_mark = c->video_from(hub->id);
+    const int hub_a = hub->video_from(a->id), hub_c = hub->video_from(c->id);
+    wait_until(
+        {&hub, &a, &c},
+        [&] {
+          return a->video_from(hub->id) >= a_mark + 30 && c->video_from(hub->id) >= c_mark + 30 &&
+                 hub->video_from(a->id) >= hub_a + 30 && hub->video_from(c->id) >= hub_c + 30;
+        },
+        10000, "30 more buffers both ways with a and c after b left");
+    fail_unless_equals_int(hub->calls(), 2);
+    GstPad* gone = gst_element_get_static_pad(hub->signaller, "video_1");
+    g_print("after b left: %s\n", gone != nullptr ? "a video_1 pad is still there" : "b's pads are gone");
+    if (gone != nullptr) {
+      gchar* peer = nullptr;
+      g_object_get(gone, "peer-id", &peer, nullptr);
+      fail_unless(peer != nullptr && b_id != peer, "a pad of b's ended call is still there");
+      g_free(peer);
+      gst_object_unref(gone);
+    }
+  }
+}
+GST_END_TEST;
+
+// max-calls is a limit for answering too: a hub answering with max-calls=2 takes two callers and
+// refuses the third with a warning on the bus that names it.
+GST_START_TEST(test_max_calls_refusal) {
+  ServerThread server;
+  {
+    Node hub(server.url(), false, "max-calls=2");
+    hub.start();
+    Node a(server.url(), true, "peer-id=" + hub->id);
+    Node b(server.url(), true, "peer-id=" + hub->id);
+    Node c(server.url(), true, "peer-id=" + hub->id);
+    a.start();
+    b.start();
+    wait_until({&hub, &a, &b}, [&] { return hub->video_from(a->id) >= 30 && hub->video_from(b->id) >= 30; }, 15000,
+               "media from a and b");
+    fail_unless_equals_int(hub->calls(), 2);
+    c.start();
+    GstMessage* warning = wait_for(
+        hub->pipeline, [](GstMessage* m) { return GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING; }, 5000,
+        "a warning about the third call");
+    GError* error = nullptr;
+    gchar* debug = nullptr;
+    gst_message_parse_warning(warning, &error, &debug);
+    g_print("refused: %s (%s)\n", error->message, debug);
+    fail_unless(strstr(error->message, c->id.c_str()) != nullptr, "the warning names the peer: %s", error->message);
+    fail_unless(debug != nullptr && strstr(debug, "max-calls") != nullptr, "the warning says why: %s", debug);
+    g_error_free(error);
+    g_free(debug);
+    gst_message_unref(warning);
+    fail_unless_equals_int(hub->calls(), 2);
+    fail_unless_equals_int(hub->video_from(c->id), 0);
+  }
+}
+GST_END_TEST;
+
+// Keyframe requests: when calls connect the encoder is asked for a keyframe, and a burst of
+// requests from the calls (PLI/FIR) reaches it at most once per 500 ms.
+GST_START_TEST(test_keyframe_requests_coalesced) {
+  ServerThread server;
+  {
+    Node hub(server.url(), true, "peer-id=all max-calls=0");
+    Node a(server.url(), false, "");
+    Node b(server.url(), false, "");
+    a.start();
+    b.start();
+    hub.start();
+    wait_until({&hub, &a, &b}, [&] { return a->video_from(hub->id) >= 30 && b->video_from(hub->id) >= 30; }, 15000,
+               "media at a and b");
+    fail_unless(hub->keyframe_requests >= 1, "calls connecting asked the encoder for a keyframe");
+    // Settle, then 20 requests from each call's branch at once (what PLIs from every viewer do).
+    g_usleep(600 * 1000);
+    const int before = hub->keyframe_requests;
+    std::vector<GstPad*> queue_srcs;
+    GstIterator* it = gst_bin_iterate_elements(GST_BIN(hub->signaller));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      GstElement* element = GST_ELEMENT(g_value_get_object(&item));
+      if (g_str_equal(GST_OBJECT_NAME(gst_element_get_factory(element)), "queue")) {
+        queue_srcs.push_back(gst_element_get_static_pad(element, "src"));
+      }
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    fail_unless(queue_srcs.size() >= 4, "a branch per sink pad and call");
+    const gint64 burst = g_get_monotonic_time();
+    for (int i = 0; i < 20; ++i) {
+      for (GstPad* pad : queue_srcs) {
+        gst_pad_send_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                                                     gst_structure_new("GstForceKeyUnit", "all-headers",
+                                                                       G_TYPE_BOOLEAN, TRUE, nullptr)));
+      }
+    }
+    const int right_after = hub->keyframe_requests - before;
+    wait_until({&hub}, [&] { return hub->keyframe_requests - before >= 2; }, 2000, "the held request");
+    const double held_for = seconds_since(burst);
+    g_usleep(700 * 1000);
+    const int total = hub->keyframe_requests - before;
+    g_print("keyframe requests: %zu branches x 20 sent, %d reached the encoder at once, %d in all (the held one "
+            "after %.2f s)\n",
+            queue_srcs.size(), right_after, total, held_for);
+    fail_unless(right_after <= 1, "%d requests went through at once", right_after);
+    fail_unless_equals_int(total, 2);
+    fail_unless(held_for < 1.0, "the held request waited %.2f s", held_for);
+    for (GstPad* pad : queue_srcs) gst_object_unref(pad);
+  }
+}
+GST_END_TEST;
+
+// NULL -> PLAYING -> NULL with three calls each time: everything a call makes (webrtcbins,
+// branches, pads) goes with the state change; the leaks tracer checks at exit.
+GST_START_TEST(test_cycles_three_calls) {
+  ServerThread server;
+  {
+    Node a(server.url(), false, "max-calls=0");
+    Node b(server.url(), false, "max-calls=0");
+    Node c(server.url(), false, "max-calls=0");
+    a.start();
+    b.start();
+    c.start();
+    Node hub(server.url(), true, "peer-id=all max-calls=3");
+    const int n = std::max(1, cycles());
+    const gint64 start = g_get_monotonic_time();
+    for (int i = 0; i < n; ++i) {
+      set_state_checked(hub->pipeline, GST_STATE_PLAYING);
+      int connected = 0;
+      while (connected < 3) {
+        GstMessage* m = wait_for(
+            hub->pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-call-connected"); }, 15000,
+            "three calls connected");
+        gst_message_unref(m);
+        ++connected;
+      }
+      fail_unless_equals_int(hub->calls(), 3);
+      set_state_checked(hub->pipeline, GST_STATE_NULL);
+      fail_unless_equals_int(hub->calls(), 0);
+      fail_unless_equals_int(count_elements(hub->pipeline, "webrtcbin"), 1);  // the spare
+    }
+    g_print("%d cycles with three calls each: %.2f s\n", n, seconds_since(start));
+  }
+}
+GST_END_TEST;
+
 Suite* socketiosignaller_suite() {
   Suite* suite = suite_create("socketiosignaller");
   TCase* basic = tcase_create("basic");
@@ -896,6 +1240,15 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(calls, test_call_end_then_next_call);
   tcase_add_test(calls, test_call_both_auto);
   suite_add_tcase(suite, calls);
+
+  TCase* multi = tcase_create("multi");
+  tcase_add_checked_fixture(multi, nullptr, stop_leftover_pipelines);
+  tcase_set_timeout(multi, 600);
+  tcase_add_test(multi, test_three_calls);
+  tcase_add_test(multi, test_max_calls_refusal);
+  tcase_add_test(multi, test_keyframe_requests_coalesced);
+  tcase_add_test(multi, test_cycles_three_calls);
+  suite_add_tcase(suite, multi);
 
   TCase* eos = tcase_create("eos");
   tcase_add_checked_fixture(eos, nullptr, stop_leftover_pipelines);
