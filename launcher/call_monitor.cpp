@@ -87,7 +87,29 @@ const char* state_name(int state) {
 
 constexpr guint kConnectWarningSeconds = 10;
 
+
+// Local candidates per webrtcbin, counted on its threads (qdata: lives as long as the webrtcbin).
+GQuark candidates_quark() {
+  static GQuark quark = g_quark_from_static_string("sio-webrtc-local-candidates");
+  return quark;
+}
+
+std::atomic<int>* candidate_counter(GstElement* webrtcbin) {
+  return static_cast<std::atomic<int>*>(g_object_get_qdata(G_OBJECT(webrtcbin), candidates_quark()));
+}
+
+int local_candidates(GstElement* webrtcbin) {
+  std::atomic<int>* counter = candidate_counter(webrtcbin);
+  return counter ? counter->load() : 0;
+}
+
 }  // namespace
+
+struct StatsRequest {
+  CallMonitor* monitor;
+  GstElement* webrtcbin;  // owned ref
+  unsigned round;
+};
 
 CallMonitor::CallMonitor(GstElement* signaller, MediaCounters& counters)
     : signaller_(signaller), counters_(counters) {
@@ -99,16 +121,16 @@ CallMonitor::CallMonitor(GstElement* signaller, MediaCounters& counters)
 CallMonitor::~CallMonitor() {
   for (gulong handler : handlers_)
     if (handler) g_signal_handler_disconnect(signaller_, handler);
-  detach_webrtcbin();
+  for (auto& [peer, call] : calls_) detach(*call);
 }
 
-void CallMonitor::detach_webrtcbin() {
-  if (connect_timer_) g_source_remove(connect_timer_);
-  connect_timer_ = 0;
-  if (!webrtcbin_) return;
-  g_signal_handlers_disconnect_by_data(webrtcbin_, this);
-  gst_object_unref(webrtcbin_);
-  webrtcbin_ = nullptr;
+void CallMonitor::detach(CallInfo& call) {
+  if (call.connect_timer) g_source_remove(call.connect_timer);
+  call.connect_timer = 0;
+  if (!call.webrtcbin) return;
+  g_signal_handlers_disconnect_by_data(call.webrtcbin, this);
+  gst_object_unref(call.webrtcbin);
+  call.webrtcbin = nullptr;
 }
 
 // --- element threads: copy, then hand over to the main context. The launcher drains the main
@@ -131,14 +153,19 @@ void CallMonitor::on_local_id(GObject* object, GParamSpec*, gpointer) {
 
 void CallMonitor::on_call_started(GstElement* element, const gchar* peer, gpointer data) {
   auto* self = static_cast<CallMonitor*>(data);
+  // Emitted on the element's network thread right after the call took its webrtcbin, so the
+  // property is this call's.
   GstElement* webrtcbin = nullptr;
   g_object_get(element, "webrtcbin", &webrtcbin, nullptr);  // transfer full
   std::string copy = peer ? peer : "";
   // Connected here, before negotiation goes on (on the element's threads), so no candidate or
   // state change of this call is missed; the main context only adopts the webrtcbin. Candidates
   // are counted before the hand-over, state changes (which post) after it, so they follow it.
-  self->local_candidates_ = 0;
-  if (webrtcbin) g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_local_candidate), self);
+  if (webrtcbin) {
+    g_object_set_qdata_full(G_OBJECT(webrtcbin), candidates_quark(), new std::atomic<int>(0),
+                            [](gpointer p) { delete static_cast<std::atomic<int>*>(p); });
+    g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(on_local_candidate), self);
+  }
   post_to_main([self, copy, webrtcbin] { self->call_started(copy, webrtcbin); });
   if (webrtcbin) {
     g_signal_connect(webrtcbin, "notify::connection-state", G_CALLBACK(on_connection_state), self);
@@ -149,15 +176,7 @@ void CallMonitor::on_call_started(GstElement* element, const gchar* peer, gpoint
 void CallMonitor::on_call_ended(GstElement*, const gchar* peer, const gchar* reason, gpointer data) {
   auto* self = static_cast<CallMonitor*>(data);
   std::string p = peer ? peer : "", r = reason ? reason : "";
-  post_to_main([self, p, r] {
-    std::printf("call: ended with %s (%s)\n", p.c_str(), r.c_str());
-    std::fflush(stdout);
-    if (self->peer_ == p) {
-      self->counters_.in_call = false;
-      self->state_ = "waiting";
-      self->peer_.clear();
-    }
-  });
+  post_to_main([self, p, r] { self->call_ended(p, r); });
 }
 
 void CallMonitor::on_connection_state(GObject* webrtcbin, GParamSpec*, gpointer data) {
@@ -169,20 +188,6 @@ void CallMonitor::on_connection_state(GObject* webrtcbin, GParamSpec*, gpointer 
     self->connection_state(ref, static_cast<int>(state));
     gst_object_unref(ref);
   });
-}
-
-// --- main context
-
-void CallMonitor::call_started(const std::string& peer, GstElement* webrtcbin) {
-  detach_webrtcbin();
-  webrtcbin_ = webrtcbin;  // adopts the reference taken on the element's thread (signals connected there)
-  connect_timer_ = g_timeout_add_seconds(kConnectWarningSeconds, on_connect_timeout, this);
-  peer_ = peer;
-  state_ = "negotiating";
-  call_started_us_ = g_get_monotonic_time();
-  last_ = StatsSample();
-  stats_pending_ = false;  // a request to the previous webrtcbin may never be answered
-  counters_.in_call = false;
 }
 
 void CallMonitor::on_gathering_state(GObject* webrtcbin, GParamSpec*, gpointer data) {
@@ -197,23 +202,76 @@ void CallMonitor::on_gathering_state(GObject* webrtcbin, GParamSpec*, gpointer d
   });
 }
 
-void CallMonitor::on_local_candidate(GstElement*, guint, gchar*, gpointer data) {
-  ++static_cast<CallMonitor*>(data)->local_candidates_;
+void CallMonitor::on_local_candidate(GstElement* webrtcbin, guint, gchar*, gpointer) {
+  if (std::atomic<int>* counter = candidate_counter(webrtcbin)) ++*counter;
+}
+
+// --- main context
+
+CallMonitor::CallInfo* CallMonitor::find(GstElement* webrtcbin) {
+  for (auto& [peer, call] : calls_)
+    if (call->webrtcbin == webrtcbin) return call.get();
+  return nullptr;
+}
+
+void CallMonitor::update_in_call() {
+  bool connected = false;
+  for (auto& [peer, call] : calls_) connected = connected || call->state == "connected";
+  counters_.in_call = connected;
+}
+
+void CallMonitor::call_started(const std::string& peer, GstElement* webrtcbin) {
+  if (auto it = calls_.find(peer); it != calls_.end()) detach(*it->second);  // the peer called again
+  auto call = std::make_unique<CallInfo>();
+  call->peer = peer;
+  call->webrtcbin = webrtcbin;  // adopts the reference taken on the element's thread (signals connected there)
+  call->started_us = g_get_monotonic_time();
+  if (webrtcbin) {
+    struct Timer {
+      CallMonitor* self;
+      GstElement* webrtcbin;
+    };
+    call->connect_timer = g_timeout_add_seconds_full(
+        G_PRIORITY_DEFAULT, kConnectWarningSeconds, on_connect_timeout, new Timer{this, webrtcbin},
+        [](gpointer p) { delete static_cast<Timer*>(p); });
+  }
+  calls_[peer] = std::move(call);
+  latest_peer_ = peer;
+  ++calls_started_;
+  update_in_call();
+}
+
+void CallMonitor::call_ended(const std::string& peer, const std::string& reason) {
+  std::printf("call: ended with %s (%s)\n", peer.c_str(), reason.c_str());
+  auto it = calls_.find(peer);
+  if (it != calls_.end()) {
+    detach(*it->second);
+    calls_.erase(it);
+  }
+  if (latest_peer_ == peer) latest_peer_ = calls_.empty() ? std::string() : calls_.rbegin()->first;
+  if (calls_.size() > 0) std::printf("calls: %zu in progress\n", calls_.size());
+  std::fflush(stdout);
+  update_in_call();
 }
 
 // The commonest reason a call never connects on a small device: ICE found no address to offer.
 void CallMonitor::gathering_complete(GstElement* webrtcbin) {
-  if (webrtcbin != webrtcbin_ || local_candidates_ > 0) return;
+  CallInfo* call = find(webrtcbin);
+  if (!call || local_candidates(webrtcbin) > 0) return;
   std::printf("call: no local ICE candidates for the call with %s: no usable network interface (loopback is "
               "used only when listed: --ice-address=127.0.0.1 for calls within this machine)\n",
-              peer_.c_str());
+              call->peer.c_str());
   std::fflush(stdout);
 }
 
 gboolean CallMonitor::on_connect_timeout(gpointer data) {
-  auto* self = static_cast<CallMonitor*>(data);
-  self->connect_timer_ = 0;
-  self->connect_timeout();
+  struct Timer {
+    CallMonitor* self;
+    GstElement* webrtcbin;
+  };
+  auto* timer = static_cast<Timer*>(data);
+  if (CallInfo* call = timer->self->find(timer->webrtcbin)) call->connect_timer = 0;
+  timer->self->connect_timeout(timer->webrtcbin);
   return G_SOURCE_REMOVE;
 }
 
@@ -225,62 +283,81 @@ static const char* enum_nick(GType type, int value) {
   return nick;
 }
 
-void CallMonitor::connect_timeout() {
-  if (!webrtcbin_ || peer_.empty() || state_ == "connected") return;
-  if (local_candidates_ == 0) {
+void CallMonitor::connect_timeout(GstElement* webrtcbin) {
+  CallInfo* call = find(webrtcbin);
+  if (!call || call->state == "connected") return;
+  const int candidates = local_candidates(webrtcbin);
+  if (candidates == 0) {
     std::printf("call: not connected with %s after %u s: no local ICE candidates so far (without a usable "
                 "network interface there are none: loopback is used only when listed, --ice-address=127.0.0.1 "
                 "for calls within this machine)\n",
-                peer_.c_str(), kConnectWarningSeconds);
+                call->peer.c_str(), kConnectWarningSeconds);
   } else {
     GstWebRTCICEConnectionState ice;
-    g_object_get(webrtcbin_, "ice-connection-state", &ice, nullptr);
+    g_object_get(webrtcbin, "ice-connection-state", &ice, nullptr);
     std::printf("call: not connected with %s after %u s (ICE %s, %d local candidates): check that both ends can "
                 "reach each other's addresses (--ice-address), or add --stun / --turn\n",
-                peer_.c_str(), kConnectWarningSeconds, enum_nick(GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, ice),
-                local_candidates_.load());
+                call->peer.c_str(), kConnectWarningSeconds, enum_nick(GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, ice),
+                candidates);
   }
   std::fflush(stdout);
 }
 
 void CallMonitor::on_element_message(const GstStructure* structure) {
-  if (!gst_structure_has_name(structure, "socketio-call-started")) return;
-  const char* peer = gst_structure_get_string(structure, "peer-id");
-  const char* role = gst_structure_get_string(structure, "role");
-  std::printf("call: started with %s (%s)\n", peer ? peer : "?", g_strcmp0(role, "caller") == 0 ? "calling" : "answering");
-  std::fflush(stdout);
+  if (gst_structure_has_name(structure, "socketio-call-started")) {
+    const char* peer = gst_structure_get_string(structure, "peer-id");
+    const char* role = gst_structure_get_string(structure, "role");
+    guint calls = 1;
+    gst_structure_get_uint(structure, "calls", &calls);
+    std::printf("call: started with %s (%s)", peer ? peer : "?", g_strcmp0(role, "caller") == 0 ? "calling" : "answering");
+    if (calls > 1) std::printf(", %u calls in progress", calls);
+    std::printf("\n");
+    std::fflush(stdout);
+  } else if (gst_structure_has_name(structure, "socketio-call-refused")) {
+    // (The element reports refusals as bus warnings; main.cpp prints those.)
+  }
 }
 
 void CallMonitor::connection_state(GstElement* webrtcbin, int state) {
-  if (webrtcbin != webrtcbin_) return;  // a previous call's
-  const char* name = state_name(state);
-  counters_.in_call = state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && state_ != "connected") {
-    const int64_t ms = (g_get_monotonic_time() - call_started_us_) / 1000;
+  CallInfo* call = find(webrtcbin);
+  if (!call) return;  // an ended call's
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && call->state != "connected") {
+    const int64_t ms = (g_get_monotonic_time() - call->started_us) / 1000;
     if (call_setup_ms_ < 0) call_setup_ms_ = ms;
-    std::printf("call: connected with %s in %lld ms\n", peer_.c_str(), static_cast<long long>(ms));
+    std::printf("call: connected with %s in %lld ms\n", call->peer.c_str(), static_cast<long long>(ms));
     std::fflush(stdout);
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     std::printf("call: connection with %s failed (ICE/DTLS: no working candidate pair; "
-                "check --ice-address, --stun and --turn)\n", peer_.c_str());
+                "check --ice-address, --stun and --turn)\n", call->peer.c_str());
     std::fflush(stdout);
   }
-  if (!peer_.empty()) state_ = name;
+  call->state = state_name(state);
+  update_in_call();
 }
 
+// One round: get-stats of every call; the lines are printed when the last reply is in (or at the
+// next round, with what came: a closing webrtcbin may never answer).
 void CallMonitor::request_status() {
-  if (!webrtcbin_ || peer_.empty() || stats_pending_) {
-    print_status(StatsSample());
-    return;
+  if (stats_waiting_ > 0) print_status();
+  ++stats_round_;
+  stats_waiting_ = 0;
+  for (auto& [peer, call] : calls_) {
+    if (!call->webrtcbin) continue;
+    ++stats_waiting_;
+    auto* request = new StatsRequest{this, GST_ELEMENT(gst_object_ref(call->webrtcbin)), stats_round_};
+    GstPromise* promise = gst_promise_new_with_change_func(on_stats, request, [](gpointer p) {
+      auto* r = static_cast<StatsRequest*>(p);
+      gst_object_unref(r->webrtcbin);
+      delete r;
+    });
+    g_signal_emit_by_name(call->webrtcbin, "get-stats", nullptr, promise);
+    gst_promise_unref(promise);
   }
-  stats_pending_ = true;
-  GstPromise* promise = gst_promise_new_with_change_func(on_stats, this, nullptr);
-  g_signal_emit_by_name(webrtcbin_, "get-stats", nullptr, promise);
-  gst_promise_unref(promise);
+  if (stats_waiting_ == 0) print_status();
 }
 
 void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
-  auto* self = static_cast<CallMonitor*>(data);
+  auto* request = static_cast<StatsRequest*>(data);
   StatsSample sample;
   bool ok = false;
   if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {  // already settled: returns at once
@@ -291,42 +368,74 @@ void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
       ok = true;
     }
   }
-  post_to_main([self, sample, ok] {
-    self->stats_pending_ = false;
-    self->print_status(ok ? sample : StatsSample());
+  CallMonitor* self = request->monitor;
+  auto* webrtcbin = GST_ELEMENT(gst_object_ref(request->webrtcbin));
+  const unsigned round = request->round;
+  post_to_main([self, webrtcbin, round, sample, ok] {
+    self->stats_arrived(webrtcbin, round, sample, ok);
+    gst_object_unref(webrtcbin);
   });
 }
 
-void CallMonitor::print_status(const StatsSample& sample) {
-  long long send_kbps = 0, recv_kbps = 0;
-  if (sample.at_us && last_.at_us && sample.at_us > last_.at_us) {
-    const double seconds = (sample.at_us - last_.at_us) / 1e6;
-    if (sample.bytes_sent >= last_.bytes_sent) send_kbps = (sample.bytes_sent - last_.bytes_sent) * 8 / 1000.0 / seconds;
-    if (sample.bytes_received >= last_.bytes_received)
-      recv_kbps = (sample.bytes_received - last_.bytes_received) * 8 / 1000.0 / seconds;
+void CallMonitor::stats_arrived(GstElement* webrtcbin, unsigned round, const StatsSample& sample, bool ok) {
+  if (round != stats_round_) return;  // a late reply: its round was printed without it
+  if (CallInfo* call = find(webrtcbin); call && ok) {
+    call->send_kbps = call->recv_kbps = 0;
+    if (call->last.at_us && sample.at_us > call->last.at_us) {
+      const double seconds = (sample.at_us - call->last.at_us) / 1e6;
+      if (sample.bytes_sent >= call->last.bytes_sent)
+        call->send_kbps = (sample.bytes_sent - call->last.bytes_sent) * 8 / 1000.0 / seconds;
+      if (sample.bytes_received >= call->last.bytes_received)
+        call->recv_kbps = (sample.bytes_received - call->last.bytes_received) * 8 / 1000.0 / seconds;
+    }
+    call->last = sample;
+    call->packets_lost = sample.packets_lost;
+    call->rtt_s = sample.rtt_s;
   }
-  if (sample.at_us) last_ = sample;
+  if (stats_waiting_ > 0 && --stats_waiting_ == 0) print_status();
+}
+
+// `status-call:` per call when there are several, then `status:` for all of them (bitrates and
+// losses summed; state, peer and round trip those of the call started last).
+void CallMonitor::print_status() {
+  stats_waiting_ = 0;
+  long long send_kbps = 0, recv_kbps = 0;
+  int64_t packets_lost = 0;
+  for (auto& [peer, call] : calls_) {
+    send_kbps += call->send_kbps;
+    recv_kbps += call->recv_kbps;
+    packets_lost += call->packets_lost;
+    if (calls_.size() > 1) {
+      char rtt[32] = "-";
+      if (call->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", call->rtt_s * 1000);
+      std::printf("status-call: peer=%s state=%s send_kbps=%lld recv_kbps=%lld packets_lost=%lld rtt_ms=%s\n",
+                  peer.c_str(), call->state.c_str(), call->send_kbps, call->recv_kbps,
+                  static_cast<long long>(call->packets_lost), rtt);
+    }
+  }
+  const CallInfo* latest = nullptr;
+  if (auto it = calls_.find(latest_peer_); it != calls_.end()) latest = it->second.get();
   char rtt[32] = "-";
-  if (sample.rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", sample.rtt_s * 1000);
-  std::printf("status: state=%s peer=%s send_kbps=%lld recv_kbps=%lld sent_video_frames=%llu "
+  if (latest && latest->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", latest->rtt_s * 1000);
+  std::printf("status: state=%s peer=%s calls=%zu send_kbps=%lld recv_kbps=%lld sent_video_frames=%llu "
               "received_video_frames=%llu received_audio_buffers=%llu packets_lost=%lld rtt_ms=%s\n",
-              state_.c_str(), peer_.empty() ? "-" : peer_.c_str(), send_kbps, recv_kbps,
-              static_cast<unsigned long long>(counters_.sent_video_frames.load()),
+              latest ? latest->state.c_str() : "waiting", latest ? latest->peer.c_str() : "-", calls_.size(),
+              send_kbps, recv_kbps, static_cast<unsigned long long>(counters_.sent_video_frames.load()),
               static_cast<unsigned long long>(counters_.received_video_frames.load()),
               static_cast<unsigned long long>(counters_.received_audio_buffers.load()),
-              static_cast<long long>(sample.packets_lost), rtt);
+              static_cast<long long>(packets_lost), rtt);
   std::fflush(stdout);
 }
 
 std::string CallMonitor::summary_line() const {
-  char line[256];
+  char line[320];
   std::snprintf(line, sizeof line,
                 "summary: sent_video_frames=%llu received_video_frames=%llu received_audio_buffers=%llu "
-                "call_setup_ms=%lld",
+                "call_setup_ms=%lld calls_started=%llu",
                 static_cast<unsigned long long>(counters_.sent_video_frames.load()),
                 static_cast<unsigned long long>(counters_.received_video_frames.load()),
                 static_cast<unsigned long long>(counters_.received_audio_buffers.load()),
-                static_cast<long long>(call_setup_ms_));
+                static_cast<long long>(call_setup_ms_), static_cast<unsigned long long>(calls_started_));
   return line;
 }
 

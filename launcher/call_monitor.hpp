@@ -1,12 +1,15 @@
-// Follows the call for the user: socketiosignaller's signals (connected, call started/ended),
-// webrtcbin's connection state (call set-up time) and its statistics (bitrates, loss, round trip),
-// printed as the `connected:`, `call:`, `status:` and `summary:` lines (see --help).
+// Follows the calls for the user: socketiosignaller's signals (connected, calls started/ended),
+// each call's webrtcbin connection state (set-up time) and statistics (bitrates, loss, round
+// trip), printed as the `connected:`, `call:`, `status:` (all calls), `status-call:` (each call,
+// when there are several) and `summary:` lines (see --help).
 // Signals arrive on the element's threads; everything printed or kept is handed to the main
 // context first.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 
 #include <gst/gst.h>
@@ -40,36 +43,51 @@ class CallMonitor {
   };
 
  private:
+  // One call (main context).
+  struct CallInfo {
+    std::string peer;
+    GstElement* webrtcbin = nullptr;  // owned ref
+    std::string state = "negotiating";
+    gint64 started_us = 0;
+    guint connect_timer = 0;
+    StatsSample last;                 // the previous sample (bitrates are the difference)
+    long long send_kbps = 0, recv_kbps = 0;
+    int64_t packets_lost = 0;
+    double rtt_s = -1;
+    bool stats_pending = false;
+  };
+
   static void on_local_id(GObject* object, GParamSpec*, gpointer self);
   static void on_call_started(GstElement*, const gchar* peer, gpointer self);
   static void on_call_ended(GstElement*, const gchar* peer, const gchar* reason, gpointer self);
   static void on_connection_state(GObject* webrtcbin, GParamSpec*, gpointer self);
   static void on_gathering_state(GObject* webrtcbin, GParamSpec*, gpointer self);
   static void on_local_candidate(GstElement* webrtcbin, guint mline, gchar* candidate, gpointer self);
-  static gboolean on_connect_timeout(gpointer self);
-  static void on_stats(GstPromise* promise, gpointer self);
+  static gboolean on_connect_timeout(gpointer data);
+  static void on_stats(GstPromise* promise, gpointer data);
 
   void call_started(const std::string& peer, GstElement* webrtcbin);
+  void call_ended(const std::string& peer, const std::string& reason);
+  CallInfo* find(GstElement* webrtcbin);
   void connection_state(GstElement* webrtcbin, int state);
-  void print_status(const StatsSample& sample);
-  void detach_webrtcbin();
+  void stats_arrived(GstElement* webrtcbin, unsigned round, const StatsSample& sample, bool ok);
+  void print_status();
+  void detach(CallInfo& call);
   void gathering_complete(GstElement* webrtcbin);
-  void connect_timeout();
+  void connect_timeout(GstElement* webrtcbin);
+  void update_in_call();
 
   GstElement* signaller_;
   MediaCounters& counters_;
   gulong handlers_[3] = {0, 0, 0};
 
   // Main context only.
-  std::string state_ = "waiting";
-  std::string peer_;
-  GstElement* webrtcbin_ = nullptr;  // the current call's (owned ref)
-  std::atomic<int> local_candidates_{0};  // of the current webrtcbin (its threads count)
-  guint connect_timer_ = 0;
-  gint64 call_started_us_ = 0;
+  std::map<std::string, std::unique_ptr<CallInfo>> calls_;  // by peer
+  std::string latest_peer_;          // the call started last: the status line's peer and state
+  unsigned stats_round_ = 0;         // a status request; replies of older ones are late
+  size_t stats_waiting_ = 0;         // replies of this round still to come
   int64_t call_setup_ms_ = -1;       // the first call that connected
-  StatsSample last_;
-  bool stats_pending_ = false;
+  uint64_t calls_started_ = 0;
 };
 
 }  // namespace sio::launcher

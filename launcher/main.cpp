@@ -111,6 +111,7 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
       {"dialect", o.dialect == Dialect::SimplePeer ? "simple-peer" : "classic"},
   };
   if (!o.call.empty()) props.emplace_back("peer-id", o.call);
+  if (max_calls(o) != 1) props.emplace_back("max-calls", std::to_string(max_calls(o)));
   if (!o.stun.empty()) props.emplace_back("stun-server", o.stun);
   if (!o.turn.empty()) props.emplace_back("turn-server", o.turn);
   if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));

@@ -3,6 +3,8 @@
 // main.cpp after parsing, because that needs GStreamer.
 #include "options.hpp"
 
+#include "server_url.hpp"
+
 #include "command_line.hpp"
 
 #include <glib.h>
@@ -22,6 +24,7 @@ namespace {
 constexpr double kMaxDurationSeconds = 31536000;    // a year: keeps microsecond timers in range
 constexpr double kMaxStatusIntervalSeconds = 86400;
 constexpr double kMinStatusIntervalSeconds = 0.1;   // below that the status lines would flood stdout
+constexpr int kMaxCalls = 1024;                      // 0 = no limit
 
 using cli::OptionSpec;
 using cli::Setting;
@@ -36,7 +39,7 @@ constexpr OptionSpec kOptions[] = {
     {"width", Takes::Value},     {"height", Takes::Value},      {"fps", Takes::Value},
     {"codec", Takes::Value},     {"bitrate", Takes::Value},     {"sink", Takes::Value},
     {"duration", Takes::Value},  {"status-interval", Takes::Value}, {"dry-run", Takes::Nothing},
-    {"help", Takes::Nothing},    {"version", Takes::Nothing},
+    {"max-calls", Takes::Value}, {"help", Takes::Nothing},    {"version", Takes::Nothing},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -110,6 +113,9 @@ std::string check_server_url(const std::string& what, const std::string& text) {
   if (!uri || !has_host(uri.get())) return expected;
   std::string_view scheme = g_uri_get_scheme(uri.get());
   if (scheme != "http" && scheme != "https") return expected;
+  // The rest as the signalling client will read it (path, query), so nothing accepted here fails later.
+  const std::string problem = client::server_url_problem(text);
+  if (!problem.empty()) return what + ": " + problem + " in '" + text + "'";
   return "";
 }
 
@@ -255,8 +261,10 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     else return what + ": expected classic or simple-peer, got '" + v + "'";
     dialect_given = true;
   } else if (s.name == "call") {
-    if (v.empty()) return what + ": missing value (auto, or the socket id of the peer to call)";
+    if (v.empty()) return what + ": missing value (auto, all, or the socket id of the peer to call)";
     o.call = v;
+  } else if (s.name == "max-calls") {
+    if (!(err = parse_int(what, v, 0, kMaxCalls, o.max_calls)).empty()) return err;
   } else if (s.name == "stun") {
     if (!(err = check_stun_url(what, v)).empty()) return err;
     o.stun = v;
@@ -435,8 +443,11 @@ std::string help_text() {
       "Call:\n"
       "  --dialect=D            classic (peerOffer/peerAnswer/peerIce) or simple-peer (signal)\n"
       "                         (default simple-peer for --mode=both, classic for send and recv)\n"
-      "  --call=auto|ID         call the first other client to appear (auto) or this socket id\n"
+      "  --call=auto|all|ID     call the first other client to appear (auto), every client that\n"
+      "                         appears, e.g. each receiver.html opened (all), or this socket id\n"
       "                         (default: wait and answer incoming calls)\n"
+      "  --max-calls=N          calls at once, placed and answered, 0-1024, 0 = no limit; one encode\n"
+      "                         feeds them all (default 16 with --call=all, else 1)\n"
       "  --stun=URL             STUN server, stun://HOST[:PORT] (default none: loopback and LAN only)\n"
       "  --turn=URL             TURN relay, turn://USER:PASSWORD@HOST[:PORT] or turns://...\n"
       "                         (default none)\n"

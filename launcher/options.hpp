@@ -28,7 +28,8 @@ struct LaunchOptions {
 
   // The call.
   Dialect dialect = Dialect::Classic;  // --dialect; default: simple-peer for both, classic otherwise
-  std::string call;                    // --call: "" = answer incoming calls, "auto", or a socket id
+  std::string call;                    // --call: "" = answer incoming calls, "auto", "all", or a socket id
+  int max_calls = -1;                  // --max-calls (0 = no limit; -1 = 16 with --call=all, else 1)
   std::string stun;                    // --stun=stun://host:port
   std::string turn;                    // --turn=turn(s)://user:pass@host:port
   std::vector<std::string> ice_addresses;  // --ice-address=IP[,IP...] (IP literals)
@@ -54,6 +55,7 @@ struct LaunchOptions {
 };
 
 inline bool sends(const LaunchOptions& o) { return o.mode != Mode::Recv; }
+inline int max_calls(const LaunchOptions& o) { return o.max_calls >= 0 ? o.max_calls : o.call == "all" ? 16 : 1; }
 inline bool receives(const LaunchOptions& o) { return o.mode != Mode::Send; }
 
 enum class ParseStatus { Run, Help, Version, Error };

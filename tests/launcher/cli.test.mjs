@@ -67,6 +67,7 @@ const badOptions = [
   [['--server=ftp://example.org'], "--server: expected an http:// or https:// URL with a host, got 'ftp://example.org'"],
   [['--server=localhost:3000'], "--server: expected an http:// or https:// URL with a host, got 'localhost:3000'"],
   [['--server=http://'], "--server: expected an http:// or https:// URL with a host, got 'http://'"],
+  [['--server=http://127.0.0.1:3000/foo'], "--server: unexpected path /foo (the Socket.IO path is always /socket.io/)"],
   [['--stun=stun:stun.example.org:3478'], "--stun: expected stun://HOST[:PORT], got 'stun:stun.example.org:3478'"],
   [['--turn=turn://turn.example.org:3478'], '--turn: needs a user name and a password'],
   [['--ice-address=localhost'], "--ice-address: not an IP address: 'localhost'"],
@@ -167,7 +168,8 @@ describe('missing pieces: exit 2 naming what is missing (checked by main.cpp aft
 describe('good command lines', () => {
   const everyOption = ['--mode', '--server', '--host', '--port', '--public', '--dev-tls', '--dev-tls-dir', '--dialect',
     '--call', '--stun', '--turn', '--ice-address', '--insecure', '--video', '--audio', '--width', '--height', '--fps',
-    '--codec', '--bitrate', '--sink', '--duration', '--status-interval', '--dry-run', '--help', '--version'];
+    '--codec', '--bitrate', '--sink', '--duration', '--status-interval', '--dry-run', '--help', '--version',
+    '--max-calls'];
 
   for (const flag of ['--help', '-h']) {
     test(`${flag}: exit 0, every option with its default`, async () => {

@@ -115,6 +115,10 @@ TEST(LauncherOptions, GoodRowsSetTheirFields) {
        }},
       {{"--call=auto"}, [](auto& o) { EXPECT_EQ(o.call, "auto"); }},
       {{"--call", "V3gBo5yfrNys3xaYlJlW"}, [](auto& o) { EXPECT_EQ(o.call, "V3gBo5yfrNys3xaYlJlW"); }},
+      {{"--call=all"}, [](auto& o) { EXPECT_EQ(o.call, "all"); EXPECT_EQ(max_calls(o), 16); }},
+      {{"--call=all", "--max-calls=3"}, [](auto& o) { EXPECT_EQ(max_calls(o), 3); }},
+      {{"--max-calls=0"}, [](auto& o) { EXPECT_EQ(max_calls(o), 0); }},
+      {{"--call=auto"}, [](auto& o) { EXPECT_EQ(max_calls(o), 1); }},
       {{"--stun=stun://stun.l.google.com:19302"}, [](auto& o) { EXPECT_EQ(o.stun, "stun://stun.l.google.com:19302"); }},
       {{"--stun=stun://127.0.0.1"}, [](auto& o) { EXPECT_EQ(o.stun, "stun://127.0.0.1"); }},
       {{"--turn=turn://alice:s3cret@turn.example.org:3478"}, [](auto& o) {
@@ -211,6 +215,10 @@ TEST(LauncherOptions, BadRowsNameTheOptionAndValue) {
       {{"--server=http://"}, "--server: expected an http:// or https:// URL with a host, got 'http://'"},
       {{"--server=http:///path"}, "got 'http:///path'"},
       {{"--server=http://host:99999"}, "got 'http://host:99999'"},
+      // Refused here, not when the client connects (it would be exit 1 at run time).
+      {{"--server=http://host:3000/foo"},
+       "--server: unexpected path /foo (the Socket.IO path is always /socket.io/) in 'http://host:3000/foo'"},
+      {{"--server=http://host:3000/?x=1"}, "--server: a query or fragment is not allowed"},
       {{"--server="}, "--server: missing value"},
       {{"--port=65536"}, "--port: out of range (0-65535): 65536"},
       {{"--port=-1"}, "--port: not a whole number: '-1'"},
@@ -221,6 +229,9 @@ TEST(LauncherOptions, BadRowsNameTheOptionAndValue) {
       // The call.
       {{"--dialect=webrtc"}, "--dialect: expected classic or simple-peer, got 'webrtc'"},
       {{"--call="}, "--call: missing value"},
+      {{"--max-calls=-1"}, "--max-calls"},
+      {{"--max-calls=1025"}, "--max-calls"},
+      {{"--max-calls=many"}, "--max-calls"},
       {{"--stun=stun:stun.example.org:3478"}, "--stun: expected stun://HOST[:PORT], got 'stun:stun.example.org:3478'"},
       {{"--stun=http://stun.example.org"}, "--stun: expected stun://HOST[:PORT], got 'http://stun.example.org'"},
       {{"--stun=stun://"}, "--stun: expected stun://HOST[:PORT]"},
@@ -312,7 +323,7 @@ TEST(LauncherOptions, HelpDocumentsEveryOptionAndItsDefault) {
   const std::string help = sl::help_text();
   for (const char* option :
        {"--mode=", "--server=", "--host=", "--port=", "--public=", "--dev-tls ", "--dev-tls-dir=", "--dialect=",
-        "--call=", "--stun=", "--turn=", "--ice-address=", "--insecure", "--video=", "--audio=", "--width=",
+        "--call=", "--max-calls=", "--stun=", "--turn=", "--ice-address=", "--insecure", "--video=", "--audio=", "--width=",
         "--height=", "--fps=", "--codec=", "--bitrate=", "--sink=", "--duration=", "--status-interval=",
         "--dry-run", "-h, --help", "--version"})
     EXPECT_NE(help.find(option), std::string::npos) << option;
