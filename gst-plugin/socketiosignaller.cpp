@@ -237,6 +237,7 @@ class SignallerImpl final : public CallHost {
   std::unique_ptr<client::SignallingClient> client_;
   std::vector<std::string> peers_;
   std::set<std::string> unanswered_;  // peer-id=all: peers that did not answer (until they leave)
+  std::set<std::string> limit_warned_;  // peer-id=all: peers not called for max-calls, told once
   bool called_configured_peer_ = false;
   bool failed_ = false;
   guint unknown_peer_timer_ = 0;
@@ -568,6 +569,7 @@ void SignallerImpl::connect() {
     failed_ = false;
     called_configured_peer_ = false;
     unanswered_.clear();
+    limit_warned_.clear();
     peers_.clear();
     client_ = std::make_unique<client::SignallingClient>(network.context(), config, std::move(callbacks));
     std::string error;
@@ -622,8 +624,10 @@ void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
     }
   }
   for (const auto& peer : gone) end_call(peer, "peer left");
-  for (auto it = unanswered_.begin(); it != unanswered_.end();) {
-    it = client_->has_peer(*it) ? std::next(it) : unanswered_.erase(it);
+  for (auto* forgotten : {&unanswered_, &limit_warned_}) {
+    for (auto it = forgotten->begin(); it != forgotten->end();) {
+      it = client_->has_peer(*it) ? std::next(it) : forgotten->erase(it);
+    }
   }
   maybe_call();
 }
@@ -719,8 +723,17 @@ void SignallerImpl::maybe_call() {
       s.dialect == GST_SOCKETIO_DIALECT_SIMPLE_PEER ? Dialect::SimplePeer : Dialect::Classic;
   if (s.peer_id == kAll) {
     for (const auto& peer : peers_) {
-      if (at_limit()) return;
       if (find_call(peer) != nullptr || unanswered_.count(peer) != 0) continue;
+      if (at_limit()) {
+        // Said once per peer; it is called when a call ends and frees a place.
+        if (limit_warned_.insert(peer).second) {
+          GST_WARNING_OBJECT(element_, "not calling %s: max-calls (%u) reached", peer.c_str(), s.max_calls);
+          GST_ELEMENT_WARNING(element_, RESOURCE, BUSY, ("Not calling %s", peer.c_str()),
+                              ("max-calls (%u) calls are in progress; it is called when one ends", s.max_calls));
+        }
+        continue;
+      }
+      limit_warned_.erase(peer);
       start_call(peer, CallRole::Caller, dialect, {});
       arm_answer_timeout(peer);
     }

@@ -309,12 +309,9 @@ void CallMonitor::on_element_message(const GstStructure* structure) {
     const char* role = gst_structure_get_string(structure, "role");
     guint calls = 1;
     gst_structure_get_uint(structure, "calls", &calls);
-    std::printf("call: started with %s (%s)", peer ? peer : "?", g_strcmp0(role, "caller") == 0 ? "calling" : "answering");
-    if (calls > 1) std::printf(", %u calls in progress", calls);
-    std::printf("\n");
+    std::printf("call: started with %s (%s)\n", peer ? peer : "?", g_strcmp0(role, "caller") == 0 ? "calling" : "answering");
+    if (calls > 1) std::printf("calls: %u in progress\n", calls);
     std::fflush(stdout);
-  } else if (gst_structure_has_name(structure, "socketio-call-refused")) {
-    // (The element reports refusals as bus warnings; main.cpp prints those.)
   }
 }
 
@@ -418,12 +415,13 @@ void CallMonitor::print_status() {
   char rtt[32] = "-";
   if (latest && latest->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", latest->rtt_s * 1000);
   std::printf("status: state=%s peer=%s calls=%zu send_kbps=%lld recv_kbps=%lld sent_video_frames=%llu "
-              "received_video_frames=%llu received_audio_buffers=%llu packets_lost=%lld rtt_ms=%s\n",
+              "received_video_frames=%llu received_audio_buffers=%llu packets_lost=%lld rtt_ms=%s video_encoders=%llu audio_encoders=%llu\n",
               latest ? latest->state.c_str() : "waiting", latest ? latest->peer.c_str() : "-", calls_.size(),
               send_kbps, recv_kbps, static_cast<unsigned long long>(counters_.sent_video_frames.load()),
               static_cast<unsigned long long>(counters_.received_video_frames.load()),
               static_cast<unsigned long long>(counters_.received_audio_buffers.load()),
-              static_cast<long long>(packets_lost), rtt);
+              static_cast<long long>(packets_lost), rtt, static_cast<unsigned long long>(counters_.video_encoders.load()),
+              static_cast<unsigned long long>(counters_.audio_encoders.load()));
   std::fflush(stdout);
 }
 

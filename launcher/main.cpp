@@ -201,8 +201,29 @@ gboolean on_duration(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
+// Encoders of `kind` ("Video"/"Audio") running in the pipeline: one per stream sent, however many
+// calls take it.
+uint64_t count_encoders(GstElement* pipeline, const char* kind) {
+  const std::string wanted = std::string("Encoder/") + kind;
+  uint64_t n = 0;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+    const char* klass = factory ? gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS) : nullptr;
+    if (klass && std::strstr(klass, wanted.c_str())) ++n;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return n;
+}
+
 gboolean on_status_timer(gpointer data) {
-  static_cast<Launch*>(data)->monitor->request_status();
+  auto& launch = *static_cast<Launch*>(data);
+  launch.counters.video_encoders = count_encoders(launch.pipeline, "Video");
+  launch.counters.audio_encoders = count_encoders(launch.pipeline, "Audio");
+  launch.monitor->request_status();
   return G_SOURCE_CONTINUE;
 }
 

@@ -13,6 +13,8 @@ struct MediaCounters {
   std::atomic<uint64_t> sent_video_frames{0};       // buffers into the video payloader during a call
   std::atomic<uint64_t> received_video_frames{0};   // decoded (or, recording, parsed) video frames
   std::atomic<uint64_t> received_audio_buffers{0};  // decoded (or parsed) audio buffers
+  std::atomic<uint64_t> video_encoders{0};          // encoder elements in the running pipeline
+  std::atomic<uint64_t> audio_encoders{0};
 };
 
 // Counts buffers (and buffer-list entries) flowing through `pad` into `counter`; with `gate`, only

@@ -17,17 +17,13 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 // Server, Chromium and page helpers shared with element.test.mjs.
 const lib = require('./lib/browser.js');
 const {
-  serverKind, webDir, STEP_TIMEOUT_MS, withTimeout, closePages, videoReady, selectPeer,
+  serverKind, webDir, STEP_TIMEOUT_MS, withTimeout, closePages, videoReady, selectPeer, chapterPagesDir,
   assertPlays, assertUsedWebSocket, describeFailure,
 } = lib;
 
-const chapterDir = path.join(lib.repoRoot, 'tests', 'reference', 'chapter-pages');
 const CASE_TIMEOUT_MS = 60000;
 
 let browser;
@@ -43,23 +39,6 @@ after(async () => {
 
 const startServer = (publicDir) => lib.startServer(publicDir);
 const openPage = (url, options) => lib.openPage(browser, url, options);
-
-// The chapter's pages as a server can serve them offline: a temporary copy with the SRI
-// `integrity` attribute removed (see CDN_SIMPLE_PEER in lib/browser.js). Removed again at exit.
-let chapterCopyDir;
-const chapterPagesDir = () => {
-  if (chapterCopyDir) return chapterCopyDir;
-  chapterCopyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chapter-pages-'));
-  for (const name of fs.readdirSync(chapterDir)) {
-    if (!name.endsWith('.html')) continue;
-    const html = fs.readFileSync(path.join(chapterDir, name), 'utf8');
-    fs.writeFileSync(path.join(chapterCopyDir, name), html.replace(/\s+integrity="[^"]*"/g, ''));
-  }
-  return chapterCopyDir;
-};
-after(() => {
-  if (chapterCopyDir) fs.rmSync(chapterCopyDir, { recursive: true, force: true });
-});
 
 // Runs `body(server, pages)` with a server on `publicDir`; closes everything whatever happens and
 // prints the server and page logs when the case fails.

@@ -26,6 +26,12 @@
 //   f      a launcher with no usable interface (no --ice-address, loopback-only namespace): after
 //          10 s both ends print why the call does not connect
 //   g      --sink=auto with DISPLAY set (Xvfb): the received video opens a 320x240 window
+//   h1/h2  --mode=send --call=all, six receiver.html pages (ours / the chapter's verbatim one) opened
+//          one after another all play from one video and one audio encoder; closing pages 2 and 4
+//          leaves the others playing; a 7th page's first picture comes <= 1.5 s after its call
+//          connected
+//   h3     --max-calls=3: the 4th page is not called, the launcher's warning names it; when a
+//          page leaves, the 4th is called and plays
 //   e      bad options and missing pieces: exit 2 with a message naming the option, device or
 //          Debian package; an unreachable --server: exit 1 (no browser)
 // Run inside an lo-only network namespace (tests/interop/netns.sh), as meson does:
@@ -42,7 +48,7 @@ import launcherLib from './lib/launcher.js';
 
 const {
   serverKind, webDir, STEP_TIMEOUT_MS, withTimeout, launchBrowser, startServer, openPage, closePages,
-  videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure, sleep,
+  videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure, sleep, sampleVideo, chapterPagesDir,
 } = browserLib;
 const { startPipeline } = pipelineLib;
 const { startLauncher, runLauncher } = launcherLib;
@@ -77,13 +83,16 @@ after(async () => {
 //   context.pageUrl(launcher, page) the page's URL on the server the launcher uses
 //   context.open(url, name)        a Chromium page
 // separateServer: start a server even with SIO_SERVER=ours (case d).
-const withLauncherCall = async (body, { separateServer = false } = {}) => {
-  const server = !embedded || separateServer ? await startServer(webDir) : null;
+// publicDir: the pages the server serves (the embedded one gets --public=); chapter: they are the
+// chapter's verbatim pages (context.open answers their CDN simple-peer URL).
+const withLauncherCall = async (body, { separateServer = false, publicDir = webDir, chapter = false } = {}) => {
+  const server = !embedded || separateServer ? await startServer(publicDir) : null;
   const pages = [];
   const launchers = [];
   const context = {
     launch: (args, name = 'sio-webrtc', { common = COMMON, env = {} } = {}) => {
-      const serverArgs = server ? [`--server=${server.baseUrl}`] : ['--port=0'];
+      const serverArgs = server ? [`--server=${server.baseUrl}`]
+                                : ['--port=0', ...(publicDir !== webDir ? [`--public=${publicDir}`] : [])];
       const launcher = startLauncher([...args, ...serverArgs, ...common], { name, env });
       launchers.push(launcher);
       return launcher;
@@ -98,7 +107,7 @@ const withLauncherCall = async (body, { separateServer = false } = {}) => {
       return open.url;
     },
     open: async (url, name) => {
-      const record = await openPage(browser, url, { name });
+      const record = await openPage(browser, url, { name, chapter });
       pages.push(record);
       return record;
     },
@@ -502,6 +511,102 @@ const BAD_OPTIONS = [
   { args: ['--mode=send', '--video=test', '--audio=none', '--server=http://127.0.0.1:1/'],
     names: /127\.0\.0\.1:1\b.*(refused|unreachable)|(refused|unreachable).*127\.0\.0\.1:1\b/s, exit: 1 },
 ];
+
+// --- h. one camera, many viewers: --call=all calls every receiver.html that opens, all fed by one
+// encode (the status line counts the encoders in the running pipeline)
+
+// framesDecoded still rises on the page (a second sample after FRAME gap).
+const keepsPlaying = async (record) => {
+  const first = await sampleVideo(record, 'otherCamera');
+  await sleep(700);
+  const second = await sampleVideo(record, 'otherCamera');
+  assert.ok(second.framesDecoded > first.framesDecoded,
+            `${record.name}: framesDecoded stuck at ${first.framesDecoded} (pc states [${second.connectionStates}])`);
+  return second.framesDecoded - first.framesDecoded;
+};
+
+const VIEWERS = 6;
+const MAX_FIRST_FRAME_AFTER_CONNECT_MS = 1500;
+
+const manyViewers = (chapter) => withLauncherCall(async ({ launch, pageUrl, open }) => {
+  const launcher = launch(['--mode=send', '--call=all', ...SEND], chapter ? 'send-all-chapter' : 'send-all');
+  const url = await pageUrl(launcher, 'receiver.html');
+  const viewers = [];
+  const openViewer = async (n) => {
+    const record = await open(url, `receiver${n}`);
+    const id = await pageSocketId(record);
+    const startedAt = Date.now();
+    await callStarted(launcher, id, 'calling');
+    const played = await assertPlays(record, 'otherCamera', startedAt);
+    return { record, id, played };
+  };
+  for (let n = 1; n <= VIEWERS; n++) viewers.push(await openViewer(n));
+  const status = await launcher.waitFor('status', `a status line with calls=${VIEWERS}`, STEP_TIMEOUT_MS,
+                                        (e) => e.calls === VIEWERS);
+  console.log(`# ${VIEWERS} calls: ${status.video_encoders} video and ${status.audio_encoders} audio encoder(s) ` +
+              `running, send_kbps=${status.send_kbps} (all calls)`);
+  assert.equal(status.video_encoders, 1, 'one video encoder for every call');
+  assert.equal(status.audio_encoders, 1, 'one audio encoder for every call');
+  for (const viewer of viewers) await keepsPlaying(viewer.record);
+
+  // Viewers 2 and 4 leave: their calls end, the others go on playing.
+  for (const n of [2, 4]) {
+    const viewer = viewers[n - 1];
+    await viewer.record.context.close();
+    await launcher.waitFor('call-ended', `call: ended with ${viewer.id}`, STEP_TIMEOUT_MS, (e) => e.peer === viewer.id);
+  }
+  for (const n of [1, 3, 5, 6]) await keepsPlaying(viewers[n - 1].record);
+
+  // A 7th viewer: its first picture comes within 1.5 s of its call connecting (a keyframe is asked
+  // for when a call connects, not left to the encoder's next periodic one).
+  const record = await open(url, 'receiver7');
+  const id = await pageSocketId(record);
+  await callStarted(launcher, id, 'calling');
+  await videoReady(record, 'otherCamera');
+  const pictureAt = Date.now();
+  const connected = await callConnected(launcher, id);
+  const connectedAt = launcher.startedAt + connected.t_ms;
+  console.log(`# receiver7: call connected in ${connected.ms} ms, first picture ${pictureAt - connectedAt} ms later`);
+  assert.ok(pictureAt - connectedAt <= MAX_FIRST_FRAME_AFTER_CONNECT_MS,
+            `receiver7: first picture ${pictureAt - connectedAt} ms after its call connected`);
+  await keepsPlaying(record);
+  const last = await launcher.waitFor('status', 'a status line with calls=5', STEP_TIMEOUT_MS,
+                                      (e) => e.calls === VIEWERS - 1 && e.t_ms > connected.t_ms);
+  assert.equal(last.video_encoders, 1);
+}, chapter ? { publicDir: chapterPagesDir(), chapter: true } : {});
+
+test(`h1. --mode=send --call=all: ${VIEWERS} receiver.html pages play from one encode, 2 leave, a 7th joins`,
+     { timeout: 180000 }, () => manyViewers(false));
+
+test(`h2. the same with the chapter's verbatim receiver.html`, { timeout: 180000 }, () => manyViewers(true));
+
+test('h3. --call=all --max-calls=3: the 4th page gets no call and the launcher says why, until one leaves',
+     { timeout: CASE_TIMEOUT_MS }, () => withLauncherCall(async ({ launch, pageUrl, open }) => {
+  const launcher = launch(['--mode=send', '--call=all', '--max-calls=3', ...SEND], 'send-max3');
+  const url = await pageUrl(launcher, 'receiver.html');
+  const viewers = [];
+  for (let n = 1; n <= 3; n++) {
+    const record = await open(url, `receiver${n}`);
+    const id = await pageSocketId(record);
+    const startedAt = Date.now();
+    await callStarted(launcher, id, 'calling');
+    await assertPlays(record, 'otherCamera', startedAt);
+    viewers.push({ record, id });
+  }
+  const fourth = await open(url, 'receiver4');
+  const fourthId = await pageSocketId(fourth);
+  const warning = await launcher.waitFor('warning', `a warning naming ${fourthId}`, STEP_TIMEOUT_MS,
+                                         (e) => e.text.includes(fourthId));
+  console.log(`# launcher: ${warning.text}`);
+  assert.match(warning.text, /max-calls \(3\)/);
+  assert.ok(!launcher.events.some((e) => e.type === 'call-started' && e.peer === fourthId), 'the 4th page was called');
+  assert.equal(await fourth.page.evaluate(() => document.getElementById('otherCamera').videoWidth), 0);
+  // The first viewer leaves: the place goes to the 4th.
+  await viewers[0].record.context.close();
+  const startedAt = Date.now();
+  await callStarted(launcher, fourthId, 'calling');
+  await assertPlays(fourth, 'otherCamera', startedAt);
+}));
 
 test('e. bad options and missing pieces exit 2, an unreachable server 1, each saying what is wrong', { timeout: 60000 }, async () => {
   try {

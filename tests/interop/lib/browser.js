@@ -14,6 +14,7 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const os = require('node:os');
 const { chromium } = require('playwright-core');
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -201,6 +202,23 @@ const openPage = async (browser, url, { chapter = false, name }) => {
   return record;
 };
 
+// The chapter's pages as a server can serve them offline: a temporary copy with the SRI
+// `integrity` attribute removed (see CDN_SIMPLE_PEER), made once per process and removed at exit.
+// Open them with openPage(..., {chapter: true}) so the CDN URL is answered.
+let chapterCopyDir;
+const chapterPagesDir = () => {
+  if (chapterCopyDir) return chapterCopyDir;
+  const source = path.join(repoRoot, 'tests', 'reference', 'chapter-pages');
+  chapterCopyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chapter-pages-'));
+  for (const name of fs.readdirSync(source)) {
+    if (!name.endsWith('.html')) continue;
+    const html = fs.readFileSync(path.join(source, name), 'utf8');
+    fs.writeFileSync(path.join(chapterCopyDir, name), html.replace(/\s+integrity="[^"]*"/g, ''));
+  }
+  process.on('exit', () => fs.rmSync(chapterCopyDir, { recursive: true, force: true }));
+  return chapterCopyDir;
+};
+
 const closePages = async (records) => {
   for (const record of records) {
     await record.context.close().catch(() => {});
@@ -323,6 +341,7 @@ module.exports = {
   launchBrowser,
   openPage,
   closePages,
+  chapterPagesDir,
   videoReady,
   selectPeer,
   sampleVideo,

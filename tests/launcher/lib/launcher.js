@@ -6,7 +6,9 @@
 //   call: started with PEER (calling|answering)
 //   call: connected with PEER in N ms
 //   call: ended with PEER (REASON)
-//   status: k=v ...                      every --status-interval seconds
+//   status: k=v ...                      every --status-interval seconds (all calls)
+//   status-call: k=v ...                 with several calls, one per call before `status:`
+//   (stderr) sio-webrtc: warning: TEXT   a warning from the pipeline
 //   summary: k=v ...                     once, at exit
 // waitFor() fails at once when the launcher exits, so a case does not sit out its timeout after
 // the launcher has already given up; the log (stdout and stderr) goes into failure reports.
@@ -53,6 +55,7 @@ const parseLine = (line) => {
     return { type: 'call-not-connected', peer: m[1], seconds: Number(m[2]), reason: m[3] };
   }
   if ((m = /^status: (.*)$/.exec(line))) return { type: 'status', ...parseFields(m[1]) };
+  if ((m = /^status-call: (.*)$/.exec(line))) return { type: 'status-call', ...parseFields(m[1]) };
   if ((m = /^summary: (.*)$/.exec(line))) return { type: 'summary', ...parseFields(m[1]) };
   return null;
 };
@@ -84,7 +87,15 @@ const startLauncher = (args, { name = 'sio-webrtc', env = {} } = {}) => {
   readLines(child, (line, stream) => {
     log.push(`${((Date.now() - startedAt) / 1000).toFixed(1)}s ${stream}: ${line}`);
     if (log.length > LOG_LINES_KEPT) log.splice(1, log.length - LOG_LINES_KEPT);
-    if (stream !== 'out') return;
+    let m;
+    if (stream !== 'out') {
+      // Warnings (stderr): e.g. a peer not called because --max-calls are in progress.
+      if ((m = /^sio-webrtc: warning: (.*)$/.exec(line))) {
+        events.push({ type: 'warning', text: m[1], t_ms: Date.now() - startedAt });
+        settle();
+      }
+      return;
+    }
     const event = parseLine(line);
     if (!event) return;
     event.t_ms = Date.now() - startedAt;
@@ -132,7 +143,7 @@ const startLauncher = (args, { name = 'sio-webrtc', env = {} } = {}) => {
   };
 
   return { name, args, events, log, waitFor, baseUrl, localId, summary, waitExit, stopAndCheck, kill,
-           exited };
+           exited, startedAt };
 };
 
 // Runs the launcher to completion for option checks: resolves {code, signal, stdout, stderr}.
