@@ -298,7 +298,10 @@ void Call::make_offer() {
     if (GSource* source = g_main_context_find_source_by_id(host_.context(), offer_wait_)) g_source_destroy(source);
     offer_wait_ = 0;
   }
-  if (dialect_ == Dialect::SimplePeer) offer_data_channel_once();
+  if (dialect_ == Dialect::SimplePeer) {
+    offer_data_channel_once();
+    offer_room_for_peer_media_once();
+  }
   offer_pending_ = true;
   offered_ = true;
   negotiation_needed_ = false;
@@ -319,6 +322,39 @@ void Call::offer_data_channel_once() {
   }
   data_channel_made_ = true;
   g_object_unref(channel);
+}
+
+// A simple-peer page answers with its camera and microphone. A track with no m-line to go into
+// makes simple-peer ask for renegotiation, and the chapter's index.html builds a new peer for every
+// offer it gets, which drops the call: so the first offer has an m-line of each kind, receive-only
+// for a kind the pipeline does not send.
+void Call::offer_room_for_peer_media_once() {
+  if (room_offered_ || branches().empty()) return;  // no sink pads: add_recvonly_transceivers did it
+  room_offered_ = true;
+  bool audio = false, video = false;
+  std::set<int> taken;
+  std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> list;
+  {
+    std::lock_guard lock(branches_mutex_);
+    list = branches_;
+  }
+  for (auto& [ghost, branch] : list) {
+    const int pt = branch->payload_type() >= 0 ? branch->payload_type() : branch->webrtcbin_payload_type();
+    if (pt >= 0) taken.insert(pt);
+    GstCaps* caps = gst_pad_get_current_caps(ghost);
+    if (caps == nullptr) caps = gst_pad_peer_query_caps(ghost, nullptr);
+    for (guint i = 0; caps != nullptr && i < gst_caps_get_size(caps); ++i) {
+      const char* media = gst_structure_get_string(gst_caps_get_structure(caps, i), "media");
+      audio = audio || g_strcmp0(media, "audio") == 0;
+      video = video || g_strcmp0(media, "video") == 0;
+    }
+    if (caps != nullptr) gst_caps_unref(caps);
+  }
+  for (const char* kind : {"audio", "video"}) {
+    if ((g_str_equal(kind, "audio") ? audio : video)) continue;
+    GST_INFO_OBJECT(bin_, "offering %s to %s receive-only (simple-peer adds its own %s)", kind, peer_.c_str(), kind);
+    add_recvonly_transceiver(webrtcbin_, kind, taken);
+  }
 }
 
 // --- descriptions and candidates ---------------------------------------------------------------

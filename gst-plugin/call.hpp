@@ -104,6 +104,7 @@ class Call {
   void maybe_offer();
   void make_offer();
   void offer_data_channel_once();
+  void offer_room_for_peer_media_once();
   void apply_remote(GstWebRTCSDPType type, const std::string& sdp);
   void add_remote_candidate(const chapter::IceCandidate& candidate);
   void create_answer();
@@ -138,6 +139,7 @@ class Call {
   bool remote_set_ = false;
   bool connected_ = false;
   bool data_channel_made_ = false;
+  bool room_offered_ = false;
   bool failed_ = false;
   guint offer_wait_ = 0;
   guint answer_wait_ = 0;

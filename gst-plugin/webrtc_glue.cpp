@@ -57,14 +57,27 @@ void apply_local_addresses_once(GstElement* webrtcbin, const std::string& comma_
   }
 }
 
-void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind) {
-  const char* caps_text =
-      kind == "audio"
-          ? "application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,encoding-params=(string)2"
-          : "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000;"
-            "application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
-            "packetization-mode=(string)1";
-  GstCaps* caps = gst_caps_from_string(caps_text);
+void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind, const std::set<int>& taken) {
+  // The usual payload types (Chromium's), or the next free dynamic ones when a stream we send
+  // already uses them: one bundle cannot carry one payload type on two m-lines.
+  std::set<int> used = taken;
+  auto pick = [&used](int preferred) {
+    int pt = preferred;
+    while (used.count(pt) != 0 && pt < 127) ++pt;
+    if (used.count(pt) != 0) for (pt = 96; used.count(pt) != 0 && pt < 127; ++pt) {}
+    used.insert(pt);
+    return pt;
+  };
+  std::string caps_text;
+  if (kind == "audio") {
+    caps_text = "application/x-rtp,media=audio,encoding-name=OPUS,payload=" + std::to_string(pick(111)) +
+                ",clock-rate=48000,encoding-params=(string)2";
+  } else {
+    caps_text = "application/x-rtp,media=video,encoding-name=VP8,payload=" + std::to_string(pick(96)) +
+                ",clock-rate=90000;application/x-rtp,media=video,encoding-name=H264,payload=" +
+                std::to_string(pick(102)) + ",clock-rate=90000,packetization-mode=(string)1";
+  }
+  GstCaps* caps = gst_caps_from_string(caps_text.c_str());
   GstWebRTCRTPTransceiver* transceiver = nullptr;
   g_signal_emit_by_name(webrtcbin, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps,
                         &transceiver);

@@ -8,6 +8,7 @@
 #endif
 #include <gst/webrtc/webrtc.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,10 @@ std::vector<std::string> apply_local_addresses(GstElement* webrtcbin, const std:
 void apply_local_addresses_once(GstElement* webrtcbin, const std::string& comma_separated, gpointer log_object);
 
 // Receive-only transceivers so a caller without sink pads can still offer: video (VP8, H.264) and
-// audio (Opus); or one of them (kind "video" / "audio") for simple-peer's transceiverRequest.
+// audio (Opus); or one of them (kind "video" / "audio") for simple-peer's transceiverRequest, with
+// payload types outside `taken` (those of the streams sent).
 void add_recvonly_transceivers(GstElement* webrtcbin);
-void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind);
+void add_recvonly_transceiver(GstElement* webrtcbin, const std::string& kind, const std::set<int>& taken = {});
 
 // "video" / "audio" / "" for a webrtcbin src pad (transceiver kind, else its caps' media field).
 std::string media_kind_of_pad(GstPad* pad);

@@ -13,6 +13,9 @@
 //   d1     the pipeline (auto) calls receiver.html, the page reloads: the old call ends, the
 //          pipeline calls the reloaded page, which plays again
 //   d2     sender.html calls the answering pipeline, reloads and calls again: decoding resumes
+//   e1     the chapter's verbatim two-way index.html (a new simple-peer for every offer) called by a
+//          pipeline that sends video only, 20 calls in a row: the page plays and keeps playing with
+//          one peer connection (no second offer), the pipeline decodes the page's video and audio
 // Every case ends by stopping the pipeline with SIGTERM: it must exit 0 with no bus error.
 //
 // Needs env SIO_PEER (the harness), GST_PLUGIN_PATH (the plugin's build dir), SIO_SIGNALLING for
@@ -26,7 +29,7 @@ import pipelineLib from './lib/pipeline.js';
 
 const {
   serverKind, webDir, STEP_TIMEOUT_MS, sleep, withTimeout, launchBrowser, startServer, openPage,
-  closePages, videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure,
+  closePages, videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure, sampleVideo, chapterPagesDir,
 } = lib;
 const { startPipeline } = pipelineLib;
 
@@ -68,14 +71,15 @@ after(async () => {
 
 // Runs body({server, pages, pipelines, open, run}); closes everything whatever happens and prints
 // the server, page and pipeline logs when the case fails.
-const withPipelineCall = async (body) => {
-  const server = await startServer(webDir);
+// { chapter: true }: the server serves the chapter's verbatim pages (lib/browser.js chapterPagesDir).
+const withPipelineCall = async (body, { chapter = false } = {}) => {
+  const server = await startServer(chapter ? chapterPagesDir() : webDir);
   const pages = [];
   const pipelines = [];
   const context = {
     server,
     open: async (pagePath, name) => {
-      const record = await openPage(browser, `${server.baseUrl}${pagePath}`, { name });
+      const record = await openPage(browser, `${server.baseUrl}${pagePath}`, { name, chapter });
       pages.push(record);
       return record;
     },
@@ -298,3 +302,41 @@ test('d2. sender.html reloads and calls again: the answering pipeline takes the 
     await callStartedWith(pipeline, secondId);
     await assertPipelineDecodes(pipeline, { since: beforeReload, startedAt });
   }));
+
+// --- e. the chapter's verbatim two-way page
+
+// The chapter's index.html builds a new simple-peer for every offer it gets. A caller that sends
+// video only used to leave the page's microphone without an m-line: simple-peer asked for
+// renegotiation, the element offered again and the page's new peer dropped the call (about one run
+// in two). The first offer must have room for the page's audio and video.
+const CHAPTER_CALLS = 20;
+
+test(`e1. the chapter's index.html, called by a video-only pipeline ${CHAPTER_CALLS} times in a row: one offer ` +
+     'each, the page keeps playing', { timeout: 300000 }, () =>
+  withPipelineCall(async ({ server, open, run }) => {
+    const description = `${VP8_BRANCH} ! sig.sink_0 ${signaller(server, 'dialect=simple-peer peer-id=auto')} ` +
+      RECEIVE_BRANCHES;
+    const firstPictures = [];
+    for (let n = 1; n <= CHAPTER_CALLS; n++) {
+      const page = await open('index.html', `index${n}`);
+      const pageId = await withTimeout(page.socketId, STEP_TIMEOUT_MS, 'page socket id');
+      await videoReady(page, 'myCamera');  // the page answers with its camera and microphone
+      const startedAt = Date.now();
+      const pipeline = run(description, `pipeline${n}`);
+      await callStartedWith(pipeline, pageId);
+      const played = await assertPlays(page, 'otherCamera', startedAt);
+      firstPictures.push(played.firstFrameMs);
+      await assertPipelineDecodes(pipeline, { frames: 30, startedAt });
+      // A second offer would have made the page build a second peer connection.
+      await sleep(1000);
+      const after = await sampleVideo(page, 'otherCamera');
+      const connections = await page.page.evaluate(() => window.__peerConnections.length);
+      assert.equal(connections, 1, `call ${n}: the page made ${connections} peer connections (a second offer came)`);
+      assert.ok(after.framesDecoded > played.framesDecoded, `call ${n}: the page's video stopped`);
+      await pipeline.stopAndCheck();
+      await page.context.close();
+    }
+    firstPictures.sort((a, b) => a - b);
+    console.log(`# ${CHAPTER_CALLS} calls: first picture ${firstPictures[0]}-${firstPictures[firstPictures.length - 1]} ms, ` +
+                `median ${firstPictures[Math.floor(firstPictures.length / 2)]} ms after the pipeline started`);
+  }, { chapter: true }));
