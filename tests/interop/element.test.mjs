@@ -13,6 +13,9 @@
 //   d1     the pipeline (auto) calls receiver.html, the page reloads: the old call ends, the
 //          pipeline calls the reloaded page, which plays again
 //   d2     sender.html calls the answering pipeline, reloads and calls again: decoding resumes
+//   f1/f2  sender.html (ours / the chapter's) calls a pipeline that takes its streams by caps, the
+//          usual launch-line idiom `sig. ! application/x-rtp,media=video ! ...` (no pad names):
+//          each branch gets its kind (the src pads carry their stream's caps when they appear)
 //   e1     the chapter's verbatim two-way index.html (a new simple-peer for every offer) called by a
 //          pipeline that sends video only, 20 calls in a row: the page plays and keeps playing with
 //          one peer connection (no second offer), the pipeline decodes the page's video and audio
@@ -340,3 +343,26 @@ test(`e1. the chapter's index.html, called by a video-only pipeline ${CHAPTER_CA
     console.log(`# ${CHAPTER_CALLS} calls: first picture ${firstPictures[0]}-${firstPictures[firstPictures.length - 1]} ms, ` +
                 `median ${firstPictures[Math.floor(firstPictures.length / 2)]} ms after the pipeline started`);
   }, { chapter: true }));
+
+// --- f. receiving by caps instead of pad names
+
+const BY_CAPS = 'sig. ! application/x-rtp,media=video ! queue ! decodebin ! fakesink name=vcount ' +
+  'sig. ! application/x-rtp,media=audio ! queue ! decodebin ! fakesink name=acount';
+
+const senderCallsByCaps = (chapter) => withPipelineCall(async ({ server, open, run }) => {
+  const pipeline = run(`${signaller(server, 'dialect=classic')} ${BY_CAPS}`);
+  const pipelineId = await localIdOf(pipeline);
+  const sender = await open('sender.html', 'sender');
+  const senderId = await withTimeout(sender.socketId, STEP_TIMEOUT_MS, 'sender socket id');
+  await videoReady(sender, 'myCamera');
+  const startedAt = Date.now();
+  await selectPeer(sender, pipelineId);
+  await callStartedWith(pipeline, senderId);
+  await assertPipelineDecodes(pipeline, { startedAt });
+}, { chapter });
+
+test('f1. sender.html calls a pipeline that links its streams by caps (media=video / media=audio)',
+     { timeout: CASE_TIMEOUT_MS }, () => senderCallsByCaps(false));
+
+test('f2. the chapter\'s sender.html calls a pipeline that links its streams by caps',
+     { timeout: CASE_TIMEOUT_MS }, () => senderCallsByCaps(true));
