@@ -1,6 +1,8 @@
 // Factory -> Debian 12 package. Each row was checked on Debian 12 (GStreamer 1.22) with
 // `dpkg -S /usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgst<plugin>.so` (and, for packages not
 // installed there, the package's Gstreamer-Elements field in `apt-cache show`).
+// tests/check/launcher_media_test.cpp (Plugins.EveryElementInTheSourceHasItsPackage) finds every
+// element named in launcher/*.cpp and checks its row against dpkg's file lists.
 #include "plugins.hpp"
 
 #include <gst/gst.h>
@@ -63,6 +65,7 @@ constexpr std::array kPackages = {
     PackageRow{"jpegenc", kGood},
     PackageRow{"opusenc", kBase},           // libgstopus
     PackageRow{"opusdec", kBase},
+    PackageRow{"opusparse", kBad},          // libgstopusparse (not libgstopus): recording Opus
     // RTP.
     PackageRow{"rtpvp8pay", kGood},         // libgstrtp
     PackageRow{"rtpvp8depay", kGood},
