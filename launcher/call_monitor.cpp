@@ -405,9 +405,12 @@ void CallMonitor::print_status() {
     if (calls_.size() > 1) {
       char rtt[32] = "-";
       if (call->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", call->rtt_s * 1000);
-      std::printf("status-call: peer=%s state=%s send_kbps=%lld recv_kbps=%lld packets_lost=%lld rtt_ms=%s\n",
+      // Frames counted per peer when the calls are mixed (-1: not counted that way).
+      std::printf("status-call: peer=%s state=%s send_kbps=%lld recv_kbps=%lld packets_lost=%lld rtt_ms=%s "
+                  "received_video_frames=%lld\n",
                   peer.c_str(), call->state.c_str(), call->send_kbps, call->recv_kbps,
-                  static_cast<long long>(call->packets_lost), rtt);
+                  static_cast<long long>(call->packets_lost), rtt,
+                  static_cast<long long>(counters_.video_frames_of(peer)));
     }
   }
   const CallInfo* latest = nullptr;

@@ -23,6 +23,7 @@
 #include "media_counters.hpp"
 #include "options.hpp"
 #include "plugins.hpp"
+#include "mix_sinks.hpp"
 #include "receive_sinks.hpp"
 #include "send_branches.hpp"
 #include "socketiosignaller.hpp"
@@ -96,6 +97,7 @@ struct Launch {
   MediaCounters counters;
   std::unique_ptr<CallMonitor> monitor;
   std::unique_ptr<ReceiveSinks> receiver;
+  std::unique_ptr<MixSinks> mix;  // instead of `receiver` when several calls are taken at once
   bool stopping = false;
   int exit_code = 0;
   guint eos_timeout_id = 0;
@@ -178,6 +180,7 @@ void stop(Launch& launch) {
   launch.stopping = true;
   GST_INFO("stopping: EOS through the pipeline");
   if (launch.receiver) launch.receiver->finish_recording("stopping");
+  if (launch.mix) launch.mix->finish("stopping");
   gst_element_send_event(launch.pipeline, gst_event_new_eos());
   launch.eos_timeout_id = g_timeout_add(kEosWaitMs, on_eos_timeout, &launch);
 }
@@ -288,7 +291,7 @@ int run(LaunchOptions options) {
   for (const auto* branch : {&launch.plan.video, &launch.plan.audio})
     if (*branch) needed.insert(needed.end(), (*branch)->elements.begin(), (*branch)->elements.end());
   if (receives(o)) {
-    auto more = receive_elements(launch.sink_kind);
+    auto more = max_calls(o) != 1 ? mix_elements(launch.sink_kind) : receive_elements(launch.sink_kind);
     needed.insert(needed.end(), more.begin(), more.end());
   }
   if (auto missing = find_missing(needed)) return fail_usage(describe_missing(*missing));
@@ -347,9 +350,14 @@ int run(LaunchOptions options) {
   gst_bin_add(GST_BIN(launch.pipeline), launch.signaller);
   set_signaller_properties(launch);
   launch.monitor = std::make_unique<CallMonitor>(launch.signaller, launch.counters);
-  if (receives(o))
+  if (receives(o) && max_calls(o) != 1) {
+    // Several calls at once: their videos side by side, their audio mixed (0 = no limit: 16 places).
+    launch.mix = std::make_unique<MixSinks>(launch.pipeline, launch.signaller, launch.sink_kind, o.sink_file,
+                                            max_calls(o) == 0 ? 16 : max_calls(o), launch.counters);
+  } else if (receives(o)) {
     launch.receiver = std::make_unique<ReceiveSinks>(launch.pipeline, launch.signaller, launch.sink_kind,
                                                      o.sink_file, launch.counters);
+  }
   int code = 0;
   std::string error;
   if (launch.plan.video && !add_send_branch(launch, *launch.plan.video, true, error)) code = 1;
@@ -401,6 +409,7 @@ int run(LaunchOptions options) {
   if (status_timer) g_source_remove(status_timer);
   g_source_remove(bus_watch);
   launch.receiver.reset();
+  launch.mix.reset();
   launch.monitor.reset();
   gst_object_unref(launch.pipeline);
   embedded.server.reset();

@@ -27,4 +27,17 @@ void count_buffers_on(GstPad* pad, std::atomic<uint64_t>& counter, const std::at
                     [](gpointer data) { delete static_cast<Counting*>(data); });
 }
 
+void count_buffers_on(GstPad* pad, std::shared_ptr<std::atomic<uint64_t>> counter) {
+  gst_pad_add_probe(
+      pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto& c = **static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data);
+        c += (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) ? gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info))
+                                                           : 1;
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<std::atomic<uint64_t>>(std::move(counter)),
+      [](gpointer data) { delete static_cast<std::shared_ptr<std::atomic<uint64_t>>*>(data); });
+}
+
 }  // namespace sio::launcher

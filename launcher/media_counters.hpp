@@ -3,6 +3,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
 
 #include <gst/gst.h>
 
@@ -15,10 +19,28 @@ struct MediaCounters {
   std::atomic<uint64_t> received_audio_buffers{0};  // decoded (or parsed) audio buffers
   std::atomic<uint64_t> video_encoders{0};          // encoder elements in the running pipeline
   std::atomic<uint64_t> audio_encoders{0};
+
+  // Received video frames per peer, when calls are mixed (several calls at once).
+  std::shared_ptr<std::atomic<uint64_t>> video_frames_from(const std::string& peer) {
+    std::lock_guard lock(peers_mutex);
+    auto& counter = video_by_peer[peer];
+    if (!counter) counter = std::make_shared<std::atomic<uint64_t>>(0);
+    return counter;
+  }
+  // -1 when nothing was counted for `peer`.
+  int64_t video_frames_of(const std::string& peer) {
+    std::lock_guard lock(peers_mutex);
+    auto it = video_by_peer.find(peer);
+    return it == video_by_peer.end() ? -1 : static_cast<int64_t>(it->second->load());
+  }
+  std::mutex peers_mutex;
+  std::map<std::string, std::shared_ptr<std::atomic<uint64_t>>> video_by_peer;
 };
 
 // Counts buffers (and buffer-list entries) flowing through `pad` into `counter`; with `gate`, only
 // while it is true. Both must outlive the pad's data flow.
 void count_buffers_on(GstPad* pad, std::atomic<uint64_t>& counter, const std::atomic<bool>* gate = nullptr);
+// The same into a shared counter (kept alive by the probe).
+void count_buffers_on(GstPad* pad, std::shared_ptr<std::atomic<uint64_t>> counter);
 
 }  // namespace sio::launcher

@@ -39,6 +39,8 @@ constexpr std::array kPackages = {
     // Conversion and plumbing.
     PackageRow{"videoconvert", kBase},      // libgstvideoconvertscale
     PackageRow{"videoscale", kBase},        // libgstvideoconvertscale
+    PackageRow{"compositor", kBase},        // libgstcompositor (several calls mixed)
+    PackageRow{"audiomixer", kBase},        // libgstaudiomixer
     PackageRow{"videorate", kBase},
     PackageRow{"audioconvert", kBase},
     PackageRow{"audioresample", kBase},

@@ -30,6 +30,10 @@
 //          one after another all play from one video and one audio encoder; closing pages 2 and 4
 //          leaves the others playing; a 7th page's first picture comes <= 1.5 s after its call
 //          connected
+//   i1/i2  three index.html pages (ours / the chapter's) call --mode=both --max-calls=3
+//          --sink=FILE.mkv: each page plays the launcher's video, the launcher counts each page's
+//          frames (status-call lines), the file holds the composed picture (three places lit, the
+//          fourth black) and decodes
 //   h3     --max-calls=3: the 4th page is not called, the launcher's warning names it; when a
 //          page leaves, the 4th is called and plays
 //   e      bad options and missing pieces: exit 2 with a message naming the option, device or
@@ -607,6 +611,99 @@ test('h3. --call=all --max-calls=3: the 4th page gets no call and the launcher s
   await callStarted(launcher, fourthId, 'calling');
   await assertPlays(fourth, 'otherCamera', startedAt);
 }));
+
+// --- i. several two-way calls into one launcher: the pages' videos side by side, their audio
+// mixed, the mix recorded
+
+// The file's video as 8-bit grey (gst-launch-1.0 writes every frame), and of its last 90 frames the
+// one with the most lit places of the grid: the mean brightness of each place in it. (The very
+// last frames are black: at stop the calls leave the mix before its EOS.)
+const tileBrightness = async (file, width, height, columns, rows) => {
+  const raw = `${file}.gray`;
+  await run('gst-launch-1.0', ['-q', 'filesrc', `location=${file}`, '!', 'matroskademux', '!', 'vp8dec', '!',
+                               'videoconvert', '!', 'video/x-raw,format=GRAY8', '!', 'filesink', `location=${raw}`],
+            60000);
+  const data = fs.readFileSync(raw);
+  fs.rmSync(raw, { force: true });
+  const frameSize = width * height;
+  const frames = Math.floor(data.length / frameSize);
+  const tileW = width / columns, tileH = height / rows;
+  let best = null;
+  for (let f = Math.max(0, frames - 90); f < frames; f++) {
+    const frame = data.subarray(f * frameSize, (f + 1) * frameSize);
+    const means = [];
+    for (let t = 0; t < columns * rows; t++) {
+      const x0 = (t % columns) * tileW, y0 = Math.floor(t / columns) * tileH;
+      let sum = 0;
+      for (let y = y0; y < y0 + tileH; y += 2) for (let x = x0; x < x0 + tileW; x += 2) sum += frame[y * width + x];
+      means.push(Math.round(sum / ((tileW / 2) * (tileH / 2))));
+    }
+    const lit = means.filter((m) => m > 40).length;
+    if (!best || lit > best.lit) best = { lit, means, frame: f, frames };
+  }
+  return best;
+};
+
+const PAGES_MIXED = 3;
+
+const pagesCallMixingLauncher = (chapter) => async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-webrtc-'));
+  const file = path.join(dir, 'mix.mkv');
+  try {
+    await withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+      const launcher = launch(['--mode=both', `--max-calls=${PAGES_MIXED}`, `--sink=${file}`, ...SEND],
+                              chapter ? 'both-mix-chapter' : 'both-mix');
+      const url = await pageUrl(launcher, 'index.html');
+      const launcherId = await launcher.localId(START_TIMEOUT_MS);
+      const ids = [];
+      for (let n = 1; n <= PAGES_MIXED; n++) {
+        const page = await open(url, `index${n}`);
+        const id = await pageSocketId(page);
+        await videoReady(page, 'myCamera');
+        const startedAt = Date.now();
+        await selectPeer(page, launcherId);
+        await callStarted(launcher, id, 'answering');
+        await assertPlays(page, 'otherCamera', startedAt);
+        ids.push(id);
+      }
+      // Frames from each page, counted per peer by the launcher; then 30 more from each, all three
+      // in the mix together.
+      const seen = {};
+      for (const id of ids) {
+        const line = await launcher.waitFor('status-call', `a status-call line with peer=${id} ` +
+                                            `received_video_frames >= ${MIN_CALL_FRAMES}`, STEP_TIMEOUT_MS,
+                                            (e) => e.peer === id && e.received_video_frames >= MIN_CALL_FRAMES);
+        console.log(`# from ${id}: ${line.received_video_frames} video frames, recv_kbps=${line.recv_kbps}`);
+        seen[id] = line.received_video_frames;
+      }
+      for (const id of ids) {
+        await launcher.waitFor('status-call', `30 more frames from ${id}`, STEP_TIMEOUT_MS,
+                               (e) => e.peer === id && e.received_video_frames >= seen[id] + 30);
+      }
+      const summary = await launcher.stopAndCheck();
+      stopped.set(launcher, summary);
+      logSummary(launcher, summary);
+      assert.ok(summary.received_audio_buffers > 0, 'no audio received');
+    }, chapter ? { publicDir: chapterPagesDir(), chapter: true } : {});
+
+    await assertDiscovered(file);
+    const frames = await decodedFrames(file);
+    console.log(`# ${frames} frames of the mix decoded from the file`);
+    assert.ok(frames >= MIN_FILE_FRAMES, `only ${frames} video frames in the file`);
+    // 3 places of a 2x2 grid of 320x240 pictures hold the pages' cameras; the 4th stays black.
+    const { means, frame, frames: total } = await tileBrightness(file, 640, 480, 2, 2);
+    console.log(`# frame ${frame} of ${total} of the mix, mean brightness per place: ${means.join(' ')}`);
+    assert.equal(means.filter((m) => m > 40).length, PAGES_MIXED, `places with a picture: ${means}`);
+    assert.ok(means[3] < 20, `the empty place is not black: ${means}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+test(`i1. ${PAGES_MIXED} index.html pages call --mode=both --max-calls=${PAGES_MIXED} --sink=FILE.mkv: each plays, ` +
+     'the launcher receives each and records the mix', { timeout: 120000 }, pagesCallMixingLauncher(false));
+
+test(`i2. the same with the chapter's verbatim index.html`, { timeout: 120000 }, pagesCallMixingLauncher(true));
 
 test('e. bad options and missing pieces exit 2, an unreachable server 1, each saying what is wrong', { timeout: 60000 }, async () => {
   try {
