@@ -77,6 +77,7 @@
 #include <vector>
 
 #include "call.hpp"
+#include "call_stats.hpp"
 #include "debug.hpp"
 #include "gobject_ptr.hpp"
 #include "network_thread.hpp"
@@ -118,6 +119,7 @@ enum {
   PROP_WEBRTCBIN,
   PROP_MAX_CALLS,
   PROP_CALLS,
+  PROP_STATS,
 };
 
 enum { SIGNAL_PEERS_CHANGED, SIGNAL_CALL_STARTED, SIGNAL_CALL_ENDED, N_SIGNALS };
@@ -175,6 +177,7 @@ class SignallerImpl final : public CallHost {
   std::vector<SinkPad> sink_pads() override;
 
   void make_spare();  // instance_init, and whenever a call takes the spare
+  GstStructure* stats();  // the `stats` property
   GstElement* webrtcbin_ref();  // the latest call's, else the spare's
 
   GstPad* request_sink_pad(GstPadTemplate* templ, const char* name, const GstCaps* caps);
@@ -254,6 +257,7 @@ class SignallerImpl final : public CallHost {
   std::map<std::string, GstPad*> src_pads_;            // "video_0" -> pad (owned by the element)
   std::map<GstElement*, std::map<std::string, guint>> stream_counts_;  // per webrtcbin: pads by kind
   std::atomic<bool> eos_posted_{false};
+  CallStats call_stats_;
 };
 
 }  // namespace sio::gst
@@ -462,6 +466,19 @@ void SignallerImpl::make_spare() {
   }
   spare_ = std::move(call);
   if (latest_webrtcbin_ == nullptr) g_object_notify(G_OBJECT(element_), "webrtcbin");
+}
+
+GstStructure* SignallerImpl::stats() {
+  std::vector<CallStats::Call> calls;
+  {
+    std::lock_guard lock(pads_mutex_);
+    for (auto& [peer, call] : calls_) {
+      calls.push_back(CallStats::Call{peer, GST_ELEMENT(gst_object_ref(call->webrtcbin()))});
+    }
+  }
+  GstStructure* result = call_stats_.collect(calls);
+  for (auto& call : calls) gst_object_unref(call.webrtcbin);
+  return result;
 }
 
 GstElement* SignallerImpl::webrtcbin_ref() {
@@ -1206,6 +1223,7 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_CALLS: g_value_set_uint(value, self->impl->call_count); break;
+    case PROP_STATS: g_value_take_boxed(value, self->impl->stats()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -1327,6 +1345,14 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
   g_object_class_install_property(
       gobject_class, PROP_CALLS,
       g_param_spec_uint("calls", "Calls", "Calls in progress now", 0, G_MAXUINT, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Stats",
+                         "Each call's peer-id, state, bitrate-sent and bitrate-received (bit/s since the last "
+                         "read), bytes, packets-lost and rtt (s, -1 unknown): a socketio-stats structure whose "
+                         "calls field is an array of call structures. Reading waits for webrtcbin (1 s at most "
+                         "per call): not from a streaming thread",
+                         GST_TYPE_STRUCTURE, ro));
 
   signals[SIGNAL_PEERS_CHANGED] =
       g_signal_new("peers-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
