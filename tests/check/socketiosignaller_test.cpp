@@ -271,6 +271,21 @@ void set_state_checked(GstElement* element, GstState state) {
   }
 }
 
+// The elements made by `factory` in `bin`, recursively (a bin changing meanwhile may count short).
+int count_elements(GstElement* bin, const char* factory) {
+  int n = 0;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+    if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), factory)) ++n;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Properties
 
@@ -572,6 +587,16 @@ double wait_buffers(Peer& a, int a_from, Peer& b, int b_from, int count, int tim
   return seconds_since(start);
 }
 
+// Waits until `done()`, checking the peers' buses; fails with `what` after `timeout_ms`.
+void wait_until(std::vector<Peer*> peers, const std::function<bool()>& done, int timeout_ms, const char* what) {
+  const gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  while (!done()) {
+    for (Peer* peer : peers) peer->check_bus();
+    fail_unless(g_get_monotonic_time() < deadline, "timed out after %d ms waiting for %s", timeout_ms, what);
+    g_usleep(10000);
+  }
+}
+
 std::string wait_call_message(GstElement* pipeline, const char* name, int timeout_ms) {
   GstMessage* message =
       wait_for(pipeline, [name](GstMessage* m) { return is_element_message(m, name); }, timeout_ms, name);
@@ -640,10 +665,14 @@ GST_START_TEST(test_simple_peer_caller_late_webrtcbin) {
     gst_element_set_locked_state(webrtcbin, TRUE);
     caller.start();
     fail_unless(wait_call_message(caller.pipeline, "socketio-call-started", 5000) == answerer.id);
+    // The element posts socketio-call-started, then starts calling (its first try to offer finds
+    // webrtcbin below READY and waits for it), then makes the spare webrtcbin for the next call:
+    // a second webrtcbin in the caller means it has tried to offer with this one held in NULL.
+    wait_until({&caller, &answerer}, [&] { return count_elements(caller.pipeline, "webrtcbin") >= 2; }, 5000,
+               "the caller's spare webrtcbin, made once the call has started");
     GstState state = GST_STATE_VOID_PENDING;
     gst_element_get_state(webrtcbin, &state, nullptr, 0);
     fail_unless_equals_int(state, GST_STATE_NULL);
-    g_usleep(200 * 1000);
     gst_element_set_locked_state(webrtcbin, FALSE);
     fail_unless(gst_element_sync_state_with_parent(webrtcbin));
     wait_buffers(caller, 0, answerer, 0, 30, 15000);
@@ -800,6 +829,36 @@ const char* const kSendBranch =
     "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
     "vp8enc deadline=1 ! rtpvp8pay ! queue ! s.sink_0 ";
 
+// Waits until `count` buffers have gone into the pad `pad_name` of the element "s" (a probe
+// counts them, in buffer lists too: payloaders push lists); fails after `timeout_ms`. The counter
+// belongs to the probe (freed with it), so a failed check leaves nothing dangling for the
+// streaming thread.
+void wait_buffers_into(GstElement* pipeline, const char* pad_name, int count, int timeout_ms) {
+  GstElement* s = by_name(pipeline, "s");
+  GstPad* pad = gst_element_get_static_pad(s, pad_name);
+  fail_unless(pad != nullptr, "no pad %s", pad_name);
+  auto* counter = new std::atomic<int>(0);
+  const gulong probe = gst_pad_add_probe(
+      pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        const int n = (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                          ? int(gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info)))
+                          : 1;
+        *static_cast<std::atomic<int>*>(data) += n;
+        return GST_PAD_PROBE_OK;
+      },
+      counter, [](gpointer data) { delete static_cast<std::atomic<int>*>(data); });
+  const gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  while (counter->load() < count) {
+    fail_unless(g_get_monotonic_time() < deadline, "timed out after %d ms: %d of %d buffers into s.%s", timeout_ms,
+                counter->load(), count, pad_name);
+    g_usleep(10000);
+  }
+  gst_pad_remove_probe(pad, probe);
+  gst_object_unref(pad);
+  gst_object_unref(s);
+}
+
 // Without a call: send-only, receive-only (no pads yet) and two-way (a delayed link to video_0).
 // The two-way pipeline as a whole cannot reach EOS: its fakesink waits for a video_0 that no call
 // brought, and nothing can end a sink that is not linked; the element's own EOS must still come.
@@ -810,17 +869,19 @@ GST_START_TEST(test_eos_without_call) {
     const char* name;
     std::string description;
     bool whole_pipeline;
+    bool sends;
   };
   const Shape shapes[] = {
-      {"send, no call", kSendBranch + element, true},
-      {"receive, no call", element, true},
-      {"two-way, no call", kSendBranch + element + " s.video_0 ! fakesink sync=false async=false", false},
+      {"send, no call", kSendBranch + element, true, true},
+      {"receive, no call", element, true, false},
+      {"two-way, no call", kSendBranch + element + " s.video_0 ! fakesink sync=false async=false", false, true},
   };
   for (const auto& shape : shapes) {
     GstElement* pipeline = launch(shape.description);
     set_state_checked(pipeline, GST_STATE_PLAYING);
     wait_connected(pipeline);
-    g_usleep(300 * 1000);  // buffers flowing (and dropped) into the element
+    // Buffers flowing (and dropped) into the element when EOS comes.
+    if (shape.sends) wait_buffers_into(pipeline, "sink_0", 10, 5000);
     eos_within_bound(pipeline, shape.name, shape.whole_pipeline);
     set_state_checked(pipeline, GST_STATE_NULL);
     gst_object_unref(pipeline);
@@ -886,6 +947,7 @@ struct NodeData {
   std::vector<std::string> video_pads;       // names of the video pads ever added
   std::atomic<int> pads_removed{0};
   std::atomic<int> keyframe_requests{0};     // force-key-unit events reaching the encoder
+  std::atomic<gint64> last_keyframe_request_us{0};  // monotonic time the last one did
 
   // `send`: a VP8 test pattern (encoder named "enc") and an Opus tone; `properties` go on the element.
   NodeData(const std::string& url, bool send, const std::string& properties) {
@@ -908,7 +970,9 @@ struct NodeData {
             GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
             if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM &&
                 gst_structure_has_name(gst_event_get_structure(event), "GstForceKeyUnit")) {
-              static_cast<NodeData*>(data)->keyframe_requests++;
+              auto* self = static_cast<NodeData*>(data);
+              self->last_keyframe_request_us = g_get_monotonic_time();
+              self->keyframe_requests++;
             }
             return GST_PAD_PROBE_OK;
           },
@@ -1002,20 +1066,6 @@ void wait_until(std::vector<Node*> nodes, const std::function<bool()>& done, int
   }
 }
 
-int count_elements(GstElement* bin, const char* factory) {
-  int n = 0;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
-    if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), factory)) ++n;
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  return n;
-}
-
 // A hub (peer-id=all, max-calls=3) sending one VP8 + Opus encode and three two-way peers: every
 // peer gets the hub's video and audio, the hub receives every peer's video, each on its own pads
 // named for the peer; one peer leaving ends only its call (its pads go), the others go on.
@@ -1048,6 +1098,34 @@ GST_START_TEST(test_three_calls) {
     fail_unless_equals_int(count_elements(hub->pipeline, "vp8enc"), 1);
     fail_unless_equals_int(count_elements(hub->pipeline, "opusenc"), 1);
     fail_unless_equals_int(count_elements(hub->pipeline, "webrtcbin"), 4);  // three calls and the spare
+    // The stats property: a call structure per peer, media going out on each (bitrates are since
+    // the previous read: read twice).
+    for (int read = 0; read < 2; ++read) {
+      if (read == 1) g_usleep(500 * 1000);  // the interval the bitrate is measured over, not a wait
+      GstStructure* stats = nullptr;
+      g_object_get(hub->signaller, "stats", &stats, nullptr);
+      fail_unless(stats != nullptr && gst_structure_has_name(stats, "socketio-stats"));
+      const GValue* calls = gst_structure_get_value(stats, "calls");
+      fail_unless(calls != nullptr && GST_VALUE_HOLDS_ARRAY(calls));
+      fail_unless_equals_int(gst_value_array_get_size(calls), 3);
+      for (guint i = 0; i < gst_value_array_get_size(calls); ++i) {
+        const GstStructure* call = gst_value_get_structure(gst_value_array_get_value(calls, i));
+        const char* peer = gst_structure_get_string(call, "peer-id");
+        fail_unless(peer != nullptr && (a->id == peer || b->id == peer || c->id == peer), "stats for %s", peer);
+        fail_unless(g_str_equal(gst_structure_get_string(call, "state"), "connected"));
+        guint64 bytes = 0, bitrate = 0;
+        gst_structure_get_uint64(call, "bytes-sent", &bytes);
+        gst_structure_get_uint64(call, "bitrate-sent", &bitrate);
+        fail_unless(bytes > 0, "%s: no bytes sent", peer);
+        if (read == 1) {
+          gchar* text = gst_structure_to_string(call);
+          g_print("stats: %s\n", text);
+          g_free(text);
+          fail_unless(bitrate > 0, "%s: bitrate-sent 0", peer);
+        }
+      }
+      gst_structure_free(stats);
+    }
     {
       std::lock_guard lock(hub->mutex);
       fail_unless_equals_int(int(hub->video_pads.size()), 3);
@@ -1138,8 +1216,12 @@ GST_START_TEST(test_keyframe_requests_coalesced) {
     wait_until({&hub, &a, &b}, [&] { return a->video_from(hub->id) >= 30 && b->video_from(hub->id) >= 30; }, 15000,
                "media at a and b");
     fail_unless(hub->keyframe_requests >= 1, "calls connecting asked the encoder for a keyframe");
-    // Settle, then 20 requests from each call's branch at once (what PLIs from every viewer do).
-    g_usleep(600 * 1000);
+    // Settle: the gate forwards the first request of the burst once 500 ms have passed since it
+    // forwarded the last one (which reached the encoder right after). Quiet for 600 ms: those
+    // 500 ms, and a few frames for a request the gate held to have gone up with the next buffer.
+    wait_until({&hub, &a, &b}, [&] { return g_get_monotonic_time() - hub->last_keyframe_request_us > 600 * 1000; },
+               5000, "600 ms without a keyframe request reaching the encoder");
+    // Then 20 requests from each call's branch at once (what PLIs from every viewer do).
     const int before = hub->keyframe_requests;
     std::vector<GstPad*> queue_srcs;
     GstIterator* it = gst_bin_iterate_elements(GST_BIN(hub->signaller));
@@ -1165,6 +1247,8 @@ GST_START_TEST(test_keyframe_requests_coalesced) {
     const int right_after = hub->keyframe_requests - before;
     wait_until({&hub}, [&] { return hub->keyframe_requests - before >= 2; }, 2000, "the held request");
     const double held_for = seconds_since(burst);
+    // Not a condition to wait for but a time to watch: no further request may reach the encoder
+    // (a second held one would come 500 ms after the first at the earliest).
     g_usleep(700 * 1000);
     const int total = hub->keyframe_requests - before;
     g_print("keyframe requests: %zu branches x 20 sent, %d reached the encoder at once, %d in all (the held one "
@@ -1259,14 +1343,34 @@ Suite* socketiosignaller_suite() {
   return suite;
 }
 
+// GStreamer 1.22's rtpmanager now and then modifies one of its session's hash tables while its RTCP
+// thread iterates it (GLib reports it as a critical and stops the iteration) when a call is torn
+// down: seen once in six runs of 100 cycles x 3 calls, in a thread of the library, not ours. With
+// CK_FORK=no gst-check would turn it into a longjmp from that thread and hang the run. It is
+// counted and reported instead; every other critical still fails the test.
+std::atomic<int> rtpmanager_hash_criticals{0};
+
+gboolean count_known_critical(const gchar*, GLogLevelFlags, const gchar* message, gpointer) {
+  ++rtpmanager_hash_criticals;
+  g_printerr("known GStreamer 1.22 rtpmanager critical (not ours), counted: %s\n", message);
+  return FALSE;  // handled: not passed on to gst-check's fatal handler
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   gst_check_init(&argc, &argv);
+  gst_check_add_log_filter("GLib", G_LOG_LEVEL_CRITICAL,
+                           g_regex_new("^g_hash_table_foreach: assertion 'version == hash_table->version' failed$",
+                                       static_cast<GRegexCompileFlags>(0), static_cast<GRegexMatchFlags>(0), nullptr),
+                           count_known_critical, nullptr, nullptr);
   SRunner* runner = srunner_create(socketiosignaller_suite());
   srunner_run_all(runner, CK_NORMAL);
   const int failed = srunner_ntests_failed(runner);
   srunner_free(runner);
+  if (rtpmanager_hash_criticals > 0) {
+    g_print("%d known rtpmanager hash-table critical(s) counted, not failed\n", rtpmanager_hash_criticals.load());
+  }
   // Join GStreamer's pooled task threads before exit: otherwise a pool thread still exiting races
   // OpenSSL's atexit cleanup (the dtls plugin) and crashes in libcrypto's thread-local destructor,
   // and objects those threads still hold show up as leaks. gst_check's exit-time gst_deinit() then
