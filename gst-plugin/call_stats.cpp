@@ -10,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include "webrtc_glue.hpp"
+
 namespace sio::gst {
 namespace {
 
@@ -32,26 +34,6 @@ void on_reply(GstPromise* promise, gpointer data) {
   (*reply)->stats = copy;
   (*reply)->done = true;
   (*reply)->cond.notify_all();
-}
-
-gint64 lost_packets(const GstStructure* s) {
-  gint64 lost64 = 0;
-  gint lost = 0;
-  if (gst_structure_get_int64(s, "packets-lost", &lost64)) return lost64 > 0 ? lost64 : 0;
-  if (gst_structure_get_int(s, "packets-lost", &lost)) return lost > 0 ? lost : 0;
-  return 0;
-}
-
-const char* state_name(GstWebRTCPeerConnectionState state) {
-  switch (state) {
-    case GST_WEBRTC_PEER_CONNECTION_STATE_NEW: return "new";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING: return "connecting";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED: return "connected";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED: return "disconnected";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED: return "failed";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED: return "closed";
-  }
-  return "unknown";
 }
 
 }  // namespace
@@ -88,10 +70,10 @@ GstStructure* CallStats::collect(const std::vector<Call>& calls, guint timeout_m
       if (type == GST_WEBRTC_STATS_OUTBOUND_RTP && gst_structure_get_uint64(s, "bytes-sent", &bytes)) sent += bytes;
       if (type == GST_WEBRTC_STATS_INBOUND_RTP) {
         if (gst_structure_get_uint64(s, "bytes-received", &bytes)) received += bytes;
-        lost += lost_packets(s);
+        lost += stats_packets_lost(s);
       }
       if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
-        lost += lost_packets(s);
+        lost += stats_packets_lost(s);
         if (gst_structure_get_double(s, "round-trip-time", &r) && r > rtt) rtt = r;
       }
     }
@@ -113,7 +95,7 @@ GstStructure* CallStats::collect(const std::vector<Call>& calls, guint timeout_m
       previous = Previous{sent, received, now};
     }
     GstStructure* entry = gst_structure_new(
-        "call", "peer-id", G_TYPE_STRING, call.peer.c_str(), "state", G_TYPE_STRING, state_name(state),
+        "call", "peer-id", G_TYPE_STRING, call.peer.c_str(), "state", G_TYPE_STRING, connection_state_name(state),
         "bitrate-sent", G_TYPE_UINT64, bitrate_sent, "bitrate-received", G_TYPE_UINT64, bitrate_received,
         "bytes-sent", G_TYPE_UINT64, sent, "bytes-received", G_TYPE_UINT64, received, "packets-lost", G_TYPE_INT64,
         lost, "rtt", G_TYPE_DOUBLE, rtt, nullptr);

@@ -245,6 +245,26 @@ void detach_receive_bins_from_ice(GstElement* webrtcbin) {
   gst_iterator_free(it);
 }
 
+int64_t stats_packets_lost(const GstStructure* stats) {
+  gint64 lost64 = 0;
+  gint lost = 0;
+  if (gst_structure_get_int64(stats, "packets-lost", &lost64)) return lost64 > 0 ? lost64 : 0;
+  if (gst_structure_get_int(stats, "packets-lost", &lost)) return lost > 0 ? lost : 0;
+  return 0;
+}
+
+const char* connection_state_name(GstWebRTCPeerConnectionState state) {
+  switch (state) {
+    case GST_WEBRTC_PEER_CONNECTION_STATE_NEW: return "new";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING: return "connecting";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED: return "connected";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED: return "disconnected";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED: return "failed";
+    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED: return "closed";
+  }
+  return "unknown";
+}
+
 int payload_type_of(const GstCaps* caps) {
   if (caps == nullptr || gst_caps_get_size(caps) == 0) return -1;
   int pt = -1;

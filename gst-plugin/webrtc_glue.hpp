@@ -63,6 +63,11 @@ int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps);
 // is torn down mid-checks (an offer collision, a peer gone early): the bin then never dies.
 void detach_receive_bins_from_ice(GstElement* webrtcbin);
 
+// From get-stats: a stats structure's packets-lost (a gint64 in 1.22, an int before), 0 if none or
+// negative; and a connection state's name ("new", "connecting", "connected", ...).
+int64_t stats_packets_lost(const GstStructure* stats);
+const char* connection_state_name(GstWebRTCPeerConnectionState state);
+
 // The `payload` of the first structure of `caps`, or -1.
 int payload_type_of(const GstCaps* caps);
 

@@ -7,36 +7,11 @@
 #include <memory>
 
 #include "gobject_ptr.hpp"
+#include "main_context.hpp"
+#include "webrtc_glue.hpp"
 
 namespace sio::launcher {
 namespace {
-
-// Queues `task` on the main context (the launcher's thread), where all printing happens. Always
-// queued, never run in place: g_main_context_invoke would run it on the calling (GStreamer)
-// thread whenever the main thread is not iterating the context, e.g. during a state change.
-void post_to_main(std::function<void()> task) {
-  auto* heap = new std::function<void()>(std::move(task));
-  GSource* source = g_idle_source_new();
-  g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(
-      source,
-      [](gpointer data) -> gboolean {
-        (*static_cast<std::function<void()>*>(data))();
-        return G_SOURCE_REMOVE;
-      },
-      heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
-  g_source_attach(source, nullptr);
-  g_source_unref(source);
-}
-
-// packets-lost is a gint64 in GStreamer 1.22's stats (an int in older releases).
-int64_t lost_packets(const GstStructure* s) {
-  gint64 lost64 = 0;
-  gint lost = 0;
-  if (gst_structure_get_int64(s, "packets-lost", &lost64)) return lost64 > 0 ? lost64 : 0;
-  if (gst_structure_get_int(s, "packets-lost", &lost)) return lost > 0 ? lost : 0;
-  return 0;
-}
 
 // Sums the figures of one get-stats reply (any thread: only reads the structure).
 CallMonitor::StatsSample parse_stats(const GstStructure* reply) {
@@ -60,10 +35,10 @@ CallMonitor::StatsSample parse_stats(const GstStructure* reply) {
         if (gst_structure_get_uint64(s, "bytes-received", &u64)) sample.bytes_received += u64;
         if (gst_structure_get_uint64(s, "packets-received", &u64)) sample.packets_received += u64;
         else if (gst_structure_get_uint(s, "packets-received", &u)) sample.packets_received += u;
-        sample.packets_lost += lost_packets(s);
+        sample.packets_lost += gst::stats_packets_lost(s);
         break;
       case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
-        sample.packets_lost += lost_packets(s);
+        sample.packets_lost += gst::stats_packets_lost(s);
         if (gst_structure_get_double(s, "round-trip-time", &rtt) && rtt > sample.rtt_s) sample.rtt_s = rtt;
         break;
       default:
@@ -71,18 +46,6 @@ CallMonitor::StatsSample parse_stats(const GstStructure* reply) {
     }
   }
   return sample;
-}
-
-const char* state_name(int state) {
-  switch (state) {
-    case GST_WEBRTC_PEER_CONNECTION_STATE_NEW: return "new";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTING: return "connecting";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED: return "connected";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_DISCONNECTED: return "disconnected";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_FAILED: return "failed";
-    case GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED: return "closed";
-  }
-  return "unknown";
 }
 
 constexpr guint kConnectWarningSeconds = 10;
@@ -328,7 +291,7 @@ void CallMonitor::connection_state(GstElement* webrtcbin, int state) {
                 "check --ice-address, --stun and --turn)\n", call->peer.c_str());
     std::fflush(stdout);
   }
-  call->state = state_name(state);
+  call->state = gst::connection_state_name(static_cast<GstWebRTCPeerConnectionState>(state));
   update_in_call();
 }
 

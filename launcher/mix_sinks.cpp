@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "gobject_ptr.hpp"
+#include "main_context.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(sio_mix_debug);
 #define GST_CAT_DEFAULT sio_mix_debug
@@ -17,20 +18,6 @@ constexpr int kTileHeight = 240;
 // Inputs come through webrtcbin's jitter buffer and a decoder: the mixers wait this much longer
 // for them before they output a frame without them.
 constexpr guint64 kMixLatencyNs = 400 * GST_MSECOND;
-
-void post_to_main(std::function<void()> task) {
-  auto* heap = new std::function<void()>(std::move(task));
-  GSource* source = g_idle_source_new();
-  g_source_set_callback(
-      source,
-      [](gpointer data) -> gboolean {
-        (*static_cast<std::function<void()>*>(data))();
-        return G_SOURCE_REMOVE;
-      },
-      heap, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
-  g_source_attach(source, nullptr);
-  g_source_unref(source);
-}
 
 std::string mix_description(SinkKind kind, int width, int height) {
   const std::string latency = std::to_string(kMixLatencyNs);
