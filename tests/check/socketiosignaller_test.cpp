@@ -1296,6 +1296,55 @@ GST_START_TEST(test_cycles_three_calls) {
 }
 GST_END_TEST;
 
+// Sink pads requested and released on one thread while calls start and end on the network
+// thread: every request gets a pad, nothing touches a call's webrtcbin after it went (the old
+// element had a window there), and the next call carries media as usual.
+GST_START_TEST(test_sink_pads_while_calls_end) {
+  ServerThread server;
+  {
+    Node hub(server.url(), true, "max-calls=0");
+    hub.start();
+    Node a(server.url(), true, "peer-id=" + hub->id);
+    Node b(server.url(), true, "peer-id=" + hub->id);
+    std::atomic<bool> stop{false};
+    std::atomic<int> requested{0}, refused{0};
+    std::thread racer([&] {
+      while (!stop) {
+        GstPad* pad = gst_element_request_pad_simple(hub->signaller, "sink_%u");
+        if (pad == nullptr) {
+          refused++;
+          continue;
+        }
+        requested++;
+        gst_element_release_request_pad(hub->signaller, pad);
+        gst_object_unref(pad);
+      }
+    });
+    const int n = 5;
+    for (int i = 0; i < n; ++i) {
+      a.start();
+      b.start();
+      wait_until({&hub, &a, &b}, [&] { return hub->video_from(a->id) >= 5 && hub->video_from(b->id) >= 5; }, 15000,
+                 "video from both callers");
+      fail_unless_equals_int(hub->calls(), 2);
+      gst_element_set_state(a->pipeline, GST_STATE_NULL);
+      gst_element_set_state(b->pipeline, GST_STATE_NULL);
+      wait_until(std::vector<Node*>{&hub}, [&] { return hub->calls() == 0; }, 10000, "both calls ended");
+    }
+    stop = true;
+    racer.join();
+    g_print("%d sink pads requested and released while %d calls started and ended (%d refused)\n",
+            requested.load(), 2 * n, refused.load());
+    fail_unless(requested > 0, "the racing thread requested no pad");
+    fail_unless_equals_int(refused.load(), 0);
+    // The element still works: a new call carries media both ways.
+    a.start();
+    wait_until(std::vector<Node*>{&hub, &a}, [&] { return hub->video_from(a->id) >= 30 && a->video_from(hub->id) >= 30; }, 15000,
+               "30 video buffers both ways in the call after the race");
+  }
+}
+GST_END_TEST;
+
 Suite* socketiosignaller_suite() {
   Suite* suite = suite_create("socketiosignaller");
   TCase* basic = tcase_create("basic");
@@ -1332,6 +1381,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(multi, test_max_calls_refusal);
   tcase_add_test(multi, test_keyframe_requests_coalesced);
   tcase_add_test(multi, test_cycles_three_calls);
+  tcase_add_test(multi, test_sink_pads_while_calls_end);
   suite_add_tcase(suite, multi);
 
   TCase* eos = tcase_create("eos");
