@@ -344,15 +344,6 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
 
 // Src pads: a stream nobody linked (say the page's audio when the pipeline only plays its video)
 // is dropped rather than failing the whole receive path.
-GstFlowReturn src_internal_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
-  GstFlowReturn ret = gst_proxy_pad_chain_default(pad, parent, buffer);
-  return ret == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : ret;
-}
-GstFlowReturn src_internal_chain_list(GstPad* pad, GstObject* parent, GstBufferList* list) {
-  GstFlowReturn ret = gst_proxy_pad_chain_list_default(pad, parent, list);
-  return ret == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : ret;
-}
-
 struct PromiseContext {
   SignallerImpl* impl;
   glib::GObjectPtr<GstElement> webrtcbin;
@@ -916,10 +907,6 @@ void SignallerImpl::on_webrtcbin_pad_added(GstElement* webrtcbin, GstPad* pad) {
     GstPadTemplate* templ = gst_element_class_get_pad_template(klass, kind == "audio" ? "audio_%u" : "video_%u");
     new_pad = stream_pad_new(name.c_str(), pad, templ);
     stream_pad_set_stream(new_pad, peer, caps);
-    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(new_pad)));
-    gst_pad_set_chain_function(internal, src_internal_chain);
-    gst_pad_set_chain_list_function(internal, src_internal_chain_list);
-    gst_object_unref(internal);
     src_pads_[name] = new_pad;
     GST_INFO_OBJECT(element_, "new stream pad %s from %s, caps %" GST_PTR_FORMAT, name.c_str(), peer.c_str(), caps);
   }

@@ -1,5 +1,7 @@
 #include "stream_pad.hpp"
 
+#include "debug.hpp"
+
 #include <mutex>
 
 struct _GstSocketIoStreamPad {
@@ -7,6 +9,7 @@ struct _GstSocketIoStreamPad {
   std::mutex* mutex;
   std::string* peer_id;
   GstCaps* caps;  // the stream's, or null (the template's)
+  bool dropped;   // the last buffer found nobody downstream to take it (streaming thread only)
 };
 
 G_DEFINE_TYPE(GstSocketIoStreamPad, gst_socketio_stream_pad, GST_TYPE_GHOST_PAD)
@@ -41,12 +44,45 @@ gboolean stream_pad_query(GstPad* pad, GstObject* parent, GstQuery* query) {
   return gst_pad_query_default(pad, parent, query);
 }
 
+// Data from webrtcbin that downstream cannot take yet (pad not linked, or linked to elements not
+// yet started, which answer FLUSHING) is dropped, not returned: either answer would stop
+// webrtcbin's jitter buffer for good, and with it the stream. When a video stream is taken again
+// after a drop, the peer is asked for a keyframe (webrtcbin sends a PLI/FIR), as the decoder
+// lost the one that started the stream.
+GstFlowReturn after_push(GstPad* internal, GstObject* parent, GstFlowReturn ret) {
+  auto* self = GST_SOCKETIO_STREAM_PAD(parent);
+  if (ret == GST_FLOW_NOT_LINKED || (ret == GST_FLOW_FLUSHING && !GST_PAD_IS_FLUSHING(GST_PAD(self)))) {
+    if (!self->dropped) GST_DEBUG_OBJECT(self, "downstream takes nothing (%s): dropping", gst_flow_get_name(ret));
+    self->dropped = true;
+    return GST_FLOW_OK;
+  }
+  if (ret == GST_FLOW_OK && self->dropped) {
+    self->dropped = false;
+    if (g_str_has_prefix(GST_PAD_NAME(self), "video")) {
+      GST_INFO_OBJECT(self, "downstream takes the stream again: asking the peer for a keyframe");
+      gst_pad_push_event(internal, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
+                                                        gst_structure_new("GstForceKeyUnit", "all-headers",
+                                                                          G_TYPE_BOOLEAN, TRUE, nullptr)));
+    }
+  }
+  return ret;
+}
+
+GstFlowReturn internal_chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  return after_push(pad, parent, gst_proxy_pad_chain_default(pad, parent, buffer));
+}
+
+GstFlowReturn internal_chain_list(GstPad* pad, GstObject* parent, GstBufferList* list) {
+  return after_push(pad, parent, gst_proxy_pad_chain_list_default(pad, parent, list));
+}
+
 }  // namespace
 
 static void gst_socketio_stream_pad_init(GstSocketIoStreamPad* self) {
   self->mutex = new std::mutex;
   self->peer_id = new std::string;
   self->caps = nullptr;
+  self->dropped = false;
 }
 
 static void gst_socketio_stream_pad_finalize(GObject* object) {
@@ -84,6 +120,10 @@ GstPad* stream_pad_new(const char* name, GstPad* target, GstPadTemplate* templ) 
                                    templ, nullptr));
   if (target != nullptr) gst_ghost_pad_set_target(GST_GHOST_PAD(pad), target);
   gst_pad_set_query_function(pad, stream_pad_query);
+  GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(pad)));
+  gst_pad_set_chain_function(internal, internal_chain);
+  gst_pad_set_chain_list_function(internal, internal_chain_list);
+  gst_object_unref(internal);
   return pad;
 }
 

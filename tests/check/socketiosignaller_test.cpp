@@ -1345,6 +1345,77 @@ GST_START_TEST(test_sink_pads_while_calls_end) {
 }
 GST_END_TEST;
 
+// A src pad linked to a sink that is not started yet (an application that links first and sets
+// the state after, or a sink kept in NULL for a while): the sink answers FLUSHING, and that must
+// not stop webrtcbin's receive path for good. Once the sink starts it gets the video, and the
+// sender is asked for a keyframe (its encoder sees the request) since the first one was dropped.
+GST_START_TEST(test_src_pad_linked_before_sink_starts) {
+  ServerThread server;
+  {
+    Node receiver(server.url(), false, "");
+    struct Late {
+      GstElement* pipeline;
+      GstElement* sink = nullptr;
+      std::atomic<int> taken{0};
+    } late{receiver->pipeline};
+    g_signal_connect(receiver->signaller, "pad-added", G_CALLBACK(+[](GstElement*, GstPad* pad, gpointer data) {
+                       if (!g_str_has_prefix(GST_PAD_NAME(pad), "video_")) return;
+                       auto* late = static_cast<Late*>(data);
+                       GstElement* sink = gst_element_factory_make("fakesink", "late_sink");
+                       g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+                       gst_element_set_locked_state(sink, TRUE);  // stays in NULL: FLUSHING
+                       gst_bin_add(GST_BIN(late->pipeline), sink);
+                       GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
+                       gst_pad_add_probe(
+                           sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
+                           [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
+                             static_cast<Late*>(data)->taken++;
+                             return GST_PAD_PROBE_OK;
+                           },
+                           late, nullptr);
+                       fail_unless(gst_pad_link(pad, sink_pad) == GST_PAD_LINK_OK);
+                       gst_object_unref(sink_pad);
+                       late->sink = sink;
+                     }),
+                     &late);
+    receiver.start();
+    Node sender(server.url(), true, "peer-id=" + receiver->id);
+    std::atomic<int> encoded{0};
+    GstElement* enc = by_name(sender->pipeline, "enc");
+    GstPad* enc_src = gst_element_get_static_pad(enc, "src");
+    gst_pad_add_probe(
+        enc_src, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
+          (*static_cast<std::atomic<int>*>(data))++;
+          return GST_PAD_PROBE_OK;
+        },
+        &encoded, nullptr);
+    gst_object_unref(enc_src);
+    gst_object_unref(enc);
+    sender.start();
+    // The call connects; 30 more frames go out while the receiver's sink takes none.
+    gst_message_unref(wait_for(
+        receiver->pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-call-connected"); }, 15000,
+        "the call connected"));
+    const int mark = encoded;
+    wait_until(std::vector<Node*>{&receiver, &sender}, [&] { return encoded >= mark + 30; }, 10000,
+               "30 frames sent while the receiver's sink is stopped");
+    fail_unless(late.sink != nullptr, "no video pad at the receiver");
+    fail_unless_equals_int(late.taken.load(), 0);
+    const int requests = sender->keyframe_requests;
+    gst_element_set_locked_state(late.sink, FALSE);
+    fail_unless(gst_element_sync_state_with_parent(late.sink));
+    wait_until(std::vector<Node*>{&receiver, &sender}, [&] { return late.taken >= 30; }, 10000,
+               "30 video buffers taken once the sink started (webrtcbin's jitter buffer still runs)");
+    wait_until(std::vector<Node*>{&receiver, &sender}, [&] { return sender->keyframe_requests > requests; }, 5000,
+               "a keyframe request at the sender's encoder after the sink started");
+    g_print("late sink: %d buffers taken, %d keyframe requests at the sender after it started\n",
+            late.taken.load(), sender->keyframe_requests - requests);
+    g_signal_handlers_disconnect_by_data(receiver->signaller, &late);
+  }
+}
+GST_END_TEST;
+
 Suite* socketiosignaller_suite() {
   Suite* suite = suite_create("socketiosignaller");
   TCase* basic = tcase_create("basic");
@@ -1382,6 +1453,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(multi, test_keyframe_requests_coalesced);
   tcase_add_test(multi, test_cycles_three_calls);
   tcase_add_test(multi, test_sink_pads_while_calls_end);
+  tcase_add_test(multi, test_src_pad_linked_before_sink_starts);
   suite_add_tcase(suite, multi);
 
   TCase* eos = tcase_create("eos");
