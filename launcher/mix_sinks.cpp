@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "gobject_ptr.hpp"
+#include "keyframe_recovery.hpp"
 #include "main_context.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(sio_mix_debug);
@@ -32,7 +33,11 @@ std::string mix_description(SinkKind kind, int width, int height) {
       audio_out = "fakesink sync=false async=false";
       break;
     case SinkKind::File:
-      video_out = "vp8enc deadline=1 target-bitrate=2000000 keyframe-max-dist=60 ! queue ! mixmux.";
+      // The compositor stays on time whatever the encoder does (a leaky queue lets the encoder
+      // skip pictures), so the recording keeps up with the calls on a loaded machine.
+      video_out = "queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! "
+                  "vp8enc deadline=1 cpu-used=4 lag-in-frames=0 target-bitrate=2000000 keyframe-max-dist=60 ! "
+                  "queue ! mixmux.";
       audio_out = "opusenc ! queue ! mixmux.";
       file = " matroskamux name=mixmux streamable=false ! filesink name=mixfile async=false";
       break;
@@ -44,24 +49,41 @@ std::string mix_description(SinkKind kind, int width, int height) {
          latency + " ignore-inactive-pads=true ! audioconvert ! audioresample ! " + audio_out + file;
 }
 
+// A call's chain never waits for the mixer: the mixer takes a picture when its output time comes
+// (and, mixing into a file, only as fast as the encoder goes), so a blocking queue here held the
+// decoder and webrtcbin's receive path, and the call lost most of its frames (2 a second of 20 on
+// this machine). The out queue drops its oldest instead: the grid shows each call's latest picture.
 std::string chain_description(bool video) {
   return video ? "queue name=in ! decodebin ! videoconvert ! videoscale ! video/x-raw,width=" +
                      std::to_string(kTileWidth) + ",height=" + std::to_string(kTileHeight) +
-                     ",pixel-aspect-ratio=1/1 ! identity name=count ! queue name=out"
+                     ",pixel-aspect-ratio=1/1 ! identity name=count ! queue name=out leaky=downstream "
+                     "max-size-buffers=2 max-size-bytes=0 max-size-time=0"
                : std::string("queue name=in ! decodebin ! audioconvert ! audioresample ! identity name=count ! "
-                             "queue name=out");
+                             "queue name=out leaky=downstream max-size-buffers=0 max-size-bytes=0 "
+                             "max-size-time=1000000000");
 }
 
-GstPadProbeReturn restamp_now(GstPad*, GstPadProbeInfo* info, gpointer pipeline) {
-  GstClock* clock = gst_element_get_clock(GST_ELEMENT(pipeline));
-  if (clock == nullptr) return GST_PAD_PROBE_OK;
-  const GstClockTime now = gst_clock_get_time(clock);
-  gst_object_unref(clock);
-  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(pipeline));
-  GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
-  GST_BUFFER_PTS(buffer) = now > base ? now - base : 0;
-  GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
-  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+// The out queue dropped (see chain_description): logged once per input, with why.
+void on_out_overrun(GstElement* queue, gpointer) {
+  if (g_object_get_data(G_OBJECT(queue), "sio-overrun-logged") != nullptr) return;
+  g_object_set_data(G_OBJECT(queue), "sio-overrun-logged", GINT_TO_POINTER(1));
+  GstObject* chain = gst_object_get_parent(GST_OBJECT(queue));
+  GST_INFO("%s: the mixer is behind; its oldest decoded data is dropped, not the call's packets (logged once)",
+           chain != nullptr ? GST_OBJECT_NAME(chain) : GST_OBJECT_NAME(queue));
+  if (chain != nullptr) gst_object_unref(chain);
+}
+
+// A plain segment from 0 in place of the call's own (which starts where that call's stream did):
+// the pictures' stamps (see MixSinks::restamp) are then running times of the mix.
+GstPadProbeReturn plain_segment(GstPadProbeInfo* info) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_SEGMENT) return GST_PAD_PROBE_OK;
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  GstEvent* plain = gst_event_new_segment(&segment);
+  gst_event_set_seqnum(plain, gst_event_get_seqnum(event));
+  gst_event_unref(event);
+  GST_PAD_PROBE_INFO_DATA(info) = plain;
   return GST_PAD_PROBE_OK;
 }
 
@@ -102,6 +124,9 @@ MixSinks::MixSinks(GstElement* pipeline, GstElement* signaller, SinkKind kind, s
   }
   gst_object_set_name(GST_OBJECT(bin), "mix");
   compositor_ = gst_bin_get_by_name(GST_BIN(bin), "mixv");
+  if (glib::GObjectPtr<GstPad> out(gst_element_get_static_pad(compositor_, "src")); out) {
+    gst_pad_add_probe(out.get(), GST_PAD_PROBE_TYPE_BUFFER, on_mix_output, this, nullptr);
+  }
   audiomixer_ = gst_bin_get_by_name(GST_BIN(bin), "mixa");
   gst_object_unref(compositor_);  // the pipeline holds them
   gst_object_unref(audiomixer_);
@@ -128,6 +153,46 @@ MixSinks::~MixSinks() {
     if (input.chain) gst_object_unref(input.chain);
     if (input.mixer_pad) gst_object_unref(input.mixer_pad);
   }
+}
+
+// Compositor src pad: where the mix's output has got to (running time of the end of its latest
+// picture).
+GstPadProbeReturn MixSinks::on_mix_output(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
+  GstEvent* event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  if (event == nullptr) return GST_PAD_PROBE_OK;
+  const GstSegment* segment = nullptr;
+  gst_event_parse_segment(event, &segment);
+  const GstClockTime end = GST_BUFFER_PTS(buffer) + (GST_BUFFER_DURATION_IS_VALID(buffer) ? GST_BUFFER_DURATION(buffer) : 0);
+  const GstClockTime running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, end);
+  gst_event_unref(event);
+  if (GST_CLOCK_TIME_IS_VALID(running)) static_cast<MixSinks*>(data)->mix_position_ = running;
+  return GST_PAD_PROBE_OK;
+}
+
+// A call's picture is stamped for the mix's next output picture, so the compositor takes it at
+// once whether the mix runs on time or behind: stamped with the time it arrived, it waited until
+// the mix's output time reached that, which a mix running behind (a loaded machine) never did for
+// a call that joined later. Before the mix has output anything: the running time now.
+GstPadProbeReturn MixSinks::restamp(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) return plain_segment(info);
+  auto* self = static_cast<MixSinks*>(data);
+  GstClockTime stamp = self->mix_position_;
+  if (!GST_CLOCK_TIME_IS_VALID(stamp)) {
+    GstClock* clock = gst_element_get_clock(self->pipeline_);
+    if (clock == nullptr) return GST_PAD_PROBE_OK;
+    const GstClockTime now = gst_clock_get_time(clock);
+    gst_object_unref(clock);
+    const GstClockTime base = gst_element_get_base_time(self->pipeline_);
+    stamp = now > base ? now - base : 0;
+  }
+  GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_BUFFER_PTS(buffer) = stamp;
+  GST_BUFFER_DTS(buffer) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION(buffer) = GST_CLOCK_TIME_NONE;  // shown until the call's next picture
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  return GST_PAD_PROBE_OK;
 }
 
 void MixSinks::on_pad_added(GstElement*, GstPad* pad, gpointer self) {
@@ -183,22 +248,26 @@ void MixSinks::link(GstPad* pad) {
     return;
   }
   gst_object_set_name(GST_OBJECT(chain), ("mix_" + name).c_str());
+  if (video) recover_from_missing_keyframes(GST_BIN(chain));
   {
     glib::GObjectPtr<GstElement> in(gst_bin_get_by_name(GST_BIN(chain), "in"));
     glib::GObjectPtr<GstPad> in_pad(gst_element_get_static_pad(in.get(), "sink"));
     gst_element_add_pad(chain, gst_ghost_pad_new("sink", in_pad.get()));
     glib::GObjectPtr<GstElement> out(gst_bin_get_by_name(GST_BIN(chain), "out"));
     glib::GObjectPtr<GstPad> out_pad(gst_element_get_static_pad(out.get(), "src"));
+    g_signal_connect(out.get(), "overrun", G_CALLBACK(on_out_overrun), nullptr);
     gst_element_add_pad(chain, gst_ghost_pad_new("src", out_pad.get()));
     glib::GObjectPtr<GstElement> count(gst_bin_get_by_name(GST_BIN(chain), "count"));
     glib::GObjectPtr<GstPad> count_pad(gst_element_get_static_pad(count.get(), "sink"));
     count_buffers_on(count_pad.get(), video ? counters_.received_video_frames : counters_.received_audio_buffers);
     if (video && !peer.empty()) count_buffers_on(count_pad.get(), counters_.video_frames_from(peer));
     if (video) {
-      // The grid shows each peer's latest picture: stamped with the time it got here, so a call
-      // that joins late (its jitter buffer and decoder still settling) is never dropped as late.
+      // The grid shows each peer's latest picture, stamped for the mix's next output (restamp):
+      // never dropped as late, never held as early.
       glib::GObjectPtr<GstPad> count_src(gst_element_get_static_pad(count.get(), "src"));
-      gst_pad_add_probe(count_src.get(), GST_PAD_PROBE_TYPE_BUFFER, restamp_now, pipeline_, nullptr);
+      gst_pad_add_probe(count_src.get(),
+                        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                        restamp, this, nullptr);
     }
   }
   input.chain = GST_ELEMENT(gst_object_ref(chain));
@@ -214,11 +283,12 @@ void MixSinks::link(GstPad* pad) {
   gst_element_add_pad(mix_bin_, input.mix_ghost);
   glib::GObjectPtr<GstPad> chain_src(gst_element_get_static_pad(chain, "src"));
   glib::GObjectPtr<GstPad> chain_sink(gst_element_get_static_pad(chain, "sink"));
-  if (gst_pad_link(chain_src.get(), input.mix_ghost) != GST_PAD_LINK_OK ||
-      gst_pad_link(pad, chain_sink.get()) != GST_PAD_LINK_OK) {
+  // Started before the call's pad links to it: a chain not yet started answers FLUSHING.
+  const bool linked = gst_pad_link(chain_src.get(), input.mix_ghost) == GST_PAD_LINK_OK;
+  gst_element_sync_state_with_parent(chain);
+  if (!linked || gst_pad_link(pad, chain_sink.get()) != GST_PAD_LINK_OK) {
     GST_ELEMENT_ERROR(signaller_, CORE, NEGOTIATION, ("Cannot mix received %s", name.c_str()), (nullptr));
   }
-  gst_element_sync_state_with_parent(chain);
   if (video) {
     g_print("receiving %s -> the mix, place %d (from %s)\n", name.c_str(), input.tile + 1, peer.c_str());
   } else {

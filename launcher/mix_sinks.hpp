@@ -5,6 +5,7 @@
 // running while nobody is in a call.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
@@ -45,6 +46,8 @@ class MixSinks {
     int tile = -1;                 // video: the grid place
   };
   static void on_pad_added(GstElement* element, GstPad* pad, gpointer self);
+  static GstPadProbeReturn on_mix_output(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn restamp(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static void on_pad_removed(GstElement* element, GstPad* pad, gpointer self);
   void link(GstPad* pad);
   void remove(const std::string& pad_name);  // main context
@@ -63,6 +66,7 @@ class MixSinks {
   GstElement* compositor_ = nullptr;
   GstElement* audiomixer_ = nullptr;
   std::mutex mutex_;                  // pad-added comes from streaming threads
+  std::atomic<GstClockTime> mix_position_{GST_CLOCK_TIME_NONE};  // see on_mix_output
   std::map<std::string, Input> inputs_;  // by the signaller's pad name
   std::vector<bool> tile_used_;
   bool finished_ = false;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "gobject_ptr.hpp"
+#include "keyframe_recovery.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(sio_receive_debug);
 #define GST_CAT_DEFAULT sio_receive_debug
@@ -240,6 +241,7 @@ void ReceiveSinks::link(GstPad* pad) {
       gst_element_add_pad(bin, gst_ghost_pad_new("src", out_src.get()));
     }
   }
+  if (video) recover_from_missing_keyframes(GST_BIN(bin));
   gst_bin_add(GST_BIN(pipeline_), bin);
 
   if (kind_ == SinkKind::File) {
@@ -267,12 +269,13 @@ void ReceiveSinks::link(GstPad* pad) {
     if (mux_pad) gst_object_unref(mux_pad);
   }
 
+  // Started before the call's pad links to it: a bin not yet started answers FLUSHING.
+  gst_element_sync_state_with_parent(bin);
   glib::GObjectPtr<GstPad> sink(gst_element_get_static_pad(bin, "sink"));
   if (gst_pad_link(pad, sink.get()) != GST_PAD_LINK_OK) {
     GST_ELEMENT_ERROR(signaller_, CORE, NEGOTIATION, ("Cannot link received %s", name.get()), (nullptr));
     return;
   }
-  gst_element_sync_state_with_parent(bin);
   const char* where = kind_ == SinkKind::Window ? (video ? "a window" : "the speakers")
                       : kind_ == SinkKind::Fake ? "decoded and counted (--sink=fake)"
                                                 : file_.c_str();

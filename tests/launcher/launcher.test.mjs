@@ -615,9 +615,10 @@ test('h3. --call=all --max-calls=3: the 4th page gets no call and the launcher s
 // --- i. several two-way calls into one launcher: the pages' videos side by side, their audio
 // mixed, the mix recorded
 
-// The file's video as 8-bit grey (gst-launch-1.0 writes every frame), and of its last 90 frames the
-// one with the most lit places of the grid: the mean brightness of each place in it. (The very
-// last frames are black: at stop the calls leave the mix before its EOS.)
+// The file's video as 8-bit grey (gst-launch-1.0 writes every frame) and each place's mean
+// brightness in every frame: the first frame with the most lit places of the grid, and how many
+// frames have that many. (The very last frames are black: at stop the calls leave the mix before
+// its EOS.)
 const tileBrightness = async (file, width, height, columns, rows) => {
   const raw = `${file}.gray`;
   await run('gst-launch-1.0', ['-q', 'filesrc', `location=${file}`, '!', 'matroskademux', '!', 'vp8dec', '!',
@@ -629,7 +630,7 @@ const tileBrightness = async (file, width, height, columns, rows) => {
   const frames = Math.floor(data.length / frameSize);
   const tileW = width / columns, tileH = height / rows;
   let best = null;
-  for (let f = Math.max(0, frames - 90); f < frames; f++) {
+  for (let f = 0; f < frames; f++) {
     const frame = data.subarray(f * frameSize, (f + 1) * frameSize);
     const means = [];
     for (let t = 0; t < columns * rows; t++) {
@@ -639,12 +640,15 @@ const tileBrightness = async (file, width, height, columns, rows) => {
       means.push(Math.round(sum / ((tileW / 2) * (tileH / 2))));
     }
     const lit = means.filter((m) => m > 40).length;
-    if (!best || lit > best.lit) best = { lit, means, frame: f, frames };
+    if (!best || lit > best.lit) best = { lit, means, frame: f, frames, count: 0 };
+    if (lit === best.lit) best.count++;
   }
   return best;
 };
 
 const PAGES_MIXED = 3;
+// Frames of the recording that show every page's picture (1 s at 30 fps).
+const MIN_GRID_FRAMES = 30;
 
 const pagesCallMixingLauncher = (chapter) => async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-webrtc-'));
@@ -666,8 +670,8 @@ const pagesCallMixingLauncher = (chapter) => async () => {
         await assertPlays(page, 'otherCamera', startedAt);
         ids.push(id);
       }
-      // Frames from each page, counted per peer by the launcher; then 30 more from each, all three
-      // in the mix together.
+      // Frames from each page, counted per peer by the launcher (decoded, before the mix); then 30
+      // more from each, with the rate they came at.
       const seen = {};
       for (const id of ids) {
         const line = await launcher.waitFor('status-call', `a status-call line with peer=${id} ` +
@@ -677,8 +681,21 @@ const pagesCallMixingLauncher = (chapter) => async () => {
         seen[id] = line.received_video_frames;
       }
       for (const id of ids) {
-        await launcher.waitFor('status-call', `30 more frames from ${id}`, STEP_TIMEOUT_MS,
-                               (e) => e.peer === id && e.received_video_frames >= seen[id] + 30);
+        const from = await launcher.waitFor('status-call', `a status-call line from ${id}`, STEP_TIMEOUT_MS,
+                                            (e) => e.peer === id && e.received_video_frames >= seen[id]);
+        const more = await launcher.waitFor('status-call', `30 more frames from ${id}`, STEP_TIMEOUT_MS,
+                                            (e) => e.peer === id && e.received_video_frames >= seen[id] + 30);
+        const fps = (more.received_video_frames - from.received_video_frames) * 1000 /
+                    Math.max(1, more.t_ms - from.t_ms);
+        console.log(`# from ${id}: ${more.received_video_frames - seen[id]} more frames, ${fps.toFixed(1)} a second`);
+      }
+      // Then 30 more from each, counted from now: all three pictures in the mix for a while (the
+      // mix runs about half a second behind, and the last ones do not reach the file).
+      const now = Object.fromEntries(ids.map((id) => [id, launcher.events.filter(
+        (e) => e.type === 'status-call' && e.peer === id).pop().received_video_frames]));
+      for (const id of ids) {
+        await launcher.waitFor('status-call', `30 more frames from ${id} with all three in the mix`, STEP_TIMEOUT_MS,
+                               (e) => e.peer === id && e.received_video_frames >= now[id] + 30);
       }
       const summary = await launcher.stopAndCheck();
       stopped.set(launcher, summary);
@@ -691,9 +708,11 @@ const pagesCallMixingLauncher = (chapter) => async () => {
     console.log(`# ${frames} frames of the mix decoded from the file`);
     assert.ok(frames >= MIN_FILE_FRAMES, `only ${frames} video frames in the file`);
     // 3 places of a 2x2 grid of 320x240 pictures hold the pages' cameras; the 4th stays black.
-    const { means, frame, frames: total } = await tileBrightness(file, 640, 480, 2, 2);
-    console.log(`# frame ${frame} of ${total} of the mix, mean brightness per place: ${means.join(' ')}`);
+    const { means, frame, frames: total, count } = await tileBrightness(file, 640, 480, 2, 2);
+    console.log(`# frame ${frame} of ${total} of the mix, mean brightness per place: ${means.join(' ')}; ` +
+                `${count} frames have as many places lit`);
     assert.equal(means.filter((m) => m > 40).length, PAGES_MIXED, `places with a picture: ${means}`);
+    assert.ok(count >= MIN_GRID_FRAMES, `only ${count} frames show all ${PAGES_MIXED} pictures`);
     assert.ok(means[3] < 20, `the empty place is not black: ${means}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -701,9 +720,9 @@ const pagesCallMixingLauncher = (chapter) => async () => {
 };
 
 test(`i1. ${PAGES_MIXED} index.html pages call --mode=both --max-calls=${PAGES_MIXED} --sink=FILE.mkv: each plays, ` +
-     'the launcher receives each and records the mix', { timeout: 120000, todo: 'issue 9 open: in the full run (not alone) a page sometimes plays nothing or a peer stops being counted' }, pagesCallMixingLauncher(false));
+     'the launcher receives each and records the mix', { timeout: 120000, todo: 'issue 9 open: about one run in four under load, the first page\'s call delivers no decoded audio or video to the mix' }, pagesCallMixingLauncher(false));
 
-test(`i2. the same with the chapter's verbatim index.html`, { timeout: 120000, todo: 'issue 9 open: in the full run (not alone) a page sometimes plays nothing or a peer stops being counted' }, pagesCallMixingLauncher(true));
+test(`i2. the same with the chapter's verbatim index.html`, { timeout: 120000, todo: 'issue 9 open: about one run in four under load, the first page\'s call delivers no decoded audio or video to the mix' }, pagesCallMixingLauncher(true));
 
 test('e. bad options and missing pieces exit 2, an unreachable server 1, each saying what is wrong', { timeout: 60000 }, async () => {
   try {
