@@ -42,11 +42,17 @@ std::string mix_description(SinkKind kind, int width, int height) {
       file = " matroskamux name=mixmux streamable=false ! filesink name=mixfile async=false";
       break;
   }
-  return "videotestsrc is-live=true pattern=black ! video/x-raw,width=" + std::to_string(width) +
-         ",height=" + std::to_string(height) + ",framerate=30/1 ! compositor name=mixv background=black latency=" +
-         latency + " ignore-inactive-pads=true ! videoconvert ! " + video_out +
-         " audiotestsrc is-live=true wave=silence ! audio/x-raw,rate=48000,channels=2 ! audiomixer name=mixa latency=" +
-         latency + " ignore-inactive-pads=true ! audioconvert ! audioresample ! " + audio_out + file;
+  // The mixers' output caps are fixed here, not left to their inputs: when the first output came
+  // before the background source's first picture (a loaded machine), the compositor chose 1x1 at
+  // 25/1, and the recording's muxer then refused the change to the grid's size (an empty file).
+  const std::string video_caps = "video/x-raw,width=" + std::to_string(width) + ",height=" + std::to_string(height) +
+                                 ",framerate=30/1,pixel-aspect-ratio=1/1";
+  const std::string audio_caps = "audio/x-raw,rate=48000,channels=2";
+  return "videotestsrc is-live=true pattern=black ! " + video_caps +
+         " ! compositor name=mixv background=black latency=" + latency + " ignore-inactive-pads=true ! " +
+         video_caps + " ! videoconvert ! " + video_out + " audiotestsrc is-live=true wave=silence ! " + audio_caps +
+         " ! audiomixer name=mixa latency=" + latency + " ignore-inactive-pads=true ! " + audio_caps +
+         " ! audioconvert ! audioresample ! " + audio_out + file;
 }
 
 // A call's chain never waits for the mixer: the mixer takes a picture when its output time comes
@@ -85,6 +91,22 @@ GstPadProbeReturn plain_segment(GstPadProbeInfo* info) {
   gst_event_unref(event);
   GST_PAD_PROBE_INFO_DATA(info) = plain;
   return GST_PAD_PROBE_OK;
+}
+
+// Serialized queries (the decoder's and converters' ALLOCATION before their first buffer, DRAIN)
+// are answered here, not by the mixer: a queue holds such a query until the mixer's pad has taken
+// it, and the mixer's pads took them only when the mix got to them, so a call's chain could wait
+// there before its first buffer for as long as the call lasted (seen with the first call, one run
+// in four). Not asked, the decoder allocates plain system memory, which the mixer takes.
+GstPadProbeReturn answer_serialized_queries(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstQuery* query = GST_PAD_PROBE_INFO_QUERY(info);
+  switch (GST_QUERY_TYPE(query)) {
+    case GST_QUERY_ALLOCATION:
+    case GST_QUERY_DRAIN:
+      return GST_PAD_PROBE_HANDLED;  // answered: no pool proposed, nothing to drain
+    default:
+      return GST_PAD_PROBE_OK;
+  }
 }
 
 }  // namespace
@@ -261,10 +283,12 @@ void MixSinks::link(GstPad* pad) {
     glib::GObjectPtr<GstPad> count_pad(gst_element_get_static_pad(count.get(), "sink"));
     count_buffers_on(count_pad.get(), video ? counters_.received_video_frames : counters_.received_audio_buffers);
     if (video && !peer.empty()) count_buffers_on(count_pad.get(), counters_.video_frames_from(peer));
+    glib::GObjectPtr<GstPad> count_src(gst_element_get_static_pad(count.get(), "src"));
+    gst_pad_add_probe(count_src.get(), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, answer_serialized_queries, nullptr,
+                      nullptr);
     if (video) {
       // The grid shows each peer's latest picture, stamped for the mix's next output (restamp):
       // never dropped as late, never held as early.
-      glib::GObjectPtr<GstPad> count_src(gst_element_get_static_pad(count.get(), "src"));
       gst_pad_add_probe(count_src.get(),
                         static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
                         restamp, this, nullptr);
