@@ -10,6 +10,7 @@ struct _GstSocketIoStreamPad {
   std::string* peer_id;
   GstCaps* caps;  // the stream's, or null (the template's)
   bool dropped;   // the last buffer found nobody downstream to take it (streaming thread only)
+  gint started;   // a buffer of the current stream was taken downstream (g_atomic: reset per call)
 };
 
 G_DEFINE_TYPE(GstSocketIoStreamPad, gst_socketio_stream_pad, GST_TYPE_GHOST_PAD)
@@ -46,9 +47,10 @@ gboolean stream_pad_query(GstPad* pad, GstObject* parent, GstQuery* query) {
 
 // Data from webrtcbin that downstream cannot take yet (pad not linked, or linked to elements not
 // yet started, which answer FLUSHING) is dropped, not returned: either answer would stop
-// webrtcbin's jitter buffer for good, and with it the stream. When a video stream is taken again
-// after a drop, the peer is asked for a keyframe (webrtcbin sends a PLI/FIR), as the decoder
-// lost the one that started the stream.
+// webrtcbin's jitter buffer for good, and with it the stream. When a video stream is first taken,
+// and when it is taken again after a drop, the peer is asked for a keyframe (webrtcbin sends a
+// PLI/FIR): the one that started the stream may not have reached the decoder (dropped here, or
+// lost before webrtcbin had the pad), and a browser sends the next only when asked.
 GstFlowReturn after_push(GstPad* internal, GstObject* parent, GstFlowReturn ret) {
   auto* self = GST_SOCKETIO_STREAM_PAD(parent);
   if (ret == GST_FLOW_NOT_LINKED || (ret == GST_FLOW_FLUSHING && !GST_PAD_IS_FLUSHING(GST_PAD(self)))) {
@@ -56,10 +58,12 @@ GstFlowReturn after_push(GstPad* internal, GstObject* parent, GstFlowReturn ret)
     self->dropped = true;
     return GST_FLOW_OK;
   }
-  if (ret == GST_FLOW_OK && self->dropped) {
+  if (ret == GST_FLOW_OK && (self->dropped || !g_atomic_int_get(&self->started))) {
+    GST_INFO_OBJECT(self, "downstream takes the stream%s", self->dropped ? " again" : "");
     self->dropped = false;
+    g_atomic_int_set(&self->started, 1);
     if (g_str_has_prefix(GST_PAD_NAME(self), "video")) {
-      GST_INFO_OBJECT(self, "downstream takes the stream again: asking the peer for a keyframe");
+      GST_INFO_OBJECT(self, "asking the peer for a keyframe");
       gst_pad_push_event(internal, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM,
                                                         gst_structure_new("GstForceKeyUnit", "all-headers",
                                                                           G_TYPE_BOOLEAN, TRUE, nullptr)));
@@ -83,6 +87,7 @@ static void gst_socketio_stream_pad_init(GstSocketIoStreamPad* self) {
   self->peer_id = new std::string;
   self->caps = nullptr;
   self->dropped = false;
+  self->started = 0;
 }
 
 static void gst_socketio_stream_pad_finalize(GObject* object) {
@@ -134,6 +139,7 @@ void stream_pad_set_stream(GstPad* pad, const std::string& peer_id, GstCaps* cap
     *self->peer_id = peer_id;
     gst_caps_replace(&self->caps, caps);
   }
+  g_atomic_int_set(&self->started, 0);  // the next call's stream: a keyframe again
   g_object_notify(G_OBJECT(pad), "peer-id");
 }
 
