@@ -54,7 +54,11 @@ Call::~Call() {
   for (auto& [ghost, branch] : branches) branch->unlink();
   gst_element_set_locked_state(webrtcbin_, TRUE);
   detach_receive_bins_from_ice(webrtcbin_);
+  // No reply is wanted any more; an answered promise is left as it is (see emit_with_promise).
+  for (GstPromise* promise : promises_) gst_promise_interrupt(promise);
   gst_element_set_state(webrtcbin_, GST_STATE_NULL);
+  for (GstPromise* promise : promises_) gst_promise_unref(promise);
+  promises_.clear();
   for (auto& [ghost, branch] : branches) branch->remove(true);
   branches.clear();
   // Gone already when the bin is being disposed.
@@ -359,13 +363,22 @@ void Call::offer_room_for_peer_media_once() {
 
 // --- descriptions and candidates ---------------------------------------------------------------
 
-// The promise is webrtcbin's to keep (it takes its own reference while the operation is queued):
-// an operation a closing webrtcbin drops unanswered then frees the promise, and with it the
-// context holding that webrtcbin, instead of leaking both.
+// webrtcbin takes its own reference while the operation is queued. We keep ours too: an
+// operation still queued when webrtcbin's thread stops is dropped unanswered, and the last
+// reference to a pending promise must not go there (GStreamer: "gst_promise_free: runtime check
+// failed", a critical). ~Call interrupts what is still pending, then lets go. A peer that
+// renegotiates without end cannot grow the list: the oldest go, long since answered (webrtcbin
+// runs its operations in order).
+constexpr size_t kPromisesKept = 16;
+
 void Call::emit_with_promise(const char* signal, gpointer argument, PromiseStep step) {
   GstPromise* promise = host_.make_promise(*this, step);
   g_signal_emit_by_name(webrtcbin_, signal, argument, promise);
-  gst_promise_unref(promise);
+  promises_.push_back(promise);
+  if (promises_.size() > kPromisesKept) {
+    gst_promise_unref(promises_.front());
+    promises_.erase(promises_.begin());
+  }
 }
 
 void Call::apply_remote(GstWebRTCSDPType type, const std::string& sdp) {

@@ -128,6 +128,10 @@ class Call {
   std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> branches_;
   std::vector<std::shared_ptr<SendBranch>> branches();
 
+  // Our references to the promises given to webrtcbin (network thread; the newest kPromisesKept):
+  // interrupted before webrtcbin stops, see ~Call.
+  std::vector<GstPromise*> promises_;
+
   std::string peer_;
   CallRole role_ = CallRole::None;
   chapter::Dialect dialect_ = chapter::Dialect::Classic;

@@ -48,7 +48,6 @@ GstStructure* CallStats::collect(const std::vector<Call>& calls, guint timeout_m
     GstPromise* promise = gst_promise_new_with_change_func(
         on_reply, new std::shared_ptr<Reply>(reply), [](gpointer p) { delete static_cast<std::shared_ptr<Reply>*>(p); });
     g_signal_emit_by_name(call.webrtcbin, "get-stats", nullptr, promise);
-    gst_promise_unref(promise);
     GstStructure* stats = nullptr;
     {
       std::unique_lock lock(reply->mutex);
@@ -56,6 +55,10 @@ GstStructure* CallStats::collect(const std::vector<Call>& calls, guint timeout_m
       reply->cond.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return reply->done; });
       stats = std::exchange(reply->stats, nullptr);
     }
+    // Unanswered: interrupted before our reference goes, so a webrtcbin that drops the request
+    // never frees a pending promise (a GStreamer critical). No effect on an answered one.
+    gst_promise_interrupt(promise);
+    gst_promise_unref(promise);
     guint64 sent = 0, received = 0;
     gint64 lost = 0;
     double rtt = -1;

@@ -355,14 +355,15 @@ struct PromiseContext {
 void on_promise_changed(GstPromise* promise, gpointer data) {
   auto* context = static_cast<PromiseContext*>(data);
   GstPromiseResult result = gst_promise_wait(promise);  // already settled: returns at once
+  // Only a call that is ending interrupts its promises (Call::~Call): nothing to report.
+  if (result == GST_PROMISE_RESULT_INTERRUPTED) return;
   GstStructure* reply = nullptr;
   std::string error;
   if (result == GST_PROMISE_RESULT_REPLIED) {
     const GstStructure* r = gst_promise_get_reply(promise);
     if (r != nullptr) reply = gst_structure_copy(r);
   } else {
-    error = result == GST_PROMISE_RESULT_INTERRUPTED ? "webrtcbin interrupted the operation"
-                                                     : "webrtcbin did not answer";
+    error = "webrtcbin did not answer";
   }
   std::shared_ptr<GstStructure> owned(reply, [](GstStructure* s) {
     if (s) gst_structure_free(s);

@@ -84,7 +84,16 @@ CallMonitor::CallMonitor(GstElement* signaller, MediaCounters& counters)
 CallMonitor::~CallMonitor() {
   for (gulong handler : handlers_)
     if (handler) g_signal_handler_disconnect(signaller_, handler);
+  interrupt_stats_requests();
   for (auto& [peer, call] : calls_) detach(*call);
+}
+
+void CallMonitor::interrupt_stats_requests() {
+  for (GstPromise* promise : stats_promises_) {
+    gst_promise_interrupt(promise);  // no effect on one already answered
+    gst_promise_unref(promise);
+  }
+  stats_promises_.clear();
 }
 
 void CallMonitor::detach(CallInfo& call) {
@@ -299,6 +308,7 @@ void CallMonitor::connection_state(GstElement* webrtcbin, int state) {
 // next round, with what came: a closing webrtcbin may never answer).
 void CallMonitor::request_status() {
   if (stats_waiting_ > 0) print_status();
+  interrupt_stats_requests();
   ++stats_round_;
   stats_waiting_ = 0;
   for (auto& [peer, call] : calls_) {
@@ -311,16 +321,18 @@ void CallMonitor::request_status() {
       delete r;
     });
     g_signal_emit_by_name(call->webrtcbin, "get-stats", nullptr, promise);
-    gst_promise_unref(promise);
+    stats_promises_.push_back(promise);
   }
   if (stats_waiting_ == 0) print_status();
 }
 
 void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
   auto* request = static_cast<StatsRequest*>(data);
+  const GstPromiseResult result = gst_promise_wait(promise);  // already settled: returns at once
+  if (result == GST_PROMISE_RESULT_INTERRUPTED) return;  // by us: the round is over
   StatsSample sample;
   bool ok = false;
-  if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {  // already settled: returns at once
+  if (result == GST_PROMISE_RESULT_REPLIED) {
     const GstStructure* reply = gst_promise_get_reply(promise);
     // A closed webrtcbin (the call just ended) answers with {error}: not a sample of zeros.
     if (reply && !gst_structure_has_field(reply, "error")) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gst/gst.h>
 
@@ -86,6 +87,11 @@ class CallMonitor {
   std::string latest_peer_;          // the call started last: the status line's peer and state
   unsigned stats_round_ = 0;         // a status request; replies of older ones are late
   size_t stats_waiting_ = 0;         // replies of this round still to come
+  // Our references to this round's get-stats promises: interrupted when the next round starts or
+  // the monitor goes, so a webrtcbin that stops with the request queued never frees a pending
+  // promise (a GStreamer critical) and no late reply reaches a monitor that is gone.
+  std::vector<GstPromise*> stats_promises_;
+  void interrupt_stats_requests();
   int64_t call_setup_ms_ = -1;       // the first call that connected
   uint64_t calls_started_ = 0;
 };
