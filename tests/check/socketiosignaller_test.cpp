@@ -22,6 +22,7 @@
 
 #include "log.hpp"
 #include "server.hpp"
+#include "signalling_client.hpp"
 
 // Last: gst-check defines fail()/fail_if() macros that clash with std::ios::fail().
 #include <gst/check/gstcheck.h>
@@ -1202,6 +1203,132 @@ GST_START_TEST(test_max_calls_refusal) {
 }
 GST_END_TEST;
 
+// A Socket.IO client that is not a page: it takes offers and never answers. It runs on the
+// server's thread (its GMainContext is that thread's default), so the test needs no loop of its own.
+class SilentPeer {
+ public:
+  explicit SilentPeer(ServerThread& server) : server_(server), state_(std::make_shared<State>()) {}
+  ~SilentPeer() { stop(); }
+  SilentPeer(const SilentPeer&) = delete;
+  SilentPeer& operator=(const SilentPeer&) = delete;
+
+  // Connects (again: a new socket id, offers counted from 0).
+  void start() {
+    stop();
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->id.clear();
+      state_->offers = 0;
+    }
+    const std::string url = server_.url();
+    server_.run_sync([this, url] {
+      sio::client::ClientConfig config;
+      config.server_url = url;
+      sio::client::SignallingCallbacks callbacks;
+      std::shared_ptr<State> state = state_;
+      callbacks.connected = [state](const std::string& id) {
+        std::lock_guard lock(state->mutex);
+        state->id = id;
+      };
+      callbacks.signal = [state](const sio::client::IncomingSignal& signal) {
+        std::lock_guard lock(state->mutex);
+        if (signal.kind == sio::client::SignalKind::Offer) state->offers++;
+      };
+      client_ = std::make_unique<sio::client::SignallingClient>(g_main_context_get_thread_default(), config,
+                                                                callbacks);
+      std::string error;
+      fail_unless(client_->start(error), "silent peer: %s", error.c_str());
+    });
+    const gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (id().empty()) {
+      fail_unless(g_get_monotonic_time() < deadline, "the silent peer did not connect");
+      g_usleep(10000);
+    }
+  }
+  void stop() {
+    server_.run_sync([this] { client_.reset(); });
+  }
+  std::string id() {
+    std::lock_guard lock(state_->mutex);
+    return state_->id;
+  }
+  int offers() {
+    std::lock_guard lock(state_->mutex);
+    return state_->offers;
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::string id;
+    int offers = 0;
+  };
+  ServerThread& server_;
+  std::shared_ptr<State> state_;
+  std::unique_ptr<sio::client::SignallingClient> client_;  // server thread only
+};
+
+// peer-id=all and a peer that never answers: after 10 s the call is given up with a warning on the
+// bus naming the peer; the slot is free for the next peer, and the silent one is not called again
+// (other clients come and go meanwhile) until it reconnects, when it is called once more.
+GST_START_TEST(test_unanswered_peer) {
+  ServerThread server;
+  {
+    SilentPeer silent(server);
+    silent.start();
+    const std::string silent_id = silent.id();
+    Node hub(server.url(), true, "peer-id=all max-calls=1");
+    hub.start();
+    wait_until(std::vector<Node*>{&hub}, [&] { return silent.offers() == 1; }, 5000, "an offer to the silent peer");
+    const gint64 offered = g_get_monotonic_time();
+    GstMessage* warning = wait_for(
+        hub->pipeline,
+        [](GstMessage* m) {
+          if (GST_MESSAGE_TYPE(m) != GST_MESSAGE_WARNING) return false;
+          GError* error = nullptr;
+          gst_message_parse_warning(m, &error, nullptr);
+          const bool match = strstr(error->message, "did not answer") != nullptr;
+          g_error_free(error);
+          return match;
+        },
+        15000, "a warning about the peer that did not answer");
+    const double waited = seconds_since(offered);
+    GError* error = nullptr;
+    gchar* debug = nullptr;
+    gst_message_parse_warning(warning, &error, &debug);
+    g_print("given up after %.1f s: %s (%s)\n", waited, error->message, debug);
+    fail_unless(strstr(error->message, silent_id.c_str()) != nullptr, "the warning names the peer: %s", error->message);
+    fail_unless(debug != nullptr && strstr(debug, "10 s") != nullptr, "the warning says how long: %s", debug);
+    g_error_free(error);
+    g_free(debug);
+    gst_message_unref(warning);
+    fail_unless(waited > 9.0 && waited < 12.0, "given up after %.1f s, not 10", waited);
+    fail_unless_equals_int(hub->calls(), 0);
+
+    // The next peer gets the one call slot; its arrival (a new `clients` list) calls nobody else.
+    Node a(server.url(), false, "");
+    a.start();
+    wait_until(std::vector<Node*>{&hub, &a}, [&] { return a->video_from(hub->id) >= 30; }, 15000, "media from the hub at a");
+    fail_unless_equals_int(silent.offers(), 1);
+    // a leaves: the slot is free, and still the silent peer is not called.
+    const std::string a_id = a->id;
+    gst_element_set_state(a->pipeline, GST_STATE_NULL);
+    GstMessage* ended = wait_for(
+        hub->pipeline,
+        [&](GstMessage* m) { return is_element_message(m, "socketio-call-ended") && string_field(m, "peer-id") == a_id; },
+        5000, "call-ended naming a");
+    gst_message_unref(ended);
+    fail_unless_equals_int(hub->calls(), 0);
+    fail_unless_equals_int(silent.offers(), 1);
+
+    // Reconnected (a new id): called again.
+    silent.start();
+    fail_unless(silent.id() != silent_id);
+    wait_until(std::vector<Node*>{&hub}, [&] { return silent.offers() == 1; }, 5000, "an offer to the reconnected silent peer");
+  }
+}
+GST_END_TEST;
+
 // Keyframe requests: when calls connect the encoder is asked for a keyframe, and a burst of
 // requests from the calls (PLI/FIR) reaches it at most once per 500 ms.
 GST_START_TEST(test_keyframe_requests_coalesced) {
@@ -1450,6 +1577,7 @@ Suite* socketiosignaller_suite() {
   tcase_set_timeout(multi, 600);
   tcase_add_test(multi, test_three_calls);
   tcase_add_test(multi, test_max_calls_refusal);
+  tcase_add_test(multi, test_unanswered_peer);
   tcase_add_test(multi, test_keyframe_requests_coalesced);
   tcase_add_test(multi, test_cycles_three_calls);
   tcase_add_test(multi, test_sink_pads_while_calls_end);

@@ -19,6 +19,8 @@
 //   e1     the chapter's verbatim two-way index.html (a new simple-peer for every offer) called by a
 //          pipeline that sends video only, 20 calls in a row: the page plays and keeps playing with
 //          one peer connection (no second offer), the pipeline decodes the page's video and audio
+// a1-d2 run twice: against our pages (web/) and, "[chapter's page]", against the chapter's verbatim
+// ones (tests/reference/chapter-pages), which is what users have.
 // Every case ends by stopping the pipeline with SIGTERM: it must exit 0 with no bus error.
 //
 // Needs env SIO_PEER (the harness), GST_PLUGIN_PATH (the plugin's build dir), SIO_SIGNALLING for
@@ -33,6 +35,7 @@ import pipelineLib from './lib/pipeline.js';
 const {
   serverKind, webDir, STEP_TIMEOUT_MS, sleep, withTimeout, launchBrowser, startServer, openPage,
   closePages, videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure, sampleVideo, chapterPagesDir,
+  nextSocketId, simplePeerConnected,
 } = lib;
 const { startPipeline } = pipelineLib;
 
@@ -164,16 +167,9 @@ const localIdOf = async (pipeline) =>
   (await pipeline.waitFor((e) => e.event === 'connected' && e.local_id, 'connected (local-id)',
                           STEP_TIMEOUT_MS)).local_id;
 
-// Our pages show their socket id in #myId; after a reload it is a new one.
-const pageSocketId = (record, notThis = '') => record.page.waitForFunction(
-  (old) => {
-    const text = document.getElementById('myId')?.textContent || '';
-    return text && text !== 'connecting…' && text !== 'disconnected' && text !== old ? text : false;
-  }, notThis, { timeout: STEP_TIMEOUT_MS, polling: 100 }).then((handle) => handle.jsonValue());
-
 // --- a. the pipeline calls receiver.html
 
-const pipelineCallsReceiver = ({ videoBranch, codec, peer }) => withPipelineCall(async ({ server, open, run }) => {
+const pipelineCallsReceiver = ({ videoBranch, codec, peer }, chapter) => withPipelineCall(async ({ server, open, run }) => {
   const receiver = await open('receiver.html', 'receiver');
   const receiverId = await withTimeout(receiver.socketId, STEP_TIMEOUT_MS, 'receiver socket id');
   const startedAt = Date.now();
@@ -185,17 +181,23 @@ const pipelineCallsReceiver = ({ videoBranch, codec, peer }) => withPipelineCall
             `receiver decodes ${played.codecs}, not ${codec}`);
   await assertPageGetsAudio(receiver);
   assertUsedWebSocket([receiver]);
-});
+}, { chapter });
 
-test('a1. pipeline (VP8 + Opus, peer-id=auto) calls receiver.html', { timeout: CASE_TIMEOUT_MS }, () =>
-  pipelineCallsReceiver({ videoBranch: VP8_BRANCH, codec: 'VP8', peer: 'auto' }));
+// Every call case runs against our pages and against the chapter's verbatim ones (what users have).
+const bothPageSets = (name, body, options = { timeout: CASE_TIMEOUT_MS }) => {
+  test(name, options, () => body(false));
+  test(`${name} [chapter's page]`, options, () => body(true));
+};
 
-test('a2. pipeline (H.264 + Opus, peer-id=<page id>) calls receiver.html', { timeout: CASE_TIMEOUT_MS }, () =>
-  pipelineCallsReceiver({ videoBranch: H264_BRANCH, codec: 'H264', peer: 'id' }));
+bothPageSets('a1. pipeline (VP8 + Opus, peer-id=auto) calls receiver.html', (chapter) =>
+  pipelineCallsReceiver({ videoBranch: VP8_BRANCH, codec: 'VP8', peer: 'auto' }, chapter));
+
+bothPageSets('a2. pipeline (H.264 + Opus, peer-id=<page id>) calls receiver.html', (chapter) =>
+  pipelineCallsReceiver({ videoBranch: H264_BRANCH, codec: 'H264', peer: 'id' }, chapter));
 
 // --- b. sender.html calls the pipeline
 
-test('b. sender.html calls the answering pipeline: it decodes video and audio', { timeout: CASE_TIMEOUT_MS }, () =>
+bothPageSets('b. sender.html calls the answering pipeline: it decodes video and audio', (chapter) =>
   withPipelineCall(async ({ server, open, run }) => {
     const pipeline = run(`${signaller(server, 'dialect=classic')} ${RECEIVE_BRANCHES}`);
     const pipelineId = await localIdOf(pipeline);
@@ -207,7 +209,7 @@ test('b. sender.html calls the answering pipeline: it decodes video and audio', 
     await callStartedWith(pipeline, senderId);
     await assertPipelineDecodes(pipeline, { startedAt });
     assertUsedWebSocket([sender]);
-  }));
+  }, { chapter }));
 
 // --- c. simple-peer two-way index.html
 
@@ -219,12 +221,7 @@ const twoWayPipeline = (server, props, { defaultPayloadTypes = false } = {}) => 
     `${signaller(server, `dialect=simple-peer ${props}`)} ${RECEIVE_BRANCHES}`;
 };
 
-// simple-peer's `connect` (ICE connected and its data channel open) sets the page's state line.
-const pageConnected = (record) => record.page.waitForFunction(
-  () => document.getElementById('state').textContent === 'connected',
-  null, { timeout: STEP_TIMEOUT_MS, polling: 100 });
-
-test('c1. index.html (simple-peer) calls a two-way pipeline', { timeout: CASE_TIMEOUT_MS }, () =>
+bothPageSets('c1. index.html (simple-peer) calls a two-way pipeline', (chapter) =>
   withPipelineCall(async ({ server, open, run }) => {
     const pipeline = run(twoWayPipeline(server, ''));
     const pipelineId = await localIdOf(pipeline);
@@ -236,13 +233,13 @@ test('c1. index.html (simple-peer) calls a two-way pipeline', { timeout: CASE_TI
     await callStartedWith(pipeline, pageId);
     await Promise.all([assertPlays(page, 'otherCamera', startedAt),
                        assertPipelineDecodes(pipeline, { startedAt }),
-                       pageConnected(page)]);
+                       simplePeerConnected(page)]);
     await assertPageGetsAudio(page);
     assertUsedWebSocket([page]);
-  }));
+  }, { chapter }));
 
-test('c2. a two-way pipeline (peer-id=auto, payloaders at their default payload types) calls index.html ' +
-     '(simple-peer)', { timeout: CASE_TIMEOUT_MS }, () =>
+bothPageSets('c2. a two-way pipeline (peer-id=auto, payloaders at their default payload types) calls index.html ' +
+     '(simple-peer)', (chapter) =>
   withPipelineCall(async ({ server, open, run }) => {
     const page = await open('index.html', 'page');
     const pageId = await withTimeout(page.socketId, STEP_TIMEOUT_MS, 'page socket id');
@@ -254,18 +251,17 @@ test('c2. a two-way pipeline (peer-id=auto, payloaders at their default payload 
     await callStartedWith(pipeline, pageId);
     await Promise.all([assertPlays(page, 'otherCamera', startedAt),
                        assertPipelineDecodes(pipeline, { startedAt }),
-                       pageConnected(page)]);
+                       simplePeerConnected(page)]);
     await assertPageGetsAudio(page);
     assertUsedWebSocket([page]);
-  }));
+  }, { chapter }));
 
 // --- d. the browser reloads mid-call
 
-test('d1. receiver.html reloads: the pipeline (auto) ends the call and calls the new page',
-     { timeout: CASE_TIMEOUT_MS }, () =>
+bothPageSets('d1. receiver.html reloads: the pipeline (auto) ends the call and calls the new page', (chapter) =>
   withPipelineCall(async ({ server, open, run }) => {
     const receiver = await open('receiver.html', 'receiver');
-    const firstId = await pageSocketId(receiver);
+    const firstId = await nextSocketId(receiver);
     let startedAt = Date.now();
     const pipeline = run(`${VP8_BRANCH} ! sig.sink_0 ` + signaller(server, 'dialect=classic peer-id=auto'));
     await callStartedWith(pipeline, firstId);
@@ -273,21 +269,20 @@ test('d1. receiver.html reloads: the pipeline (auto) ends the call and calls the
 
     startedAt = Date.now();
     await receiver.page.reload({ timeout: STEP_TIMEOUT_MS });
-    const secondId = await pageSocketId(receiver, firstId);
+    const secondId = await nextSocketId(receiver, firstId);
     const ended = await pipeline.waitFor((e) => e.event === 'call-ended' && e.peer === firstId,
                                          `call-ended with ${firstId}`, STEP_TIMEOUT_MS);
     await callStartedWith(pipeline, secondId);
     console.log(`# call with ${firstId} ended (${ended.reason}); next call with ${secondId}`);
     await assertPlays(receiver, 'otherCamera', startedAt);
-  }));
+  }, { chapter }));
 
-test('d2. sender.html reloads and calls again: the answering pipeline takes the new call',
-     { timeout: CASE_TIMEOUT_MS }, () =>
+bothPageSets('d2. sender.html reloads and calls again: the answering pipeline takes the new call', (chapter) =>
   withPipelineCall(async ({ server, open, run }) => {
     const pipeline = run(`${signaller(server, 'dialect=classic')} ${RECEIVE_BRANCHES}`);
     const pipelineId = await localIdOf(pipeline);
     const sender = await open('sender.html', 'sender');
-    const firstId = await pageSocketId(sender);
+    const firstId = await nextSocketId(sender);
     await videoReady(sender, 'myCamera');
     let startedAt = Date.now();
     await selectPeer(sender, pipelineId);
@@ -295,7 +290,7 @@ test('d2. sender.html reloads and calls again: the answering pipeline takes the 
     await assertPipelineDecodes(pipeline, { frames: 30, startedAt });
 
     await sender.page.reload({ timeout: STEP_TIMEOUT_MS });
-    const secondId = await pageSocketId(sender, firstId);
+    const secondId = await nextSocketId(sender, firstId);
     await pipeline.waitFor((e) => e.event === 'call-ended' && e.peer === firstId,
                            `call-ended with ${firstId}`, STEP_TIMEOUT_MS);
     const beforeReload = pipeline.latestStats();
@@ -304,7 +299,7 @@ test('d2. sender.html reloads and calls again: the answering pipeline takes the 
     await selectPeer(sender, pipelineId);
     await callStartedWith(pipeline, secondId);
     await assertPipelineDecodes(pipeline, { since: beforeReload, startedAt });
-  }));
+  }, { chapter }));
 
 // --- e. the chapter's verbatim two-way page
 

@@ -172,7 +172,8 @@ const openPage = async (browser, url, { chapter = false, name }) => {
     }));
   }
   const page = await context.newPage();
-  const record = { name, page, context, logs: [], errors: [], websocketEvents: 0, websocketUpgraded: false };
+  const record = { name, page, context, chapter, logs: [], errors: [], socketIds: [], websocketEvents: 0,
+                   websocketUpgraded: false };
   // socket.io upgrades to a WebSocket: count the events (Socket.IO EVENT packets, "42[...")
   // that arrive on it, so a case cannot pass on long-polling alone without anyone noticing.
   page.on('websocket', (ws) => {
@@ -189,12 +190,21 @@ const openPage = async (browser, url, { chapter = false, name }) => {
   });
   page.on('requestfailed', (request) =>
     record.logs.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
-  // The first console.log of every page (ours and the chapter's) is its socket id.
+  // The first console.log of every page load (ours and the chapter's) is its socket id; a reload
+  // logs the next one (record.socketIds, nextSocketId).
+  let idLogged = false;
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) idLogged = false;
+  });
   record.socketId = new Promise((resolve) => {
     page.on('console', (message) => {
       const text = message.text();
       record.logs.push(`${message.type()}: ${text}`);
-      if (message.type() === 'log') resolve(text);
+      if (message.type() === 'log' && !idLogged) {
+        idLogged = true;
+        record.socketIds.push(text);
+        resolve(text);
+      }
     });
   });
   page.on('pageerror', (error) => record.errors.push(String(error)));
@@ -218,6 +228,25 @@ const chapterPagesDir = () => {
   process.on('exit', () => fs.rmSync(chapterCopyDir, { recursive: true, force: true }));
   return chapterCopyDir;
 };
+
+// The page's socket id once it is not `notThis` (after a reload: the new one).
+const nextSocketId = async (record, notThis = '') => {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const id = record.socketIds[record.socketIds.length - 1];
+    if (id && id !== notThis) return id;
+    if (Date.now() > deadline) throw new Error(`${record.name}: no socket id other than '${notThis}' logged`);
+    await sleep(50);
+  }
+};
+
+// simple-peer's `connect`: ICE connected and its data channel open. Our index.html says so in its
+// state line; the chapter's shows nothing, so its connection's SCTP transport is asked.
+const simplePeerConnected = (record) => record.page.waitForFunction(
+  (chapter) => (chapter
+    ? window.__peerConnections.some((pc) => pc.connectionState === 'connected' && pc.sctp?.state === 'connected')
+    : document.getElementById('state').textContent === 'connected'),
+  record.chapter, { timeout: STEP_TIMEOUT_MS, polling: 100 });
 
 const closePages = async (records) => {
   for (const record of records) {
@@ -341,6 +370,8 @@ module.exports = {
   launchBrowser,
   openPage,
   closePages,
+  nextSocketId,
+  simplePeerConnected,
   chapterPagesDir,
   videoReady,
   selectPeer,
