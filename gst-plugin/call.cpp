@@ -103,6 +103,12 @@ void Call::before_stop() {
   if (webrtcbin_ != nullptr) detach_receive_bins_from_ice(webrtcbin_);
 }
 
+guint64 Call::send_queue_overruns() {
+  guint64 total = 0;
+  for (const auto& branch : branches()) total += branch->overruns();
+  return total;
+}
+
 void Call::request_keyframes(const char* why) {
   for (const auto& pad : host_.sink_pads()) {
     if (pad.gate) pad.gate->request(why);

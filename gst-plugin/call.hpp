@@ -94,6 +94,8 @@ class Call {
 
   // Before the webrtcbin stops (READY->NULL of the element): see detach_receive_bins_from_ice.
   void before_stop();
+  // Times this call's send queues were full and dropped data, over all its streams.
+  guint64 send_queue_overruns();
   // Asks every sink pad's encoder for a keyframe (through its gate).
   void request_keyframes(const char* why);
 

@@ -101,7 +101,7 @@ GstStructure* CallStats::collect(const std::vector<Call>& calls, guint timeout_m
         "call", "peer-id", G_TYPE_STRING, call.peer.c_str(), "state", G_TYPE_STRING, connection_state_name(state),
         "bitrate-sent", G_TYPE_UINT64, bitrate_sent, "bitrate-received", G_TYPE_UINT64, bitrate_received,
         "bytes-sent", G_TYPE_UINT64, sent, "bytes-received", G_TYPE_UINT64, received, "packets-lost", G_TYPE_INT64,
-        lost, "rtt", G_TYPE_DOUBLE, rtt, nullptr);
+        lost, "rtt", G_TYPE_DOUBLE, rtt, "send-queue-overruns", G_TYPE_UINT64, call.send_queue_overruns, nullptr);
     GValue item = G_VALUE_INIT;
     g_value_init(&item, GST_TYPE_STRUCTURE);
     gst_value_set_structure(&item, entry);

@@ -16,10 +16,11 @@ class CallStats {
   struct Call {
     std::string peer;
     GstElement* webrtcbin;  // a reference the caller owns for the duration of collect()
+    guint64 send_queue_overruns = 0;
   };
   // A "socketio-stats" structure: calls=<array of "call" structures: peer-id, state, bitrate-sent,
   // bitrate-received (bit/s, since the previous read; 0 the first time), bytes-sent, bytes-received,
-  // packets-lost, rtt (seconds, -1 unknown)>. Blocks up to `timeout_ms` per call; never call it from
+  // packets-lost, rtt (seconds, -1 unknown), send-queue-overruns>. Blocks up to `timeout_ms` per call; never call it from
   // a webrtcbin thread.
   GstStructure* collect(const std::vector<Call>& calls, guint timeout_ms = 1000);
 

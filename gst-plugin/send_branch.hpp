@@ -80,6 +80,8 @@ class SendBranch {
   bool webrtcbin_has_caps() const;
   // webrtcbin joined the pad to a negotiated, sending transceiver.
   bool sending() const;
+  // Times the branch's queue was full and dropped its oldest data (a call that cannot keep up).
+  guint64 overruns() const { return state_->overruns; }
   GstElement* tee() const { return tee_; }
 
   SendBranch(const SendBranch&) = delete;

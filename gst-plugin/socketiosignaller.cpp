@@ -465,7 +465,7 @@ GstStructure* SignallerImpl::stats() {
   {
     std::lock_guard lock(pads_mutex_);
     for (auto& [peer, call] : calls_) {
-      calls.push_back(CallStats::Call{peer, GST_ELEMENT(gst_object_ref(call->webrtcbin()))});
+      calls.push_back(CallStats::Call{peer, GST_ELEMENT(gst_object_ref(call->webrtcbin())), call->send_queue_overruns()});
     }
   }
   GstStructure* result = call_stats_.collect(calls);
@@ -1337,7 +1337,8 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Stats",
                          "Each call's peer-id, state, bitrate-sent and bitrate-received (bit/s since the last "
-                         "read), bytes, packets-lost and rtt (s, -1 unknown): a socketio-stats structure whose "
+                         "read), bytes, packets-lost, rtt (s, -1 unknown) and send-queue-overruns (times its "
+                         "bounded send queue was full and dropped data): a socketio-stats structure whose "
                          "calls field is an array of call structures. Reading waits for webrtcbin (1 s at most "
                          "per call): not from a streaming thread",
                          GST_TYPE_STRUCTURE, ro));

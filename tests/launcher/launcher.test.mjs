@@ -38,6 +38,8 @@
 //          page leaves, the 4th is called and plays
 //   e      bad options and missing pieces: exit 2 with a message naming the option, device or
 //          Debian package; an unreachable --server: exit 1 (no browser)
+// a1-c3 and h3 run twice: against our pages (web/) and, "[chapter's page]", against the chapter's verbatim
+// ones (tests/reference/chapter-pages), which is what users have.
 // Run inside an lo-only network namespace (tests/interop/netns.sh), as meson does:
 //   meson test -C <build> --suite launcher
 import { test, before, after } from 'node:test';
@@ -53,6 +55,7 @@ import launcherLib from './lib/launcher.js';
 const {
   serverKind, webDir, STEP_TIMEOUT_MS, withTimeout, launchBrowser, startServer, openPage, closePages,
   videoReady, selectPeer, assertPlays, assertUsedWebSocket, describeFailure, sleep, sampleVideo, chapterPagesDir,
+  simplePeerConnected,
 } = browserLib;
 const { startPipeline } = pipelineLib;
 const { startLauncher, runLauncher } = launcherLib;
@@ -160,10 +163,15 @@ const sending = (launcher, peerId) => launcher.waitFor(
 
 const pageSocketId = (record) => withTimeout(record.socketId, STEP_TIMEOUT_MS, `${record.name} socket id`);
 
-// simple-peer's `connect` (ICE connected and its data channel open) sets the page's state line.
-const pageConnected = (record) => record.page.waitForFunction(
-  () => document.getElementById('state').textContent === 'connected',
-  null, { timeout: STEP_TIMEOUT_MS, polling: 100 });
+// withLauncherCall's options for the chapter's verbatim pages (or ours).
+const pageSet = (chapter) => (chapter ? { publicDir: chapterPagesDir(), chapter: true } : {});
+
+// Every call case with a page runs against our pages and against the chapter's verbatim ones
+// (what users have).
+const bothPageSets = (name, body, options = { timeout: CASE_TIMEOUT_MS }) => {
+  test(name, options, () => body(false));
+  test(`${name} [chapter's page]`, options, () => body(true));
+};
 
 const logSummary = (launcher, summary) =>
   console.log(`# ${launcher.name} summary: ${Object.entries(summary).filter(([k]) => k !== 'type' && k !== 't_ms')
@@ -171,7 +179,7 @@ const logSummary = (launcher, summary) =>
 
 // --- a. the launcher sends, receiver.html plays
 
-const launcherCallsReceiver = (codec, mime) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+const launcherCallsReceiver = (codec, mime, chapter) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
   const launcher = launch(['--mode=send', '--call=auto', ...SEND, `--codec=${codec}`], `send-${codec}`);
   const receiver = await open(await pageUrl(launcher, 'receiver.html'), 'receiver');
   const receiverId = await pageSocketId(receiver);
@@ -198,13 +206,13 @@ const launcherCallsReceiver = (codec, mime) => withLauncherCall(async ({ launch,
   assert.ok(summary.sent_video_frames >= MIN_CALL_FRAMES, `sent_video_frames=${summary.sent_video_frames}`);
   assert.equal(summary.received_video_frames, 0, '--mode=send received video');
   assert.ok(summary.call_setup_ms > 0, `call_setup_ms=${summary.call_setup_ms}`);
-});
+}, pageSet(chapter));
 
-test('a1. --mode=send --call=auto (VP8): receiver.html plays', { timeout: CASE_TIMEOUT_MS }, () =>
-  launcherCallsReceiver('vp8', 'video/VP8'));
+bothPageSets('a1. --mode=send --call=auto (VP8): receiver.html plays', (chapter) =>
+  launcherCallsReceiver('vp8', 'video/VP8', chapter));
 
-test('a2. --mode=send --call=auto --codec=h264: receiver.html plays', { timeout: CASE_TIMEOUT_MS }, () =>
-  launcherCallsReceiver('h264', 'video/H264'));
+bothPageSets('a2. --mode=send --call=auto --codec=h264: receiver.html plays', (chapter) =>
+  launcherCallsReceiver('h264', 'video/H264', chapter));
 
 // --- b. sender.html calls the launcher, which records to a file
 
@@ -254,8 +262,7 @@ const decodedFrames = async (file) => {
   return decoder.latestStats().video_frames;
 };
 
-test('b. sender.html calls --mode=recv --sink=FILE.mkv --duration: the file holds the video',
-     { timeout: CASE_TIMEOUT_MS }, async () => {
+bothPageSets('b. sender.html calls --mode=recv --sink=FILE.mkv --duration: the file holds the video', async (chapter) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-webrtc-'));
   const file = path.join(dir, 'call.mkv');
   try {
@@ -279,7 +286,7 @@ test('b. sender.html calls --mode=recv --sink=FILE.mkv --duration: the file hold
       assert.ok(summary.received_video_frames >= MIN_FILE_FRAMES,
                 `summary received_video_frames=${summary.received_video_frames}`);
       assert.equal(summary.sent_video_frames, 0, '--mode=recv sent video');
-    });
+    }, pageSet(chapter));
 
     assert.ok(fs.existsSync(file), `${file} was not written`);
     const size = fs.statSync(file).size;
@@ -339,7 +346,7 @@ test('b2. --sink=FILE.mkv keeps the first call; a second call with fewer streams
 
 // --- c. --mode=both against simple-peer's index.html
 
-const twoWayWithPage = (launcherCalls, extra = []) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+const twoWayWithPage = (launcherCalls, extra, chapter) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
   const launcher = launch(['--mode=both', ...SEND, ...extra, '--sink=fake', ...(launcherCalls ? ['--call=auto'] : [])],
                           'both');
   const url = await pageUrl(launcher, 'index.html');
@@ -352,7 +359,7 @@ const twoWayWithPage = (launcherCalls, extra = []) => withLauncherCall(async ({ 
   await callStarted(launcher, pageId, launcherCalls ? 'calling' : 'answering');
   await Promise.all([assertPlays(page, 'otherCamera', startedAt),
                      receivedFrames(launcher, MIN_CALL_FRAMES, pageId),
-                     pageConnected(page)]);
+                     simplePeerConnected(page)]);
   // The upgrade to WebSocket may complete just after a fast call (bounded wait).
   for (let i = 0; i < 50 && !(page.websocketEvents > 0 || page.websocketUpgraded); i++) await sleep(100);
   assertUsedWebSocket([page]);
@@ -364,16 +371,16 @@ const twoWayWithPage = (launcherCalls, extra = []) => withLauncherCall(async ({ 
             `summary received_video_frames=${summary.received_video_frames}`);
   assert.ok(summary.received_audio_buffers > 0, `summary received_audio_buffers=${summary.received_audio_buffers}`);
   assert.ok(summary.sent_video_frames >= MIN_CALL_FRAMES, `summary sent_video_frames=${summary.sent_video_frames}`);
-});
+}, pageSet(chapter));
 
-test('c1. index.html (simple-peer) calls --mode=both: video both ways', { timeout: CASE_TIMEOUT_MS }, () =>
-  twoWayWithPage(false));
+bothPageSets('c1. index.html (simple-peer) calls --mode=both: video both ways', (chapter) =>
+  twoWayWithPage(false, [], chapter));
 
-test('c2. --mode=both --call=auto calls index.html (simple-peer): video both ways', { timeout: CASE_TIMEOUT_MS }, () =>
-  twoWayWithPage(true));
+bothPageSets('c2. --mode=both --call=auto calls index.html (simple-peer): video both ways', (chapter) =>
+  twoWayWithPage(true, [], chapter));
 
-test('c3. index.html calls --mode=both --codec=h264: the page plays the launcher\'s H.264',
-     { timeout: CASE_TIMEOUT_MS }, () => twoWayWithPage(false, ['--codec=h264']));
+bothPageSets('c3. index.html calls --mode=both --codec=h264: the page plays the launcher\'s H.264', (chapter) =>
+  twoWayWithPage(false, ['--codec=h264'], chapter));
 
 // --- d. two launchers through one server
 
@@ -577,15 +584,15 @@ const manyViewers = (chapter) => withLauncherCall(async ({ launch, pageUrl, open
   const last = await launcher.waitFor('status', 'a status line with calls=5', STEP_TIMEOUT_MS,
                                       (e) => e.calls === VIEWERS - 1 && e.t_ms > connected.t_ms);
   assert.equal(last.video_encoders, 1);
-}, chapter ? { publicDir: chapterPagesDir(), chapter: true } : {});
+}, pageSet(chapter));
 
 test(`h1. --mode=send --call=all: ${VIEWERS} receiver.html pages play from one encode, 2 leave, a 7th joins`,
      { timeout: 180000 }, () => manyViewers(false));
 
 test(`h2. the same with the chapter's verbatim receiver.html`, { timeout: 180000 }, () => manyViewers(true));
 
-test('h3. --call=all --max-calls=3: the 4th page gets no call and the launcher says why, until one leaves',
-     { timeout: CASE_TIMEOUT_MS }, () => withLauncherCall(async ({ launch, pageUrl, open }) => {
+bothPageSets('h3. --call=all --max-calls=3: the 4th page gets no call and the launcher says why, until one leaves',
+             (chapter) => withLauncherCall(async ({ launch, pageUrl, open }) => {
   const launcher = launch(['--mode=send', '--call=all', '--max-calls=3', ...SEND], 'send-max3');
   const url = await pageUrl(launcher, 'receiver.html');
   const viewers = [];
@@ -610,7 +617,7 @@ test('h3. --call=all --max-calls=3: the 4th page gets no call and the launcher s
   const startedAt = Date.now();
   await callStarted(launcher, fourthId, 'calling');
   await assertPlays(fourth, 'otherCamera', startedAt);
-}));
+}, pageSet(chapter)));
 
 // --- i. several two-way calls into one launcher: the pages' videos side by side, their audio
 // mixed, the mix recorded
@@ -701,7 +708,7 @@ const pagesCallMixingLauncher = (chapter) => async () => {
       stopped.set(launcher, summary);
       logSummary(launcher, summary);
       assert.ok(summary.received_audio_buffers > 0, 'no audio received');
-    }, chapter ? { publicDir: chapterPagesDir(), chapter: true } : {});
+    }, pageSet(chapter));
 
     await assertDiscovered(file);
     const frames = await decodedFrames(file);
@@ -720,9 +727,9 @@ const pagesCallMixingLauncher = (chapter) => async () => {
 };
 
 test(`i1. ${PAGES_MIXED} index.html pages call --mode=both --max-calls=${PAGES_MIXED} --sink=FILE.mkv: each plays, ` +
-     'the launcher receives each and records the mix', { timeout: 120000, todo: 'issue 9 open: about one run in four under load, the first page\'s call delivers no decoded audio or video to the mix' }, pagesCallMixingLauncher(false));
+     'the launcher receives each and records the mix', { timeout: 120000 }, pagesCallMixingLauncher(false));
 
-test(`i2. the same with the chapter's verbatim index.html`, { timeout: 120000, todo: 'issue 9 open: about one run in four under load, the first page\'s call delivers no decoded audio or video to the mix' }, pagesCallMixingLauncher(true));
+test(`i2. the same with the chapter's verbatim index.html`, { timeout: 120000 }, pagesCallMixingLauncher(true));
 
 test('e. bad options and missing pieces exit 2, an unreachable server 1, each saying what is wrong', { timeout: 60000 }, async () => {
   try {
