@@ -19,6 +19,9 @@ struct ServerConfig {
   uint32_t ping_interval_ms = 25000;   // socket.io's defaults
   uint32_t ping_timeout_ms = 20000;
   uint64_t max_payload = 1000000;      // bytes per HTTP body or WebSocket message
+  // Bytes queued for one WebSocket client that does not read them; over it the connection is
+  // closed (a client that stopped reading must not grow the server without bound).
+  uint64_t max_send_buffer = 1 << 20;
   uint32_t connect_timeout_ms = 45000; // Socket.IO CONNECT must arrive within this after the open
   uint32_t max_sessions = 100000;      // Engine.IO sessions; more get 503 (bounded memory)
   // Flood protection: a token bucket per session on incoming Engine.IO packets; a session that

@@ -174,7 +174,8 @@ void EioEndpoint::upgrade_written_cb(SoupServerMessage* msg, gpointer self_ptr) 
   GIOStream* stream = soup_server_message_steal_connection(msg);
   g_object_unref(msg);
   if (!stream) return;  // the client went away meanwhile
-  WsConnection* connection = self->server_.tail->adopt(stream, self->config().max_payload);
+  WsConnection* connection = self->server_.tail->adopt(stream, self->config().max_payload,
+                                                           self->config().max_send_buffer);
   g_object_unref(stream);
 
   if (sid.empty()) {

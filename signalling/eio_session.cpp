@@ -126,7 +126,9 @@ void EioSession::on_packet(engineio::PacketType type, std::string_view data, boo
   }
   switch (type) {
     case PacketType::Pong:
-      schedule_ping(g_get_monotonic_time());
+      // Only the answer to our ping counts: an unsolicited pong rescheduled the next ping, so a
+      // client sending pongs without reading was never dropped.
+      if (heartbeat_ == Heartbeat::WaitingForPong) schedule_ping(g_get_monotonic_time());
       break;
     case PacketType::Ping:
       // v4: only the server pings.

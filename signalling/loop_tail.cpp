@@ -90,8 +90,8 @@ gboolean LoopTail::dispatch_epoll(GSource* source, GSourceFunc, gpointer) {
 
 void LoopTail::add_hook(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
 
-WsConnection* LoopTail::adopt(GIOStream* stream, uint64_t max_message_size) {
-  auto owned = std::make_unique<WsConnection>(*this, stream, max_message_size);
+WsConnection* LoopTail::adopt(GIOStream* stream, uint64_t max_message_size, uint64_t max_send_buffer) {
+  auto owned = std::make_unique<WsConnection>(*this, stream, max_message_size, max_send_buffer);
   WsConnection* connection = owned.get();
   connections_.emplace(connection, std::move(owned));
   return connection;

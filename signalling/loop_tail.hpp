@@ -29,7 +29,7 @@ class LoopTail {
   void add_hook(std::function<void()> hook);
 
   // A connection over a stolen HTTP connection (after the 101), owned here.
-  WsConnection* adopt(GIOStream* stream, uint64_t max_message_size);
+  WsConnection* adopt(GIOStream* stream, uint64_t max_message_size, uint64_t max_send_buffer);
   // The listener is done with it: it is closed politely and freed once its socket is closed.
   void retire(WsConnection* connection);
 

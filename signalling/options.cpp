@@ -19,6 +19,7 @@ namespace {
 
 constexpr uint64_t kMaxMilliseconds = 86400000;      // one day: keeps interval + timeout in range
 constexpr uint64_t kMaxPayloadLimit = 1ULL << 30;    // 1 GiB
+constexpr uint64_t kMinSendBuffer = 64 * 1024;        // below this a busy room's broadcasts would not fit
 
 using cli::OptionSpec;
 using cli::Setting;
@@ -28,7 +29,8 @@ constexpr OptionSpec kOptions[] = {
     {"host", Takes::Value},        {"port", Takes::Value},          {"public", Takes::Value},
     {"tls-cert", Takes::Value},    {"tls-key", Takes::Value},       {"dev-tls", Takes::Nothing},
     {"dev-tls-dir", Takes::Value}, {"cors-origin", Takes::Value},   {"ping-interval", Takes::Value},
-    {"ping-timeout", Takes::Value}, {"max-payload", Takes::Value},  {"log-level", Takes::Value},
+    {"ping-timeout", Takes::Value}, {"max-payload", Takes::Value},  {"max-send-buffer", Takes::Value},
+    {"log-level", Takes::Value},
     {"env-file", Takes::Value},    {"conformance", Takes::Nothing}, {"help", Takes::Nothing},
     {"version", Takes::Nothing},
 };
@@ -110,6 +112,9 @@ std::string apply_setting(const Setting& s, Options& options) {
   } else if (s.name == "max-payload") {
     if (!(err = parse_unsigned(what, s.value, 1, kMaxPayloadLimit, number)).empty()) return err;
     server.max_payload = number;
+  } else if (s.name == "max-send-buffer") {
+    if (!(err = parse_unsigned(what, s.value, kMinSendBuffer, kMaxPayloadLimit, number)).empty()) return err;
+    server.max_send_buffer = number;
   } else if (s.name == "log-level") {
     if (!log::parse_level(s.value, options.log_level))
       return what + ": expected error, warn, info or debug, got '" + s.value + "'";
@@ -288,6 +293,8 @@ std::string help_text() {
       "  --ping-interval=MS     Engine.IO heartbeat interval (default 25000)\n"
       "  --ping-timeout=MS      Engine.IO heartbeat timeout (default 20000)\n"
       "  --max-payload=BYTES    largest HTTP body or WebSocket message (default 1000000)\n"
+      "  --max-send-buffer=BYTES  bytes queued for a WebSocket client that does not read them; over it\n"
+      "                         the client is disconnected, logged (default 1048576, at least 65536)\n"
       "  --log-level=LEVEL      error, warn, info or debug (default info)\n"
       "  --env-file=FILE        dotenv file to read (default .env; a missing .env is ignored)\n"
       "  --conformance          the official protocol test suites' setup: ping 300/200 ms,\n"

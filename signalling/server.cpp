@@ -65,15 +65,30 @@ struct Server::Impl {
 void Server::Impl::on_early_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                                     gpointer self_ptr) {
   auto* self = static_cast<Impl*>(self_ptr);
-  if (strcmp(soup_server_message_get_method(msg), "POST") != 0) return;
   if (starts_with(path, kSocketIoPath) || starts_with(path, kEngineIoPath)) {
-    http::limit_request_body(msg, self->server.config.max_payload);
+    if (strcmp(soup_server_message_get_method(msg), "POST") == 0) {
+      http::limit_request_body(msg, self->server.config.max_payload);
+    }
+    return;
   }
+  // Every other path serves files and takes no body: one is refused before it is read (libsoup
+  // buffered it whole, 300 MB for a 404), and the connection closed, as its bytes were not read.
+  SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
+  const SoupEncoding encoding = soup_message_headers_get_encoding(headers);
+  const bool has_body = encoding == SOUP_ENCODING_CHUNKED ||
+                        (encoding == SOUP_ENCODING_CONTENT_LENGTH && soup_message_headers_get_content_length(headers) > 0);
+  if (!has_body) return;
+  SIO_LOG_WARN("%s %s with a request body: this path takes none; refused (413) and the connection closed",
+               soup_server_message_get_method(msg), path);
+  soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
+  http::respond_text(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "text/plain", "This path takes no request body\n");
 }
 
 void Server::Impl::on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                               gpointer self_ptr) {
   auto* self = static_cast<Impl*>(self_ptr);
+  if (soup_server_message_get_status(msg) != 0) return;  // answered early (on_early_request)
   // libsoup closes after answering a "Connection: close" request but does not say so; Node's
   // keep-alive agent (node-fetch) then reuses the dead socket. Say it, as Node's http does.
   if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg), "Connection", "close")) {

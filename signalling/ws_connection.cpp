@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "log.hpp"
+
 namespace sio::signalling {
 
 namespace {
@@ -30,12 +32,13 @@ struct FdSource {
 
 }  // namespace
 
-WsConnection::WsConnection(LoopTail& tail, GIOStream* stream, uint64_t max_message_size)
+WsConnection::WsConnection(LoopTail& tail, GIOStream* stream, uint64_t max_message_size, uint64_t max_send_buffer)
     : tail_(tail),
       stream_(G_IO_STREAM(g_object_ref(stream))),
       input_(G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(stream))),
       output_(G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(stream))),
       decoder_(max_message_size),
+      max_send_buffer_(max_send_buffer),
       close_timer_(tail.context(), &WsConnection::on_close_timeout, this) {
   // libsoup 3.2 attaches the connection's GSocket to the stolen stream. Only a plain TCP stream
   // writes straight to it; with TLS the socket carries records, and the streams are used.
@@ -77,10 +80,30 @@ void WsConnection::queue_bytes(std::string_view bytes) {
     out_.back().own.reserve(std::max<std::size_t>(bytes.size(), 1024));  // a few frames per iteration
   }
   out_.back().own.append(bytes);
+  queued_ += bytes.size();
+}
+
+// A client that does not read (or reads slower than others send to it) would have the server
+// buffer for it without end: over the bound its queue is dropped and the connection closed, at
+// the end of this iteration (not here: the caller may be going through a list of connections).
+// A close frame would wait behind the same unread bytes, so the transport is closed.
+bool WsConnection::over_send_buffer(std::size_t more) {
+  if (overflowed_) return true;
+  // One message always fits an empty queue (messages are bounded by --max-payload).
+  if (queued_ == 0 || queued_ + more <= max_send_buffer_) return false;
+  overflowed_ = true;
+  SIO_LOG_WARN("websocket client: %zu bytes queued and not read, %zu more would pass --max-send-buffer (%llu); "
+               "closing the connection",
+               queued_, more, static_cast<unsigned long long>(max_send_buffer_));
+  out_.clear();
+  out_offset_ = 0;
+  queued_ = 0;
+  tail_.want_flush(this);
+  return true;
 }
 
 void WsConnection::send(Opcode opcode, std::string_view payload) {
-  if (state_ != State::Open) return;
+  if (state_ != State::Open || over_send_buffer(payload.size() + 10)) return;
   char header[10];
   const std::size_t n = websocket::encode_header(opcode, payload.size(), header);
   queue_bytes(std::string_view(header, n));
@@ -89,7 +112,7 @@ void WsConnection::send(Opcode opcode, std::string_view payload) {
 }
 
 void WsConnection::send_text_shared(std::shared_ptr<const std::string> payload) {
-  if (state_ != State::Open) return;
+  if (state_ != State::Open || over_send_buffer(payload->size() + 10)) return;
   if (payload->size() <= kCopyLimit) {
     send(Opcode::Text, *payload);
     return;
@@ -97,6 +120,7 @@ void WsConnection::send_text_shared(std::shared_ptr<const std::string> payload) 
   char header[10];
   const std::size_t n = websocket::encode_header(Opcode::Text, payload->size(), header);
   queue_bytes(std::string_view(header, n));
+  queued_ += payload->size();
   out_.emplace_back();
   out_.back().shared = std::move(payload);
   tail_.want_flush(this);
@@ -118,6 +142,10 @@ void WsConnection::close(uint16_t code, std::string_view reason) {
 }
 
 void WsConnection::flush() {
+  if (overflowed_ && state_ != State::Finished) {
+    peer_gone();
+    return;
+  }
   if (first_read_) {
     first_read_ = false;
     on_readable();
@@ -150,6 +178,7 @@ void WsConnection::flush() {
     }
     // Drop what went out.
     auto left = static_cast<std::size_t>(written);
+    queued_ -= std::min(queued_, left);
     while (left > 0) {
       const std::size_t front = out_.front().bytes().size() - out_offset_;
       if (left < front) {
@@ -291,6 +320,7 @@ void WsConnection::finish() {
   state_ = State::Finished;
   close_timer_.disarm();
   out_.clear();
+  queued_ = 0;
   in_.clear();
   in_.shrink_to_fit();
   for (GSource** source : {&fd_source_, &read_source_, &write_source_}) {

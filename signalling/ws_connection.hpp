@@ -36,7 +36,9 @@ class WsConnection {
     virtual void on_ws_closed(WsConnection& connection) = 0;
   };
 
-  WsConnection(LoopTail& tail, GIOStream* stream, uint64_t max_message_size);
+  // max_send_buffer: bytes queued and not yet written to the client; a send beyond it drops the
+  // queue and closes the connection at the end of the iteration (logged).
+  WsConnection(LoopTail& tail, GIOStream* stream, uint64_t max_message_size, uint64_t max_send_buffer);
   ~WsConnection();
 
   void set_listener(Listener* listener) { listener_ = listener; }
@@ -77,6 +79,7 @@ class WsConnection {
   };
 
   void send(websocket::Opcode opcode, std::string_view payload);
+  bool over_send_buffer(std::size_t more);
   void queue_bytes(std::string_view bytes);
   void queue_control(websocket::Opcode opcode, std::string_view payload);
   void on_readable();
@@ -116,6 +119,9 @@ class WsConnection {
   std::string in_;  // an incomplete frame carried over to the next read
   std::deque<Chunk> out_;
   std::size_t out_offset_ = 0;  // bytes of out_.front() already written
+  std::size_t queued_ = 0;      // bytes in out_ not yet written
+  uint64_t max_send_buffer_;
+  bool overflowed_ = false;     // over max_send_buffer_: closed by the next flush()
   Timer close_timer_;
 };
 

@@ -1,0 +1,131 @@
+// Hostile clients against sio-signalling (issue 10, the first rows): each row runs against a fresh
+// server with a bystander pair that keeps relaying to each other and a new client that connects
+// afterwards; the server's RSS is read from /proc before and after. sio-signalling only: the rows
+// check our limits (--max-send-buffer, the heartbeat), which the Node server has under other names.
+//   non-reader  a WebSocket client that stops reading while another client relays 120 MB to it:
+//               closed at --max-send-buffer with a logged reason, RSS under base + 64 MB
+//   pong-spam   a client sending unsolicited pongs every 50 ms: the server's pings still go out on
+//               schedule (they used to be pushed back by every pong, forever)
+//   big-body    300 MB uploaded to a path that takes no body: 413 before it is read, RSS flat (it
+//               used to be buffered whole, then answered 404)
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import { test } from 'node:test';
+
+import { rawWebSocket, websocketSocketIo } from './lib/raw.mjs';
+import { startServer } from './lib/server.mjs';
+import { connectClient, sleep, waitForRelay, waitUntil } from './lib/wait.mjs';
+
+const rssMb = (pid) => {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]) / 1024;
+};
+
+// A fresh server, a bystander pair (a, b) relaying to each other; body({ server, a, b }); then the
+// pair still relays and a new client connects. Everything is closed whatever happens.
+const withBystanders = async (oursArgs, body) => {
+  const server = await startServer({ oursArgs });
+  const clients = [];
+  try {
+    const a = await connectClient(server.url, 'websocket');
+    const b = await connectClient(server.url, 'websocket');
+    clients.push(a, b);
+    await body({ server, a, b, clients });
+    const from = b.received.length;
+    a.emit('peerIce', b.id, { candidate: 'after the row' });
+    const relayed = await waitForRelay(b, 'peerIce', from);
+    assert.ok(relayed.args.includes(a.id), `the bystanders still relay: ${JSON.stringify(relayed.args)}`);
+    const late = await connectClient(server.url, 'websocket');
+    clients.push(late);
+    assert.ok(late.id, 'a new client connects after the row');
+  } catch (error) {
+    console.log(`# server log:\n${server.stderr().split('\n').slice(-30).join('\n').replace(/^/gm, '#   ')}`);
+    throw error;
+  } finally {
+    for (const c of clients) c.close();
+    await server.stop();
+  }
+};
+
+const MESSAGE_BYTES = 200 * 1024;
+const MESSAGES = 600;  // 120 MB: far more than the kernel's socket buffers hold on loopback
+
+test('non-reader: a WebSocket client that stops reading is closed at --max-send-buffer, RSS bounded',
+     { timeout: 60000 }, () => withBystanders([], async ({ server, a, b }) => {
+  const base = rssMb(server.child.pid);
+  const stuck = await websocketSocketIo(server.url, { ms: 30000 });
+  await waitUntil(() => Object.keys(b.clientsUpdates.at(-1) ?? {}).includes(stuck.socketId), 5000,
+                  'the non-reader in the clients list');
+  stuck.ws._socket.pause();  // stops reading: the kernel buffers fill, then the server's queue
+  const payload = { candidate: 'x'.repeat(MESSAGE_BYTES) };
+  let peak = base;
+  for (let i = 0; i < MESSAGES; i++) {
+    a.emit('peerIce', stuck.socketId, payload);
+    if (i % 50 === 49) {
+      await sleep(1);  // lets socket.io-client write
+      peak = Math.max(peak, rssMb(server.child.pid));
+    }
+  }
+  await waitUntil(() => /not read.*--max-send-buffer.*closing the connection/.test(server.stderr()), 20000,
+                  'the server logging why it closed the non-reader');
+  await waitUntil(() => !Object.keys(b.clientsUpdates.at(-1) ?? {}).includes(stuck.socketId), 5000,
+                  'the non-reader gone from the clients list');
+  peak = Math.max(peak, rssMb(server.child.pid));
+  const line = server.stderr().split('\n').find((l) => /not read/.test(l));
+  console.log(`# ${line}`);
+  console.log(`# server RSS: ${base.toFixed(1)} MB before, peak ${peak.toFixed(1)} MB while ` +
+              `${(MESSAGES * MESSAGE_BYTES / 1048576).toFixed(0)} MB were sent to the non-reader`);
+  assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB`);
+  stuck.close();
+}));
+
+test('pong-spam: unsolicited pongs do not hold back the server\'s pings', { timeout: 30000 }, () =>
+  withBystanders(['--ping-interval=300', '--ping-timeout=200'], async ({ server }) => {
+    const spam = await websocketSocketIo(server.url, { ms: 10000 });
+    const timer = setInterval(() => spam.ws.send('3'), 50);
+    try {
+      const started = Date.now();
+      await waitUntil(() => spam.messages.filter((m) => m === '2').length >= 4, 5000, '4 pings despite the pongs');
+      console.log(`# 4 pings in ${Date.now() - started} ms (interval 300 ms) while a pong went up every 50 ms`);
+    } finally {
+      clearInterval(timer);
+      spam.close();
+    }
+  }));
+
+// Streams up to `bytes` of zeros (chunked) to `url` until the server answers; resolves its status.
+const upload = (url, bytes) => new Promise((resolve, reject) => {
+  const request = http.request(url, { method: 'PUT' }, (response) => {
+    response.resume();
+    resolve(response.statusCode);
+  });
+  request.on('error', (error) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+  });
+  const chunk = Buffer.alloc(1 << 20);
+  let sent = 0;
+  const pump = () => {
+    while (sent < bytes && !request.destroyed) {
+      sent += chunk.length;
+      if (!request.write(chunk)) {
+        request.once('drain', pump);
+        return;
+      }
+    }
+    if (!request.destroyed) request.end();
+  };
+  pump();
+  setTimeout(() => reject(new Error(`no answer after ${sent} bytes in 20 s`)), 20000).unref();
+});
+
+test('big-body: 300 MB to a path that takes no body is refused before it is read', { timeout: 60000 }, () =>
+  withBystanders([], async ({ server }) => {
+    const base = rssMb(server.child.pid);
+    const status = await upload(`${server.url}/x`, 300 * 1048576);
+    const after = rssMb(server.child.pid);
+    console.log(`# PUT of 300 MB to /x: ${status}; server RSS ${base.toFixed(1)} -> ${after.toFixed(1)} MB`);
+    assert.equal(status, 413);
+    assert.ok(after < base + 16, `server RSS grew from ${base.toFixed(1)} to ${after.toFixed(1)} MB`);
+    assert.match(server.stderr(), /PUT \/x with a request body: this path takes none; refused \(413\)/);
+  }));
