@@ -6,6 +6,7 @@
 #include "server.hpp"
 
 #include <libsoup/soup.h>
+#include <netinet/in.h>
 
 #include <cstring>
 #include <string_view>
@@ -26,6 +27,7 @@ namespace {
 
 constexpr std::string_view kSocketIoPath = "/socket.io/";
 constexpr std::string_view kEngineIoPath = "/engine.io/";
+constexpr int kListenBacklog = 511;
 
 bool starts_with(const char* path, std::string_view prefix) {
   return path && std::string_view(path).substr(0, prefix.size()) == prefix;
@@ -57,6 +59,7 @@ struct Server::Impl {
 
   void route(SoupServerMessage* msg, const char* path);
   bool listen(glib::GErrorPtr& error);
+  bool listen_on(GSocketAddress* address, SoupServerListenOptions options, glib::GErrorPtr& error);
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
   static void on_early_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                                gpointer self);
@@ -123,6 +126,24 @@ void Server::Impl::route(SoupServerMessage* msg, const char* path) {
   }
 }
 
+// soup_server_listen() with a backlog of 511 (Node's; GLib's default is 10, so a burst of connects
+// waited for SYN retransmits, a second or more each).
+bool Server::Impl::listen_on(GSocketAddress* address, SoupServerListenOptions options, glib::GErrorPtr& error) {
+  const GSocketFamily family = g_socket_address_get_family(address);
+  glib::GObjectPtr<GSocket> socket(
+      g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, glib::GErrorOut(error)));
+  if (!socket) return false;
+  // As soup_server_listen(): an IPv6 socket takes IPv6 only (IPv4 has its own).
+  if (family == G_SOCKET_FAMILY_IPV6 &&
+      !g_socket_set_option(socket.get(), IPPROTO_IPV6, IPV6_V6ONLY, TRUE, glib::GErrorOut(error))) {
+    return false;
+  }
+  g_socket_set_listen_backlog(socket.get(), kListenBacklog);
+  if (!g_socket_bind(socket.get(), address, TRUE, glib::GErrorOut(error))) return false;
+  if (!g_socket_listen(socket.get(), glib::GErrorOut(error))) return false;
+  return soup_server_listen_socket(soup.get(), socket.get(), options, glib::GErrorOut(error));
+}
+
 bool Server::Impl::listen(glib::GErrorPtr& error) {
   const ServerConfig& config = server.config;
   const auto options = static_cast<SoupServerListenOptions>(
@@ -152,7 +173,7 @@ bool Server::Impl::listen(glib::GErrorPtr& error) {
   for (const Candidate& candidate : candidates) {
     glib::GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(candidate.address.get(), port));
     glib::GErrorPtr listen_error;
-    if (!soup_server_listen(soup.get(), address.get(), options, glib::GErrorOut(listen_error))) {
+    if (!listen_on(address.get(), options, listen_error)) {
       if (candidate.optional) {
         glib::GCharPtr name(g_inet_address_to_string(candidate.address.get()));
         SIO_LOG_DEBUG("not listening on %s: %s", name.get(), listen_error->message);

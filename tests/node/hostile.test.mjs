@@ -8,13 +8,16 @@
 //               schedule (they used to be pushed back by every pong, forever)
 //   big-body    300 MB uploaded to a path that takes no body: 413 before it is read, RSS flat (it
 //               used to be buffered whole, then answered 404)
+//   limits      started with 256 open files allowed (hard limit 4096): it raises its own to 4096;
+//               its listen backlog is 511 (was GLib's 10)
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { test } from 'node:test';
 
 import { rawWebSocket, websocketSocketIo } from './lib/raw.mjs';
-import { startServer } from './lib/server.mjs';
+import { signallingBinary, spawnServer, startServer } from './lib/server.mjs';
 import { connectClient, sleep, waitForRelay, waitUntil } from './lib/wait.mjs';
 
 const rssMb = (pid) => {
@@ -129,3 +132,18 @@ test('big-body: 300 MB to a path that takes no body is refused before it is read
     assert.ok(after < base + 16, `server RSS grew from ${base.toFixed(1)} to ${after.toFixed(1)} MB`);
     assert.match(server.stderr(), /PUT \/x with a request body: this path takes none; refused \(413\)/);
   }));
+
+test('limits: the open-files limit raised to the hard one, listen backlog 511', { timeout: 30000 }, async () => {
+  const server = await spawnServer('prlimit', ['--nofile=256:4096', signallingBinary(), '--host', '127.0.0.1',
+                                               '--port', '0']);
+  try {
+    const limits = fs.readFileSync(`/proc/${server.child.pid}/limits`, 'utf8');
+    const [, soft, hard] = /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits);
+    const listening = execFileSync('ss', ['-ltnH', `sport = :${server.port}`], { encoding: 'utf8' }).trim();
+    console.log(`# open files ${soft}/${hard}; ss: ${listening.replace(/\s+/g, ' ')}`);
+    assert.equal(Number(soft), 4096, 'the soft limit was not raised to the hard one');
+    assert.equal(Number(listening.split(/\s+/)[2]), 511, 'listen backlog (ss Send-Q)');
+  } finally {
+    await server.stop();
+  }
+});
