@@ -1,5 +1,8 @@
 #include "eio_endpoint.hpp"
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include "http_util.hpp"
@@ -12,6 +15,10 @@ EioEndpoint::EioEndpoint(ServerContext& server, std::string path, HandlerFactory
     : server_(server), path_(std::move(path)), factory_(std::move(factory)) {}
 
 EioEndpoint::~EioEndpoint() {
+  if (trim_source_ != nullptr) {
+    g_source_destroy(trim_source_);
+    g_source_unref(trim_source_);
+  }
   std::vector<EioSession*> open;
   open.reserve(sessions_.size());
   for (auto& [sid, session] : sessions_) open.push_back(session.get());
@@ -111,6 +118,7 @@ EioSession* EioEndpoint::create_session(EioSession::Transport transport) {
   sessions_.emplace(std::move(sid), std::move(owned));
   server_.stats.sessions_opened++;
   server_.stats.sessions_open++;
+  trim_mark_ = std::max(trim_mark_, server_.stats.sessions_open);
   session->set_handler(factory_(*session));
   return session;
 }
@@ -136,7 +144,36 @@ gboolean EioEndpoint::free_closed_sessions(gpointer self_ptr) {
   std::vector<std::unique_ptr<EioSession>> dead;
   dead.swap(self->closed_sessions_);
   dead.clear();
+  self->give_memory_back();
   return G_SOURCE_REMOVE;
+}
+
+// After a spike (a crowd that came and went), glibc keeps the freed heap: the server's RSS stayed
+// at its peak. Once the sessions open fall to half of the most since the last time (and by at least
+// kTrimAtLeast), the free memory goes back to the system a second later, when the connections'
+// other objects (freed over the next iterations) have gone too. At most once per halving.
+constexpr uint64_t kTrimAtLeast = 128;
+constexpr guint kTrimDelayMs = 1000;
+
+void EioEndpoint::give_memory_back() {
+  const uint64_t open = server_.stats.sessions_open;
+  if (trim_source_ != nullptr || trim_mark_ < open + kTrimAtLeast || open > trim_mark_ / 2) return;
+  trim_mark_ = open;
+  trim_source_ = g_timeout_source_new(kTrimDelayMs);
+  g_source_set_callback(
+      trim_source_,
+      [](gpointer self_ptr) -> gboolean {
+        auto* self = static_cast<EioEndpoint*>(self_ptr);
+        g_source_unref(self->trim_source_);
+        self->trim_source_ = nullptr;
+        SIO_LOG_DEBUG("%s: %llu sessions open after a spike: giving free memory back", self->path_.c_str(),
+                      static_cast<unsigned long long>(self->server_.stats.sessions_open));
+        malloc_trim(0);
+        self->trim_mark_ = std::max(self->trim_mark_, self->server_.stats.sessions_open);
+        return G_SOURCE_REMOVE;
+      },
+      this, nullptr);
+  g_source_attach(trim_source_, server_.main_context);
 }
 
 void EioEndpoint::start_websocket(SoupServerMessage* msg, const std::string& sid) {

@@ -46,6 +46,7 @@ class EioEndpoint {
   void on_websocket_ready(SoupServerMessage* msg);
   EioSession* create_session(EioSession::Transport transport);
   static gboolean free_closed_sessions(gpointer self);
+  void give_memory_back();
   static void upgrade_written_cb(SoupServerMessage* msg, gpointer self);
   static void upgrade_finished_cb(SoupServerMessage* msg, gpointer self);
   void forget_upgrade(SoupServerMessage* msg);
@@ -56,6 +57,8 @@ class EioEndpoint {
   std::unordered_map<std::string, std::unique_ptr<EioSession>> sessions_;
   std::vector<std::unique_ptr<EioSession>> closed_sessions_;
   GSource* free_source_ = nullptr;
+  uint64_t trim_mark_ = 0;  // the most sessions open since memory was last given back
+  GSource* trim_source_ = nullptr;  // give_memory_back's delayed malloc_trim
   // WebSocket handshakes between our 101 and libsoup handing over the connection.
   std::unordered_map<SoupServerMessage*, std::string> upgrades_;  // msg (ref held) -> sid or ""
 };

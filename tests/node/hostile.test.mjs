@@ -8,6 +8,8 @@
 //               schedule (they used to be pushed back by every pong, forever)
 //   big-body    300 MB uploaded to a path that takes no body: 413 before it is read, RSS flat (it
 //               used to be buffered whole, then answered 404)
+//   spike       1,000 WebSocket clients come and go: the server gives freed memory back (RSS falls
+//               by at least a quarter of what the crowd added; it used to stay at its peak)
 //   limits      started with 256 open files allowed (hard limit 4096): it raises its own to 4096;
 //               its listen backlog is 511 (was GLib's 10)
 import assert from 'node:assert/strict';
@@ -15,6 +17,8 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { test } from 'node:test';
+
+import { io } from 'socket.io-client';
 
 import { rawWebSocket, websocketSocketIo } from './lib/raw.mjs';
 import { signallingBinary, spawnServer, startServer } from './lib/server.mjs';
@@ -147,3 +151,28 @@ test('limits: the open-files limit raised to the hard one, listen backlog 511', 
     await server.stop();
   }
 });
+
+test('spike: memory goes back to the system after a crowd of 1,000 clients leaves', { timeout: 60000 }, () =>
+  withBystanders([], async ({ server, clients }) => {
+    const base = rssMb(server.child.pid);
+    // Plain clients (connectClient records every `clients` map: 1,000 x 1,000 of them).
+    const sockets = [];
+    for (let i = 0; i < 1000; i++) {
+      const c = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+      sockets.push(c);
+      clients.push(c);
+      if (i % 100 === 99) {
+        await waitUntil(() => sockets.every((s) => s.connected), 10000, `${i + 1} clients connected`);
+      }
+    }
+    const peak = rssMb(server.child.pid);
+    for (const c of sockets) c.close();
+    const enough = peak - (peak - base) / 4;
+    let after = peak;
+    try {
+      await waitUntil(() => (after = rssMb(server.child.pid)) < enough, 10000, `server RSS under ${enough.toFixed(1)} MB`);
+    } finally {
+      console.log(`# server RSS: ${base.toFixed(1)} MB, ${peak.toFixed(1)} MB with 1,000 clients, ${after.toFixed(1)} MB ` +
+                  'after they left');
+    }
+  }));
