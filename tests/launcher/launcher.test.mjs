@@ -660,6 +660,7 @@ const MIN_GRID_FRAMES = 30;
 const pagesCallMixingLauncher = (chapter) => async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-webrtc-'));
   const file = path.join(dir, 'mix.mkv');
+  let launcherLog = [];  // printed when the file's checks fail (the launcher has stopped by then)
   try {
     await withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
       const launcher = launch(['--mode=both', `--max-calls=${PAGES_MIXED}`, `--sink=${file}`, ...SEND],
@@ -707,9 +708,14 @@ const pagesCallMixingLauncher = (chapter) => async () => {
       const summary = await launcher.stopAndCheck();
       stopped.set(launcher, summary);
       logSummary(launcher, summary);
+      launcherLog = launcher.log;
       assert.ok(summary.received_audio_buffers > 0, 'no audio received');
     }, pageSet(chapter));
-
+  } catch (error) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  try {
     await assertDiscovered(file);
     const frames = await decodedFrames(file);
     console.log(`# ${frames} frames of the mix decoded from the file`);
@@ -721,6 +727,9 @@ const pagesCallMixingLauncher = (chapter) => async () => {
     assert.equal(means.filter((m) => m > 40).length, PAGES_MIXED, `places with a picture: ${means}`);
     assert.ok(count >= MIN_GRID_FRAMES, `only ${count} frames show all ${PAGES_MIXED} pictures`);
     assert.ok(means[3] < 20, `the empty place is not black: ${means}`);
+  } catch (error) {
+    console.log(`# the launcher's log:\n${launcherLog.slice(-80).join('\n').replace(/^/gm, '#   ')}`);
+    throw error;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
