@@ -54,11 +54,10 @@ Call::~Call() {
   for (auto& [ghost, branch] : branches) branch->unlink();
   gst_element_set_locked_state(webrtcbin_, TRUE);
   detach_receive_bins_from_ice(webrtcbin_);
-  // No reply is wanted any more; an answered promise is left as it is (see emit_with_promise).
-  for (GstPromise* promise : promises_) gst_promise_interrupt(promise);
-  gst_element_set_state(webrtcbin_, GST_STATE_NULL);
-  for (GstPromise* promise : promises_) gst_promise_unref(promise);
+  // No reply is wanted any more (see emit_with_promise).
+  for (GstPromise* promise : promises_) release_promise(promise);
   promises_.clear();
+  gst_element_set_state(webrtcbin_, GST_STATE_NULL);
   for (auto& [ghost, branch] : branches) branch->remove(true);
   branches.clear();
   // Gone already when the bin is being disposed.
@@ -369,12 +368,9 @@ void Call::offer_room_for_peer_media_once() {
 
 // --- descriptions and candidates ---------------------------------------------------------------
 
-// webrtcbin takes its own reference while the operation is queued. We keep ours too: an
-// operation still queued when webrtcbin's thread stops is dropped unanswered, and the last
-// reference to a pending promise must not go there (GStreamer: "gst_promise_free: runtime check
-// failed", a critical). ~Call interrupts what is still pending, then lets go. A peer that
-// renegotiates without end cannot grow the list: the oldest go, long since answered (webrtcbin
-// runs its operations in order).
+// webrtcbin takes its own reference while the operation is queued. We keep ours too, until ~Call
+// releases them (release_promise). A peer that renegotiates without end cannot grow the list: the
+// oldest go, long since answered (webrtcbin runs its operations in order).
 constexpr size_t kPromisesKept = 16;
 
 void Call::emit_with_promise(const char* signal, gpointer argument, PromiseStep step) {

@@ -55,10 +55,7 @@ GstStructure* CallStats::collect(const std::vector<Call>& calls, guint timeout_m
       reply->cond.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return reply->done; });
       stats = std::exchange(reply->stats, nullptr);
     }
-    // Unanswered: interrupted before our reference goes, so a webrtcbin that drops the request
-    // never frees a pending promise (a GStreamer critical). No effect on an answered one.
-    gst_promise_interrupt(promise);
-    gst_promise_unref(promise);
+    release_promise(promise);  // unanswered after the wait: no reply wanted any more
     guint64 sent = 0, received = 0;
     gint64 lost = 0;
     double rtt = -1;

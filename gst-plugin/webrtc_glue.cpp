@@ -253,6 +253,11 @@ int64_t stats_packets_lost(const GstStructure* stats) {
   return 0;
 }
 
+void release_promise(GstPromise* promise) {
+  gst_promise_interrupt(promise);
+  gst_promise_unref(promise);
+}
+
 const char* connection_state_name(GstWebRTCPeerConnectionState state) {
   switch (state) {
     case GST_WEBRTC_PEER_CONNECTION_STATE_NEW: return "new";

@@ -68,6 +68,12 @@ void detach_receive_bins_from_ice(GstElement* webrtcbin);
 int64_t stats_packets_lost(const GstStructure* stats);
 const char* connection_state_name(GstWebRTCPeerConnectionState state);
 
+// Lets go of our reference to a promise given to webrtcbin, interrupting it first if it is still
+// pending: webrtcbin drops operations still queued when its thread stops, and the last reference
+// to a pending promise must not go there (a GStreamer critical, "gst_promise_free: runtime check
+// failed"). No effect on an answered promise; the change function sees INTERRUPTED otherwise.
+void release_promise(GstPromise* promise);
+
 // The `payload` of the first structure of `caps`, or -1.
 int payload_type_of(const GstCaps* caps);
 

@@ -89,10 +89,7 @@ CallMonitor::~CallMonitor() {
 }
 
 void CallMonitor::interrupt_stats_requests() {
-  for (GstPromise* promise : stats_promises_) {
-    gst_promise_interrupt(promise);  // no effect on one already answered
-    gst_promise_unref(promise);
-  }
+  for (GstPromise* promise : stats_promises_) gst::release_promise(promise);
   stats_promises_.clear();
 }
 

@@ -262,6 +262,29 @@ ErrorInfo wait_error(GstElement* pipeline, int timeout_ms) {
   return info;
 }
 
+// The next WARNING whose message contains `containing` ("" = any warning), parsed.
+ErrorInfo wait_warning(GstElement* pipeline, const std::string& containing, int timeout_ms, const char* what) {
+  auto parse = [](GstMessage* m) {
+    GError* error = nullptr;
+    gchar* debug = nullptr;
+    gst_message_parse_warning(m, &error, &debug);
+    ErrorInfo info{error->domain, error->code, error->message, debug ? debug : ""};
+    g_error_free(error);
+    g_free(debug);
+    return info;
+  };
+  GstMessage* message = wait_for(
+      pipeline,
+      [&](GstMessage* m) {
+        return GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING &&
+               parse(m).message.find(containing) != std::string::npos;
+      },
+      timeout_ms, what);
+  ErrorInfo info = parse(message);
+  gst_message_unref(message);
+  return info;
+}
+
 void set_state_checked(GstElement* element, GstState state) {
   GstStateChangeReturn ret = gst_element_set_state(element, state);
   fail_if(ret == GST_STATE_CHANGE_FAILURE, "state change to %s failed", gst_element_state_get_name(state));
@@ -1185,18 +1208,12 @@ GST_START_TEST(test_max_calls_refusal) {
                "media from a and b");
     fail_unless_equals_int(hub->calls(), 2);
     c.start();
-    GstMessage* warning = wait_for(
-        hub->pipeline, [](GstMessage* m) { return GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING; }, 5000,
-        "a warning about the third call");
-    GError* error = nullptr;
-    gchar* debug = nullptr;
-    gst_message_parse_warning(warning, &error, &debug);
-    g_print("refused: %s (%s)\n", error->message, debug);
-    fail_unless(strstr(error->message, c->id.c_str()) != nullptr, "the warning names the peer: %s", error->message);
-    fail_unless(debug != nullptr && strstr(debug, "max-calls") != nullptr, "the warning says why: %s", debug);
-    g_error_free(error);
-    g_free(debug);
-    gst_message_unref(warning);
+    const ErrorInfo warning = wait_warning(hub->pipeline, "", 5000, "a warning about the third call");
+    g_print("refused: %s (%s)\n", warning.message.c_str(), warning.debug.c_str());
+    fail_unless(warning.message.find(c->id) != std::string::npos, "the warning names the peer: %s",
+                warning.message.c_str());
+    fail_unless(warning.debug.find("max-calls") != std::string::npos, "the warning says why: %s",
+                warning.debug.c_str());
     fail_unless_equals_int(hub->calls(), 2);
     fail_unless_equals_int(hub->video_from(c->id), 0);
   }
@@ -1304,27 +1321,14 @@ GST_START_TEST(test_unanswered_peer) {
     wait_until(std::vector<Node*>{&hub, &a}, [&] { return a->video_from(hub->id) >= 30; }, 8000,
                "media from the hub at a while the silent peer's call waits");
 
-    GstMessage* warning = wait_for(
-        hub->pipeline,
-        [](GstMessage* m) {
-          if (GST_MESSAGE_TYPE(m) != GST_MESSAGE_WARNING) return false;
-          GError* error = nullptr;
-          gst_message_parse_warning(m, &error, nullptr);
-          const bool match = strstr(error->message, "did not answer") != nullptr;
-          g_error_free(error);
-          return match;
-        },
-        15000, "a warning about the peer that did not answer");
+    const ErrorInfo warning =
+        wait_warning(hub->pipeline, "did not answer", 15000, "a warning about the peer that did not answer");
     const double waited = seconds_since(offered);
-    GError* error = nullptr;
-    gchar* debug = nullptr;
-    gst_message_parse_warning(warning, &error, &debug);
-    g_print("given up after %.1f s: %s (%s)\n", waited, error->message, debug);
-    fail_unless(strstr(error->message, silent_id.c_str()) != nullptr, "the warning names the peer: %s", error->message);
-    fail_unless(debug != nullptr && strstr(debug, "10 s") != nullptr, "the warning says how long: %s", debug);
-    g_error_free(error);
-    g_free(debug);
-    gst_message_unref(warning);
+    g_print("given up after %.1f s: %s (%s)\n", waited, warning.message.c_str(), warning.debug.c_str());
+    fail_unless(warning.message.find(silent_id) != std::string::npos, "the warning names the peer: %s",
+                warning.message.c_str());
+    fail_unless(warning.debug.find("10 s") != std::string::npos, "the warning says how long: %s",
+                warning.debug.c_str());
     fail_unless(waited > 8.0 && waited < 12.0, "given up after %.1f s, not 10", waited);
     fail_unless_equals_int(hub->calls(), 1);
     const int a_mark = a->video_from(hub->id);
