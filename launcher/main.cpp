@@ -180,7 +180,7 @@ void stop(Launch& launch) {
   launch.stopping = true;
   GST_INFO("stopping: EOS through the pipeline");
   if (launch.receiver) launch.receiver->finish_recording("stopping");
-  if (launch.mix) launch.mix->finish("stopping");
+  if (launch.mix) launch.mix->finish("stopping", kEosWaitMs * 3 / 5);
   gst_element_send_event(launch.pipeline, gst_event_new_eos());
   launch.eos_timeout_id = g_timeout_add(kEosWaitMs, on_eos_timeout, &launch);
 }

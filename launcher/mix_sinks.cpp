@@ -155,6 +155,9 @@ MixSinks::MixSinks(GstElement* pipeline, GstElement* signaller, SinkKind kind, s
   if (glib::GObjectPtr<GstElement> sink(gst_bin_get_by_name(GST_BIN(bin), "mixfile")); sink) {
     g_object_set(sink.get(), "location", file_.c_str(), nullptr);
   }
+  if (glib::GObjectPtr<GstElement> mux(gst_bin_get_by_name(GST_BIN(bin), "mixmux")); mux) {
+    recording_ = std::make_unique<RecordingWatch>(mux.get());
+  }
   mix_bin_ = bin;
   gst_bin_add(GST_BIN(pipeline_), bin);
   handlers_[0] = g_signal_connect(signaller_, "pad-added", G_CALLBACK(on_pad_added), this);
@@ -359,13 +362,14 @@ void MixSinks::remove(const std::string& pad_name) {
   inputs_.erase(it);
 }
 
-void MixSinks::finish(const char* why) {
+void MixSinks::finish(const char* why, guint grace_ms) {
   std::lock_guard lock(mutex_);
   if (finished_) return;
   finished_ = true;
   for (auto& [name, input] : inputs_) release(input);
   inputs_.clear();
   if (kind_ == SinkKind::File) g_print("recording: %s finishes (%s)\n", file_.c_str(), why);
+  if (recording_) recording_->on_stopping(grace_ms);
 }
 
 }  // namespace sio::launcher

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "media_counters.hpp"
 #include "plugins.hpp"
 #include "receive_sinks.hpp"
+#include "recording_watch.hpp"
 
 namespace sio::launcher {
 
@@ -30,8 +32,9 @@ class MixSinks {
   ~MixSinks();
 
   // Before the pipeline's EOS at stop: the calls' inputs leave the mixers, so the EOS of the black
-  // picture and the silence ends the mix and the file gets its index and duration. Main context.
-  void finish(const char* why);
+  // picture and the silence ends the mix and the file gets its index and duration; a recording
+  // input still without its EOS `grace_ms` later is ended at the muxer (RecordingWatch). Main context.
+  void finish(const char* why, guint grace_ms);
 
   MixSinks(const MixSinks&) = delete;
   MixSinks& operator=(const MixSinks&) = delete;
@@ -70,6 +73,7 @@ class MixSinks {
   std::map<std::string, Input> inputs_;  // by the signaller's pad name
   std::vector<bool> tile_used_;
   bool finished_ = false;
+  std::unique_ptr<RecordingWatch> recording_;  // recording into a file
 };
 
 }  // namespace sio::launcher

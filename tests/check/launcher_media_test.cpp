@@ -1,11 +1,13 @@
 // sio-webrtc's sending side (launcher/plugins, v4l2_probe, send_branches): a table of plans
 // (options + environment -> elements, passthrough, errors), and every planned description parsed
-// and RUN until its payloader has produced RTP packets.
+// and RUN until its payloader has produced RTP packets; and the recording watch that finalises a
+// file whose input stalled.
 //
 // V4L2: this machine's kernel has no module support and no media subsystem (no v4l2loopback is
 // possible), so V4L2 plans are built from fake device caps and run with the `v4l2src ...` source
 // replaced by a fake source producing the chosen mode's caps (raw, MJPEG via jpegenc, H.264 via
 // x264enc): the rest of the branch must negotiate with exactly what the camera would give.
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -19,11 +21,13 @@
 #include <glob.h>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "plugins.hpp"
+#include "recording_watch.hpp"
 #include "send_branches.hpp"
 #include "v4l2_probe.hpp"
 
@@ -543,6 +547,86 @@ TEST(RunBranch, ReportsANegotiationFailure) {
       "video_pay", 96, 5, std::chrono::seconds(10));
   EXPECT_FALSE(result.error.empty());
   EXPECT_EQ(result.rtp_packets, 0);
+}
+
+// --- RecordingWatch -----------------------------------------------------------------------------
+
+// A recording whose audio input never gets its EOS (dropped on its way, as by a stalled mixer):
+// the watch ends that input at the muxer, the pipeline's EOS comes out and the file has both
+// tracks and a duration.
+TEST(RecordingWatch, EndsAStalledInputSoTheFileIsFinalised) {
+  gchar* dir = g_dir_make_tmp("sio-recording-XXXXXX", nullptr);
+  ASSERT_NE(dir, nullptr);
+  const std::string file = std::string(dir) + "/stalled.mkv";
+  GError* error = nullptr;
+  GstElement* pipeline = gst_parse_launch(
+      ("videotestsrc num-buffers=30 ! video/x-raw,width=160,height=120,framerate=30/1 ! vp8enc deadline=1 ! "
+       "queue ! mux. audiotestsrc num-buffers=50 ! opusenc ! queue name=stalled ! mux. "
+       "matroskamux name=mux streamable=false ! filesink location=" + file).c_str(), &error);
+  ASSERT_NE(pipeline, nullptr) << (error ? error->message : "?");
+  GstElement* stalled = gst_bin_get_by_name(GST_BIN(pipeline), "stalled");
+  GstPad* stalled_src = gst_element_get_static_pad(stalled, "src");
+  gst_pad_add_probe(stalled_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                    [](GstPad*, GstPadProbeInfo* info, gpointer) {
+                      return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS ? GST_PAD_PROBE_DROP
+                                                                                             : GST_PAD_PROBE_OK;
+                    }, nullptr, nullptr);
+  GstElement* mux = gst_bin_get_by_name(GST_BIN(pipeline), "mux");
+  auto watch = std::make_unique<RecordingWatch>(mux);
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  struct Outcome { GMainLoop* loop; bool eos = false; std::string error; } outcome{loop};
+  GstBus* bus = gst_element_get_bus(pipeline);
+  const guint bus_watch = gst_bus_add_watch(bus, [](GstBus*, GstMessage* message, gpointer data) -> gboolean {
+    auto* outcome = static_cast<Outcome*>(data);
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
+      outcome->eos = true;
+      g_main_loop_quit(outcome->loop);
+    } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+      GError* e = nullptr;
+      gst_message_parse_error(message, &e, nullptr);
+      outcome->error = e ? e->message : "?";
+      if (e) g_error_free(e);
+      g_main_loop_quit(outcome->loop);
+    }
+    return G_SOURCE_CONTINUE;
+  }, &outcome);
+  // As the launcher does: the EOS is sent, then the grace period runs (the sources end by themselves here).
+  watch->on_stopping(300);
+  const guint give_up = g_timeout_add_seconds(30, [](gpointer l) -> gboolean {
+    g_main_loop_quit(static_cast<GMainLoop*>(l));
+    return G_SOURCE_REMOVE;
+  }, loop);
+  ASSERT_EQ(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_ASYNC);
+  g_main_loop_run(loop);
+  EXPECT_TRUE(outcome.eos) << "no EOS from the pipeline; error: " << outcome.error;
+  g_source_remove(give_up);
+  g_source_remove(bus_watch);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  watch.reset();
+
+  // The file: a duration, a video and an audio stream.
+  GstElement* reader = gst_parse_launch(("filesrc location=" + file + " ! matroskademux name=d "
+                                         "d.video_0 ! queue ! fakesink d.audio_0 ! queue ! fakesink").c_str(), &error);
+  ASSERT_NE(reader, nullptr) << (error ? error->message : "?");
+  gst_element_set_state(reader, GST_STATE_PAUSED);
+  EXPECT_EQ(gst_element_get_state(reader, nullptr, nullptr, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS)
+      << "the file does not preroll with a video and an audio stream";
+  gint64 duration = -1;
+  EXPECT_TRUE(gst_element_query_duration(reader, GST_FORMAT_TIME, &duration));
+  EXPECT_GE(duration, static_cast<gint64>(900 * GST_MSECOND)) << "duration " << duration;
+  EXPECT_LE(duration, static_cast<gint64>(1200 * GST_MSECOND)) << "duration " << duration;
+  gst_element_set_state(reader, GST_STATE_NULL);
+
+  gst_object_unref(reader);
+  gst_object_unref(bus);
+  g_main_loop_unref(loop);
+  gst_object_unref(mux);
+  gst_object_unref(stalled_src);
+  gst_object_unref(stalled);
+  gst_object_unref(pipeline);
+  std::remove(file.c_str());
+  g_rmdir(dir);
+  g_free(dir);
 }
 
 // --- Plugins ------------------------------------------------------------------------------------
