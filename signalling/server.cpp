@@ -8,9 +8,11 @@
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
+#include "accept_recovery.hpp"
 #include "chapter_app.hpp"
 #include "conformance_app.hpp"
 #include "eio_endpoint.hpp"
@@ -46,10 +48,13 @@ struct Server::Impl {
   std::unique_ptr<EioEndpoint> socketio;
   std::unique_ptr<EioEndpoint> engineio;  // conformance only
   glib::GObjectPtr<SoupServer> soup;
+  glib::GObjectPtr<GTlsCertificate> certificate;
+  std::vector<std::unique_ptr<AcceptRecovery>> recoveries;  // one per listening socket
 
   ~Impl() {
     glib::ThreadDefaultContext scope(context.get());
     server.shutting_down = true;
+    recoveries.clear();
     engineio.reset();
     socketio.reset();
     if (soup) soup_server_disconnect(soup.get());
@@ -141,7 +146,10 @@ bool Server::Impl::listen_on(GSocketAddress* address, SoupServerListenOptions op
   g_socket_set_listen_backlog(socket.get(), kListenBacklog);
   if (!g_socket_bind(socket.get(), address, TRUE, glib::GErrorOut(error))) return false;
   if (!g_socket_listen(socket.get(), glib::GErrorOut(error))) return false;
-  return soup_server_listen_socket(soup.get(), socket.get(), options, glib::GErrorOut(error));
+  if (!soup_server_listen_socket(soup.get(), socket.get(), options, glib::GErrorOut(error))) return false;
+  recoveries.push_back(
+      std::make_unique<AcceptRecovery>(soup.get(), socket.get(), options, certificate.get(), context.get()));
+  return true;
 }
 
 bool Server::Impl::listen(glib::GErrorPtr& error) {
@@ -205,7 +213,7 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
   impl->server.tail = impl->tail.get();
   glib::ThreadDefaultContext scope(impl->context.get());
 
-  glib::GObjectPtr<GTlsCertificate> certificate;
+  glib::GObjectPtr<GTlsCertificate>& certificate = impl->certificate;
   if (!config.tls_cert_file.empty() || !config.tls_key_file.empty()) {
     if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
       g_set_error(glib::GErrorOut(error), G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -258,7 +266,8 @@ std::vector<std::string> Server::urls() const {
   GSList* uris = soup_server_get_uris(impl_->soup.get());
   for (GSList* l = uris; l; l = l->next) {
     glib::GCharPtr text(g_uri_to_string(static_cast<GUri*>(l->data)));
-    result.emplace_back(text.get());
+    // A listener restarted after a failed accept (AcceptRecovery) is listed again.
+    if (std::find(result.begin(), result.end(), text.get()) == result.end()) result.emplace_back(text.get());
   }
   g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
   return result;

@@ -12,10 +12,14 @@
 //               by at least a quarter of what the crowd added; it used to stay at its peak)
 //   limits      started with 256 open files allowed (hard limit 4096): it raises its own to 4096;
 //               its listen backlog is 511 (was GLib's 10)
+//   emfile      256 open files allowed, hard limit too, and 300 idle connections: accept() fails
+//               (said once in the log); new clients are accepted again within 2 s of those closing
+//               (libsoup's listener stopped for good at the first failed accept)
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { test } from 'node:test';
 
 import { io } from 'socket.io-client';
@@ -176,3 +180,50 @@ test('spike: memory goes back to the system after a crowd of 1,000 clients leave
                   'after they left');
     }
   }));
+
+const openFiles = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
+
+test('emfile: accepting again once descriptors free up after accept() failed', { timeout: 60000 }, async () => {
+  const server = await spawnServer('prlimit', ['--nofile=256:256', signallingBinary(), '--host', '127.0.0.1',
+                                               '--port', '0']);
+  const clients = [];
+  const idle = [];
+  try {
+    const a = await connectClient(server.url, 'websocket');
+    const b = await connectClient(server.url, 'websocket');
+    clients.push(a, b);
+    for (let i = 0; i < 300; i++) {
+      const socket = net.connect(server.port, '127.0.0.1');
+      socket.on('error', () => {});
+      idle.push(socket);
+    }
+    await waitUntil(() => /accept/i.test(server.stderr()) && /open files/i.test(server.stderr()), 10000,
+                    'the server saying it cannot accept (too many open files)');
+    console.log(`# ${server.stderr().split('\n').find((l) => /open files/i.test(l))}`);
+    console.log(`# ${openFiles(server.child.pid)} descriptors open in the server with 300 idle connections`);
+    // The bystanders still relay while the server is out of descriptors.
+    let from = b.received.length;
+    a.emit('peerIce', b.id, { candidate: 'while full' });
+    await waitForRelay(b, 'peerIce', from);
+    for (const socket of idle) socket.destroy();
+    const closed = Date.now();
+    const late = await connectClient(server.url, 'websocket', { timeout: 10000 });
+    clients.push(late);
+    const took = Date.now() - closed;
+    console.log(`# a new client connected ${took} ms after the 300 idle connections closed`);
+    assert.ok(took < 2000, `a new client waited ${took} ms`);
+    await waitUntil(() => /accepting connections again \(/.test(server.stderr()), 5000, 'the server saying it accepts again');
+    console.log(`# ${server.stderr().split('\n').find((l) => /accepting connections again \(/.test(l))}`);
+    from = b.received.length;
+    a.emit('peerIce', b.id, { candidate: 'after' });
+    await waitForRelay(b, 'peerIce', from);
+    assert.equal((server.stderr().match(/open files/gi) ?? []).length, 1, 'the failure is said once');
+  } catch (error) {
+    console.log(`# server log:\n${server.stderr().split('\n').slice(-30).join('\n').replace(/^/gm, '#   ')}`);
+    throw error;
+  } finally {
+    for (const socket of idle) socket.destroy();
+    for (const c of clients) c.close();
+    await server.stop();
+  }
+});
