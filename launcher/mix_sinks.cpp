@@ -184,6 +184,7 @@ MixSinks::~MixSinks() {
 // picture).
 GstPadProbeReturn MixSinks::on_mix_output(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  static_cast<MixSinks*>(data)->mix_pictures_.fetch_add(1, std::memory_order_relaxed);
   if (!GST_BUFFER_PTS_IS_VALID(buffer)) return GST_PAD_PROBE_OK;
   GstEvent* event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
   if (event == nullptr) return GST_PAD_PROBE_OK;
@@ -368,7 +369,10 @@ void MixSinks::finish(const char* why, guint grace_ms) {
   finished_ = true;
   for (auto& [name, input] : inputs_) release(input);
   inputs_.clear();
-  if (kind_ == SinkKind::File) g_print("recording: %s finishes (%s)\n", file_.c_str(), why);
+  if (kind_ == SinkKind::File) {
+    g_print("recording: %s finishes (%s); the mix made %llu pictures\n", file_.c_str(), why,
+            static_cast<unsigned long long>(mix_pictures_.load()));
+  }
   if (recording_) recording_->on_stopping(grace_ms);
 }
 

@@ -70,6 +70,7 @@ class MixSinks {
   GstElement* audiomixer_ = nullptr;
   std::mutex mutex_;                  // pad-added comes from streaming threads
   std::atomic<GstClockTime> mix_position_{GST_CLOCK_TIME_NONE};  // see on_mix_output
+  std::atomic<uint64_t> mix_pictures_{0};  // the compositor's output (printed at finish)
   std::map<std::string, Input> inputs_;  // by the signaller's pad name
   std::vector<bool> tile_used_;
   bool finished_ = false;

@@ -58,6 +58,13 @@ GstPadProbeReturn RecordingWatch::on_data(GstPad*, GstPadProbeInfo* info, gpoint
 }
 
 void RecordingWatch::on_stopping(guint grace_ms) {
+  std::string carried;
+  for (auto& input : inputs_) {
+    carried += (carried.empty() ? "" : ", ") + std::string(GST_PAD_NAME(input->pad)) + " " +
+               std::to_string(input->buffers.load()) + " buffers";
+  }
+  std::printf("recording: the muxer has taken %s\n", carried.c_str());
+  std::fflush(stdout);
   if (grace_id_ == 0) grace_id_ = g_timeout_add(grace_ms, on_grace_over, this);
 }
 

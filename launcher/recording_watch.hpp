@@ -22,7 +22,8 @@ class RecordingWatch {
 
   // The pipeline's EOS was sent: `grace_ms` later, every input still without its EOS gets one
   // straight into the muxer (from a thread of its own: the muxer may hold that pad's stream
-  // lock), each logged with what it had carried. Main context.
+  // lock), each logged with what it had carried. Prints what each input has carried so far (a
+  // recording without a track says where its data stopped). Main context.
   void on_stopping(guint grace_ms);
 
   RecordingWatch(const RecordingWatch&) = delete;

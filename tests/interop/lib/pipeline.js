@@ -35,7 +35,10 @@ const startPipeline = (description, { name = 'pipeline', args = [], env = {} } =
   const events = [];
   const log = [`$ sio-peer ${description}`];  // stdout and stderr, last LOG_LINES_KEPT lines
   let failure;  // set once: the first bus error, or the exit
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': 'exit' can come before the last lines of stdout are read, and a file
+  // decoded in less than a --stats-interval-ms then counted 0 frames (its only stats line, the
+  // final one, was not read yet).
+  const exited = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
 
   const { settle, waitFor } = eventWaiters(name, events, () => failure);
 
