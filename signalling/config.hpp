@@ -22,6 +22,9 @@ struct ServerConfig {
   // Bytes queued for one WebSocket client that does not read them; over it the connection is
   // closed (a client that stopped reading must not grow the server without bound).
   uint64_t max_send_buffer = 1 << 20;
+  // A request head must be complete within this of the connection's start (Node's
+  // headersTimeout); 0 = no limit.
+  uint32_t header_timeout_ms = 60000;
   uint32_t connect_timeout_ms = 45000; // Socket.IO CONNECT must arrive within this after the open
   uint32_t max_sessions = 100000;      // Engine.IO sessions; more get 503 (bounded memory)
   // Flood protection: a token bucket per session on incoming Engine.IO packets; a session that

@@ -30,7 +30,7 @@ constexpr OptionSpec kOptions[] = {
     {"tls-cert", Takes::Value},    {"tls-key", Takes::Value},       {"dev-tls", Takes::Nothing},
     {"dev-tls-dir", Takes::Value}, {"cors-origin", Takes::Value},   {"ping-interval", Takes::Value},
     {"ping-timeout", Takes::Value}, {"max-payload", Takes::Value},  {"max-send-buffer", Takes::Value},
-    {"log-level", Takes::Value},
+    {"header-timeout", Takes::Value}, {"log-level", Takes::Value},
     {"env-file", Takes::Value},    {"conformance", Takes::Nothing}, {"help", Takes::Nothing},
     {"version", Takes::Nothing},
 };
@@ -109,6 +109,9 @@ std::string apply_setting(const Setting& s, Options& options) {
   } else if (s.name == "ping-interval" || s.name == "ping-timeout") {
     if (!(err = parse_unsigned(what, s.value, 1, kMaxMilliseconds, number)).empty()) return err;
     (s.name == "ping-interval" ? server.ping_interval_ms : server.ping_timeout_ms) = static_cast<uint32_t>(number);
+  } else if (s.name == "header-timeout") {
+    if (!(err = parse_unsigned(what, s.value, 0, kMaxMilliseconds, number)).empty()) return err;
+    server.header_timeout_ms = static_cast<uint32_t>(number);
   } else if (s.name == "max-payload") {
     if (!(err = parse_unsigned(what, s.value, 1, kMaxPayloadLimit, number)).empty()) return err;
     server.max_payload = number;
@@ -295,6 +298,8 @@ std::string help_text() {
       "  --max-payload=BYTES    largest HTTP body or WebSocket message (default 1000000)\n"
       "  --max-send-buffer=BYTES  bytes queued for a WebSocket client that does not read them; over it\n"
       "                         the client is disconnected, logged (default 1048576, at least 65536)\n"
+      "  --header-timeout=MS    a connection's request head must arrive within this; else it is\n"
+      "                         closed, logged (default 60000, 0 = no limit)\n"
       "  --log-level=LEVEL      error, warn, info or debug (default info)\n"
       "  --env-file=FILE        dotenv file to read (default .env; a missing .env is ignored)\n"
       "  --conformance          the official protocol test suites' setup: ping 300/200 ms,\n"

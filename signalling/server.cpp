@@ -19,6 +19,7 @@
 #include "http_util.hpp"
 #include "log.hpp"
 #include "loop_tail.hpp"
+#include "request_timeouts.hpp"
 #include "server_context.hpp"
 #include "sio_connection.hpp"
 #include "static_files.hpp"
@@ -50,11 +51,13 @@ struct Server::Impl {
   glib::GObjectPtr<SoupServer> soup;
   glib::GObjectPtr<GTlsCertificate> certificate;
   std::vector<std::unique_ptr<AcceptRecovery>> recoveries;  // one per listening socket
+  std::unique_ptr<RequestTimeouts> timeouts;
 
   ~Impl() {
     glib::ThreadDefaultContext scope(context.get());
     server.shutting_down = true;
     recoveries.clear();
+    timeouts.reset();
     engineio.reset();
     socketio.reset();
     if (soup) soup_server_disconnect(soup.get());
@@ -97,11 +100,11 @@ void Server::Impl::on_request(SoupServer*, SoupServerMessage* msg, const char* p
                               gpointer self_ptr) {
   auto* self = static_cast<Impl*>(self_ptr);
   if (soup_server_message_get_status(msg) != 0) return;  // answered early (on_early_request)
-  // libsoup closes after answering a "Connection: close" request but does not say so; Node's
-  // keep-alive agent (node-fetch) then reuses the dead socket. Say it, as Node's http does.
-  if (soup_message_headers_header_contains(soup_server_message_get_request_headers(msg), "Connection", "close")) {
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
-  }
+  // Every plain HTTP answer closes its connection, and says so (Node's keep-alive agent reused
+  // a socket libsoup had closed unannounced). libsoup 3.2 never notices that a client closed an
+  // idle keep-alive connection: it kept the descriptor forever (50 page loads, 50 descriptors;
+  // fixed in libsoup 3.3). A WebSocket upgrade (101) takes its connection over.
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection", "close");
   try {
     self->route(msg, path);
   } catch (const std::exception& e) {
@@ -243,6 +246,7 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
         return std::unique_ptr<EioSessionHandler>(std::make_unique<SioConnection>(session, *app, server));
       });
 
+  impl->timeouts = std::make_unique<RequestTimeouts>(impl->soup.get(), impl->context.get(), config.header_timeout_ms);
   soup_server_add_early_handler(impl->soup.get(), nullptr, &Impl::on_early_request, impl.get(), nullptr);
   soup_server_add_handler(impl->soup.get(), nullptr, &Impl::on_request, impl.get(), nullptr);
   if (!impl->listen(error)) return nullptr;

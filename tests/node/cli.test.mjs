@@ -78,7 +78,8 @@ describe('--help', () => {
     const { code, stdout } = await runToExit(['--help']);
     assert.equal(code, 0);
     for (const option of ['--host', '--port', '--public', '--tls-cert', '--tls-key', '--dev-tls', '--cors-origin',
-      '--ping-interval', '--ping-timeout', '--max-payload', '--max-send-buffer', '--log-level', '--conformance']) {
+      '--ping-interval', '--ping-timeout', '--max-payload', '--max-send-buffer', '--header-timeout', '--log-level',
+      '--conformance']) {
       assert.match(stdout, new RegExp(`${option}\\b`), `--help does not document ${option}`);
     }
     for (const word of ['.env', 'PORT', 'NODE_ENV']) assert.ok(stdout.includes(word), `--help does not mention ${word}`);
@@ -95,6 +96,7 @@ describe('bad options exit 2 and name the option on stderr', () => {
     { args: ['--ping-interval=soon'], names: '--ping-interval' },
     { args: ['--max-payload=lots'], names: '--max-payload' },
     { args: ['--max-send-buffer=1000'], names: '--max-send-buffer' },
+    { args: ['--header-timeout=soon'], names: '--header-timeout' },
     { args: ['--log-level=loud'], names: '--log-level' },
     { args: ['--log-level'], names: '--log-level', what: 'missing value' },
     { args: ['--tls-key=/nonexistent/key.pem'], names: '--tls-key' },

@@ -12,6 +12,11 @@
 //               by at least a quarter of what the crowd added; it used to stay at its peak)
 //   limits      started with 256 open files allowed (hard limit 4096): it raises its own to 4096;
 //               its listen backlog is 511 (was GLib's 10)
+//   slowloris   500 connections sending their headers a line every 500 ms and 500 that send
+//               nothing: each closed by the server at --header-timeout, logged (they used to be
+//               held forever); 20 that got an answer are closed by the server at once (libsoup 3.2
+//               kept every keep-alive connection a client had closed); descriptors back to where
+//               they were
 //   emfile      256 open files allowed, hard limit too, and 300 idle connections: accept() fails
 //               (said once in the log); new clients are accepted again within 2 s of those closing
 //               (libsoup's listener stopped for good at the first failed accept)
@@ -227,3 +232,55 @@ test('emfile: accepting again once descriptors free up after accept() failed', {
     await server.stop();
   }
 });
+
+// Resolves when `socket` is closed by the other side, with the time it took since `since`.
+const closedBy = (socket, since) => new Promise((resolve) => socket.once('close', () => resolve(Date.now() - since)));
+
+test('slowloris: slow and idle connections are closed at --header-timeout, answered ones at once', { timeout: 60000 },
+     () => withBystanders(['--header-timeout=2000'], async ({ server }) => {
+  const pid = server.child.pid;
+  const before = openFiles(pid);
+  const started = Date.now();
+  const sockets = [];
+  const closes = [];
+  const open = (onConnect) => {
+    const socket = net.connect(server.port, '127.0.0.1', () => onConnect(socket));
+    socket.on('error', () => {});
+    sockets.push(socket);
+    closes.push(closedBy(socket, started));
+    return socket;
+  };
+  const drips = [];
+  try {
+    for (let i = 0; i < 500; i++) {
+      open((socket) => {
+        socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+        drips.push(setInterval(() => socket.writable && socket.write(`X-Drip-${i}: a\r\n`), 500));
+      });
+    }
+    for (let i = 0; i < 500; i++) open(() => {});
+    // HTTP/1.1 (keep-alive by default): one complete request, answered, then nothing.
+    const answered = [];
+    for (let i = 0; i < 20; i++) {
+      answered.push(new Promise((resolve) => {
+        const socket = open((s) => s.write('GET /socket.io/socket.io.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+        socket.once('data', () => resolve(Date.now()));
+      }));
+    }
+    const answeredAt = await Promise.all(answered);
+    const took = await Promise.all(closes);
+    const slow = took.slice(0, 1000);
+    const kept = took.slice(1000).map((t, i) => t - (answeredAt[i] - started));
+    console.log(`# 1,000 slow/idle connections closed after ${Math.min(...slow)}-${Math.max(...slow)} ms ` +
+                `(header timeout 2000 ms); 20 answered ones ${Math.min(...kept)}-${Math.max(...kept)} ms after ` +
+                'their answer began');
+    assert.ok(Math.min(...slow) >= 1900 && Math.max(...slow) < 6000, `slow connections closed after ${slow}`);
+    assert.ok(Math.max(...kept) < 1000, `answered connections closed after ${kept} ms`);
+    await waitUntil(() => openFiles(pid) <= before + 2, 5000, `the server's descriptors back to ${before}`);
+    const log = server.stderr();
+    assert.match(log, /closing a connection from 127\.0\.0\.1:\d+: no complete request head within 2000 ms \(--header-timeout\)/);
+  } finally {
+    for (const drip of drips) clearInterval(drip);
+    for (const socket of sockets) socket.destroy();
+  }
+}));
