@@ -26,7 +26,8 @@ struct ServerConfig {
   // headersTimeout); 0 = no limit.
   uint32_t header_timeout_ms = 60000;
   uint32_t connect_timeout_ms = 45000; // Socket.IO CONNECT must arrive within this after the open
-  uint32_t max_sessions = 100000;      // Engine.IO sessions; more get 503 (bounded memory)
+  uint32_t max_sessions = 100000;      // Engine.IO sessions (clients); more get 503 (--max-clients)
+  uint32_t max_sessions_per_host = 0;  // from one client address; more get 503 (0 = no limit)
   // Flood protection: a token bucket per session on incoming Engine.IO packets; a session that
   // exceeds it is closed (0 = off).
   uint32_t flood_packets_per_s = 2000;

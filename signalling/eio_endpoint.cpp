@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "http_util.hpp"
 #include "ids.hpp"
@@ -96,21 +97,49 @@ void EioEndpoint::handle_request(SoupServerMessage* msg) {
     respond_error(msg, engineio::ServerError::UnsupportedProtocolVersion);
     return;
   }
-  if (server_.stats.sessions_open >= server_.config.max_sessions) {
-    SIO_LOG_WARN("refusing a handshake: %u sessions open (max_sessions)", server_.config.max_sessions);
-    http::respond_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain", "Too many sessions");
-    return;
-  }
+  const char* host = soup_server_message_get_remote_host(msg);
+  std::string remote_host = host ? host : "";
+  if (refuse_over_limits(msg, remote_host)) return;
   if (websocket) {
-    start_websocket(msg, std::string());
+    start_websocket(msg, std::string(), std::move(remote_host));
     return;
   }
-  EioSession* session = create_session(EioSession::Transport::Polling);
+  EioSession* session = create_session(EioSession::Transport::Polling, std::move(remote_host));
   session->open();
   session->handle_poll(msg);  // answered at once with the open packet
 }
 
-EioSession* EioEndpoint::create_session(EioSession::Transport transport) {
+// --max-clients and --max-clients-per-ip: a handshake over either is answered 503 and logged
+// (at most a line a second, with how many were refused meanwhile).
+bool EioEndpoint::refuse_over_limits(SoupServerMessage* msg, const std::string& remote_host) {
+  const ServerConfig& config = server_.config;
+  const char* why = nullptr;
+  if (server_.stats.sessions_open >= config.max_sessions) {
+    why = "--max-clients";
+  } else if (config.max_sessions_per_host > 0 && !remote_host.empty()) {
+    auto it = sessions_per_host_.find(remote_host);
+    if (it != sessions_per_host_.end() && it->second >= config.max_sessions_per_host) why = "--max-clients-per-ip";
+  }
+  if (!why) return false;
+  const int limit = why == std::string_view("--max-clients") ? 0 : 1;
+  const gint64 now = g_get_monotonic_time();
+  if (now - refusal_logged_us_[limit] >= G_USEC_PER_SEC) {
+    const std::string more = refusals_unlogged_[limit] == 0 ? std::string()
+                             : " (" + std::to_string(refusals_unlogged_[limit]) + " more refused since the last line)";
+    SIO_LOG_WARN("refusing a new client from %s: %s reached (%u clients in all, at most %u from one address)%s",
+                 remote_host.empty() ? "?" : remote_host.c_str(), why,
+                 static_cast<unsigned>(server_.stats.sessions_open), config.max_sessions_per_host, more.c_str());
+    refusal_logged_us_[limit] = now;
+    refusals_unlogged_[limit] = 0;
+  } else {
+    ++refusals_unlogged_[limit];
+  }
+  http::respond_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
+                     limit == 0 ? "Too many clients\n" : "Too many clients from this address\n");
+  return true;
+}
+
+EioSession* EioEndpoint::create_session(EioSession::Transport transport, std::string remote_host) {
   std::string sid = random_id();
   while (sessions_.count(sid)) sid = random_id();
   auto owned = std::make_unique<EioSession>(*this, sid, transport);
@@ -118,6 +147,8 @@ EioSession* EioEndpoint::create_session(EioSession::Transport transport) {
   sessions_.emplace(std::move(sid), std::move(owned));
   server_.stats.sessions_opened++;
   server_.stats.sessions_open++;
+  if (!remote_host.empty()) sessions_per_host_[remote_host]++;
+  session->set_remote_host(std::move(remote_host));
   trim_mark_ = std::max(trim_mark_, server_.stats.sessions_open);
   session->set_handler(factory_(*session));
   return session;
@@ -126,6 +157,10 @@ EioSession* EioEndpoint::create_session(EioSession::Transport transport) {
 void EioEndpoint::session_closed(EioSession& session) {
   auto it = sessions_.find(session.sid());
   if (it == sessions_.end() || it->second.get() != &session) return;
+  if (!session.remote_host().empty()) {
+    auto host = sessions_per_host_.find(session.remote_host());
+    if (host != sessions_per_host_.end() && --host->second == 0) sessions_per_host_.erase(host);
+  }
   closed_sessions_.push_back(std::move(it->second));
   sessions_.erase(it);
   server_.stats.sessions_closed++;
@@ -176,14 +211,14 @@ void EioEndpoint::give_memory_back() {
   g_source_attach(trim_source_, server_.main_context);
 }
 
-void EioEndpoint::start_websocket(SoupServerMessage* msg, const std::string& sid) {
+void EioEndpoint::start_websocket(SoupServerMessage* msg, const std::string& sid, std::string remote_host) {
   // No extensions offered back: engine.io's default is perMessageDeflate off, and deflate would
   // cost CPU on every relayed message.
   if (!soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
     SIO_LOG_DEBUG("%s: bad websocket handshake", path_.c_str());
     return;  // libsoup set the error status
   }
-  upgrades_.emplace(static_cast<SoupServerMessage*>(g_object_ref(msg)), sid);
+  upgrades_.emplace(static_cast<SoupServerMessage*>(g_object_ref(msg)), Upgrade{sid, std::move(remote_host)});
   g_signal_connect(msg, "wrote-informational", G_CALLBACK(upgrade_written_cb), this);
   g_signal_connect(msg, "finished", G_CALLBACK(upgrade_finished_cb), this);
 }
@@ -203,7 +238,8 @@ void EioEndpoint::upgrade_written_cb(SoupServerMessage* msg, gpointer self_ptr) 
   auto* self = static_cast<EioEndpoint*>(self_ptr);
   auto it = self->upgrades_.find(msg);
   if (it == self->upgrades_.end()) return;
-  const std::string sid = std::move(it->second);
+  const std::string sid = std::move(it->second.sid);
+  std::string remote_host = std::move(it->second.remote_host);
   g_object_ref(msg);
   self->forget_upgrade(msg);
 
@@ -216,7 +252,7 @@ void EioEndpoint::upgrade_written_cb(SoupServerMessage* msg, gpointer self_ptr) 
   g_object_unref(stream);
 
   if (sid.empty()) {
-    EioSession* session = self->create_session(EioSession::Transport::WebSocket);
+    EioSession* session = self->create_session(EioSession::Transport::WebSocket, std::move(remote_host));
     session->attach_websocket(connection);
     session->open();
     return;

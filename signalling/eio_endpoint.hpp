@@ -42,9 +42,10 @@ class EioEndpoint {
 
  private:
   void respond_error(SoupServerMessage* msg, engineio::ServerError error);
-  void start_websocket(SoupServerMessage* msg, const std::string& sid);
+  void start_websocket(SoupServerMessage* msg, const std::string& sid, std::string remote_host = {});
   void on_websocket_ready(SoupServerMessage* msg);
-  EioSession* create_session(EioSession::Transport transport);
+  EioSession* create_session(EioSession::Transport transport, std::string remote_host);
+  bool refuse_over_limits(SoupServerMessage* msg, const std::string& remote_host);
   static gboolean free_closed_sessions(gpointer self);
   void give_memory_back();
   static void upgrade_written_cb(SoupServerMessage* msg, gpointer self);
@@ -60,7 +61,16 @@ class EioEndpoint {
   uint64_t trim_mark_ = 0;  // the most sessions open since memory was last given back
   GSource* trim_source_ = nullptr;  // give_memory_back's delayed malloc_trim
   // WebSocket handshakes between our 101 and libsoup handing over the connection.
-  std::unordered_map<SoupServerMessage*, std::string> upgrades_;  // msg (ref held) -> sid or ""
+  struct Upgrade {
+    std::string sid;          // "" for a new session
+    std::string remote_host;
+  };
+  std::unordered_map<SoupServerMessage*, Upgrade> upgrades_;  // msg (ref held)
+  // Sessions open per client address (--max-clients-per-ip); an address leaves with its last.
+  std::unordered_map<std::string, uint32_t> sessions_per_host_;
+  // Refusals are logged at most once a second for each limit: [0] --max-clients, [1] per address.
+  gint64 refusal_logged_us_[2] = {0, 0};
+  uint64_t refusals_unlogged_[2] = {0, 0};
 };
 
 }  // namespace sio::signalling

@@ -44,6 +44,9 @@ class EioSession : private WsConnection::Listener {
   ~EioSession() override;
 
   const std::string& sid() const { return sid_; }
+  // The client's address (for the per-address limit), "" when unknown.
+  const std::string& remote_host() const { return remote_host_; }
+  void set_remote_host(std::string host) { remote_host_ = std::move(host); }
   Transport transport() const { return transport_; }
   bool is_open() const { return state_ == State::Open; }
   bool is_closing() const { return state_ == State::Closing; }
@@ -109,6 +112,7 @@ class EioSession : private WsConnection::Listener {
 
   EioEndpoint& endpoint_;
   std::string sid_;
+  std::string remote_host_;
   std::unique_ptr<EioSessionHandler> handler_;
   State state_ = State::Open;
   Transport transport_;

@@ -30,7 +30,8 @@ constexpr OptionSpec kOptions[] = {
     {"tls-cert", Takes::Value},    {"tls-key", Takes::Value},       {"dev-tls", Takes::Nothing},
     {"dev-tls-dir", Takes::Value}, {"cors-origin", Takes::Value},   {"ping-interval", Takes::Value},
     {"ping-timeout", Takes::Value}, {"max-payload", Takes::Value},  {"max-send-buffer", Takes::Value},
-    {"header-timeout", Takes::Value}, {"log-level", Takes::Value},
+    {"header-timeout", Takes::Value}, {"max-clients", Takes::Value}, {"max-clients-per-ip", Takes::Value},
+    {"log-level", Takes::Value},
     {"env-file", Takes::Value},    {"conformance", Takes::Nothing}, {"help", Takes::Nothing},
     {"version", Takes::Nothing},
 };
@@ -112,6 +113,12 @@ std::string apply_setting(const Setting& s, Options& options) {
   } else if (s.name == "header-timeout") {
     if (!(err = parse_unsigned(what, s.value, 0, kMaxMilliseconds, number)).empty()) return err;
     server.header_timeout_ms = static_cast<uint32_t>(number);
+  } else if (s.name == "max-clients") {
+    if (!(err = parse_unsigned(what, s.value, 1, 10000000, number)).empty()) return err;
+    server.max_sessions = static_cast<uint32_t>(number);
+  } else if (s.name == "max-clients-per-ip") {
+    if (!(err = parse_unsigned(what, s.value, 0, 10000000, number)).empty()) return err;
+    server.max_sessions_per_host = static_cast<uint32_t>(number);
   } else if (s.name == "max-payload") {
     if (!(err = parse_unsigned(what, s.value, 1, kMaxPayloadLimit, number)).empty()) return err;
     server.max_payload = number;
@@ -300,6 +307,10 @@ std::string help_text() {
       "                         the client is disconnected, logged (default 1048576, at least 65536)\n"
       "  --header-timeout=MS    a connection's request head must arrive within this; else it is\n"
       "                         closed, logged (default 60000, 0 = no limit)\n"
+      "  --max-clients=N        clients connected at once; a new one over it gets 503, logged\n"
+      "                         (default 100000)\n"
+      "  --max-clients-per-ip=N clients from one address at once; over it 503, logged (default 0:\n"
+      "                         no limit; a house behind one NAT is one address)\n"
       "  --log-level=LEVEL      error, warn, info or debug (default info)\n"
       "  --env-file=FILE        dotenv file to read (default .env; a missing .env is ignored)\n"
       "  --conformance          the official protocol test suites' setup: ping 300/200 ms,\n"

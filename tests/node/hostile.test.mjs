@@ -17,6 +17,9 @@
 //               held forever); 20 that got an answer are closed by the server at once (libsoup 3.2
 //               kept every keep-alive connection a client had closed); descriptors back to where
 //               they were
+//   clients     --max-clients=12 --max-clients-per-ip=5: a sixth client from one address and a
+//               thirteenth in all are answered 503, each reason logged; a client that leaves makes
+//               room for the next
 //   emfile      256 open files allowed, hard limit too, and 300 idle connections: accept() fails
 //               (said once in the log); new clients are accepted again within 2 s of those closing
 //               (libsoup's listener stopped for good at the first failed accept)
@@ -29,7 +32,7 @@ import { test } from 'node:test';
 
 import { io } from 'socket.io-client';
 
-import { rawWebSocket, websocketSocketIo } from './lib/raw.mjs';
+import { RS, pollingUrl, rawWebSocket, sessionUrl, websocketSocketIo } from './lib/raw.mjs';
 import { signallingBinary, spawnServer, startServer } from './lib/server.mjs';
 import { connectClient, sleep, waitForRelay, waitUntil } from './lib/wait.mjs';
 
@@ -283,4 +286,54 @@ test('slowloris: slow and idle connections are closed at --header-timeout, answe
     for (const drip of drips) clearInterval(drip);
     for (const socket of sockets) socket.destroy();
   }
+}));
+
+// A plain HTTP request from `localAddress` (any 127.x.y.z reaches a server on 127.0.0.1).
+const requestFrom = (localAddress, url, { method = 'GET', body } = {}) => new Promise((resolve, reject) => {
+  const request = http.request(url, { method, localAddress, agent: false }, (response) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk) => { text += chunk; });
+    response.on('end', () => resolve({ status: response.statusCode, body: text }));
+  });
+  request.on('error', reject);
+  request.setTimeout(5000, () => request.destroy(new Error(`no answer from ${url} in 5 s`)));
+  request.end(body);
+});
+
+// An Engine.IO polling handshake from `localAddress`: the sid, or the refusal's status.
+const handshakeFrom = async (localAddress, base) => {
+  const answer = await requestFrom(localAddress, pollingUrl(base));
+  return answer.status === 200 ? { sid: JSON.parse(answer.body.slice(1)).sid } : { status: answer.status };
+};
+
+test('clients: --max-clients and --max-clients-per-ip refuse new clients with 503, logged', { timeout: 30000 },
+     () => withBystanders(['--max-clients=12', '--max-clients-per-ip=5'], async ({ server }) => {
+  // a and b (the bystanders) are two clients from 127.0.0.1.
+  const sessions = [];
+  for (let i = 0; i < 3; i++) sessions.push({ from: '127.0.0.1', ...(await handshakeFrom('127.0.0.1', server.url)) });
+  assert.ok(sessions.every((s) => s.sid), `5 clients from 127.0.0.1 are taken: ${JSON.stringify(sessions)}`);
+  const sixth = await handshakeFrom('127.0.0.1', server.url);
+  assert.equal(sixth.status, 503, 'a sixth client from 127.0.0.1');
+  for (let i = 0; i < 5; i++) sessions.push({ from: '127.0.0.2', ...(await handshakeFrom('127.0.0.2', server.url)) });
+  for (let i = 0; i < 2; i++) sessions.push({ from: '127.0.0.3', ...(await handshakeFrom('127.0.0.3', server.url)) });
+  assert.ok(sessions.every((s) => s.sid), `12 clients in all are taken: ${JSON.stringify(sessions)}`);
+  const thirteenth = await handshakeFrom('127.0.0.4', server.url);
+  assert.equal(thirteenth.status, 503, 'a thirteenth client');
+  await waitUntil(() => /--max-clients-per-ip reached/.test(server.stderr()) && /--max-clients reached/.test(server.stderr()),
+                  5000, 'both refusals logged');
+  for (const line of server.stderr().split('\n').filter((l) => /refusing a new client/.test(l))) console.log(`# ${line}`);
+  // One from 127.0.0.2 leaves (an Engine.IO close packet): a client from 127.0.0.4 gets in.
+  const leaving = sessions.find((s) => s.from === '127.0.0.2');
+  await requestFrom('127.0.0.2', sessionUrl(server.url, leaving.sid), { method: 'POST', body: '1' });
+  await waitUntil(async () => (await handshakeFrom('127.0.0.4', server.url)).sid, 5000, 'room for a new client');
+  // The three extra from 127.0.0.1 leave, so that the row's late client (from there) gets in.
+  for (const s of sessions.filter((x) => x.from === '127.0.0.1')) {
+    await requestFrom('127.0.0.1', sessionUrl(server.url, s.sid), { method: 'POST', body: '1' });
+  }
+  await waitUntil(async () => {
+    const probe = await handshakeFrom('127.0.0.1', server.url);
+    if (probe.sid) await requestFrom('127.0.0.1', sessionUrl(server.url, probe.sid), { method: 'POST', body: '1' });
+    return probe.sid;
+  }, 5000, '127.0.0.1 under its limit again');
 }));
