@@ -36,6 +36,13 @@ EioEndpoint::~EioEndpoint() {
   }
 }
 
+void EioEndpoint::close_all_gracefully(const char* reason) {
+  std::vector<EioSession*> open;
+  open.reserve(sessions_.size());
+  for (auto& [sid, session] : sessions_) open.push_back(session.get());
+  for (EioSession* session : open) session->close(reason, EioSession::CloseMode::Graceful);
+}
+
 void EioEndpoint::respond_error(SoupServerMessage* msg, engineio::ServerError error) {
   SIO_LOG_DEBUG("%s %s: %s", soup_server_message_get_method(msg), path_.c_str(),
                 std::string(engineio::server_error_message(error)).c_str());

@@ -25,6 +25,7 @@ class EioEndpoint {
 
   EioEndpoint(ServerContext& server, std::string path, HandlerFactory factory);
   ~EioEndpoint();  // closes every session and connection it still has
+  void close_all_gracefully(const char* reason);  // see Server::begin_shutdown
 
   // A request on this path (CORS already applied by the caller).
   void handle_request(SoupServerMessage* msg);

@@ -22,10 +22,41 @@ namespace {
 using namespace sio::signalling;
 namespace glib = sio::glib;
 
-// Runs on the main loop's thread; only asks the loop to stop.
-gboolean on_stop_signal(gpointer loop) {
-  SIO_LOG_INFO("signal received, stopping");
-  g_main_loop_quit(static_cast<GMainLoop*>(loop));
+// A stop: the clients are told first (Server::begin_shutdown), and the loop runs on until every
+// session has gone or kStopGraceMs has passed, so that exit comes within 2 s whatever clients do.
+constexpr guint kStopGraceMs = 1500;
+constexpr guint kStopCheckMs = 20;
+
+struct Stopping {
+  GMainLoop* loop;
+  Server* server;
+  bool started = false;
+  gint64 deadline_us = 0;
+};
+
+gboolean on_stop_check(gpointer data) {
+  auto* stopping = static_cast<Stopping*>(data);
+  if (stopping->server->stats().sessions_open > 0 && g_get_monotonic_time() < stopping->deadline_us) {
+    return G_SOURCE_CONTINUE;
+  }
+  g_main_loop_quit(stopping->loop);
+  return G_SOURCE_REMOVE;
+}
+
+// Runs on the main loop's thread. A second signal during the grace period stops at once.
+gboolean on_stop_signal(gpointer data) {
+  auto* stopping = static_cast<Stopping*>(data);
+  if (stopping->started) {
+    SIO_LOG_INFO("second signal: stopping now");
+    g_main_loop_quit(stopping->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  stopping->started = true;
+  SIO_LOG_INFO("signal received: telling %llu clients, then stopping",
+               static_cast<unsigned long long>(stopping->server->stats().sessions_open));
+  stopping->server->begin_shutdown();
+  stopping->deadline_us = g_get_monotonic_time() + kStopGraceMs * G_TIME_SPAN_MILLISECOND;
+  g_timeout_add(kStopCheckMs, on_stop_check, stopping);
   return G_SOURCE_CONTINUE;
 }
 
@@ -85,11 +116,16 @@ int run(const Options& options) {
   if (options.dev_tls) print_dev_tls_urls(options, server->port());
   std::fflush(stdout);
 
-  guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, loop.get());
-  guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, loop.get());
+  Stopping stopping{loop.get(), server.get()};
+  guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, &stopping);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &stopping);
   g_main_loop_run(loop.get());
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove_by_user_data(&stopping);  // the check timer, if a second signal ended the wait
+  // The close packets answered to waiting polls are written now, before the connections go.
+  for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {
+  }
 
   ServerStats stats = server->stats();
   server.reset();  // closes every connection while the context still exists

@@ -325,8 +325,10 @@ std::string help_text() {
       "SIO_WEB_DIR, SIO_CLIENT_DIST_DIR and SIO_SIMPLE_PEER_FILE override the bundled web/ pages,\n"
       "socket.io-client's dist/ folder and simplepeer.min.js.\n"
       "\n"
-      "On start it prints 'listening on URL' on stdout for each address. Exit status: 0 after\n"
-      "SIGINT/SIGTERM, 1 when the server cannot start, 2 for a bad command line.\n";
+      "On start it prints 'listening on URL' on stdout for each address. On SIGINT/SIGTERM every\n"
+      "client is told the server closed (they reconnect at once) and it exits within 2 s; a second\n"
+      "signal stops at once. Exit status: 0 after a signal, 1 when the server cannot start, 2 for a\n"
+      "bad command line.\n";
 }
 
 }  // namespace sio::signalling

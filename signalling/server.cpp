@@ -279,4 +279,11 @@ std::vector<std::string> Server::urls() const {
 
 ServerStats Server::stats() const { return impl_->server.stats; }
 
+void Server::begin_shutdown() {
+  glib::ThreadDefaultContext scope(impl_->context.get());
+  impl_->server.shutting_down = true;  // no `clients` broadcasts to sessions being closed
+  if (impl_->engineio) impl_->engineio->close_all_gracefully("server shutting down");
+  impl_->socketio->close_all_gracefully("server shutting down");
+}
+
 }  // namespace sio::signalling

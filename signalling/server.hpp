@@ -38,6 +38,11 @@ class Server {
   uint16_t port() const;                 // the bound port (useful with port 0)
   std::vector<std::string> urls() const; // http(s)://host:port/ for each listening address
   ServerStats stats() const;
+  // A graceful stop's first half: every session is closed as Engine.IO says a server closes it
+  // (a WebSocket close, a waiting poll answered with a close packet, an idle polling session's
+  // next poll too), so clients reconnect at once. Sessions still open count in stats(); the
+  // destructor ends the rest.
+  void begin_shutdown();
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

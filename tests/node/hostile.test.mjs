@@ -20,6 +20,9 @@
 //   clients     --max-clients=12 --max-clients-per-ip=5: a sixth client from one address and a
 //               thirteenth in all are answered 503, each reason logged; a client that leaves makes
 //               room for the next
+//   sigterm     SIGTERM with 100 clients (WebSocket and polling): every one is told the server
+//               closed (socket.io-client's "transport close", which it reconnects from at once),
+//               and the server exits 0 within 2 s
 //   emfile      256 open files allowed, hard limit too, and 300 idle connections: accept() fails
 //               (said once in the log); new clients are accepted again within 2 s of those closing
 //               (libsoup's listener stopped for good at the first failed accept)
@@ -337,3 +340,30 @@ test('clients: --max-clients and --max-clients-per-ip refuse new clients with 50
     return probe.sid;
   }, 5000, '127.0.0.1 under its limit again');
 }));
+
+test('sigterm: every client is told, the server exits 0 within 2 s', { timeout: 30000 }, async () => {
+  const server = await startServer({});
+  const clients = [];
+  try {
+    for (let i = 0; i < 100; i++) {
+      clients.push(await connectClient(server.url, i % 2 ? 'websocket' : 'polling'));
+    }
+    const reasons = clients.map((c) => new Promise((resolve) => c.once('disconnect', (reason) => resolve(reason))));
+    const sent = Date.now();
+    server.child.kill('SIGTERM');
+    const exit = await Promise.race([server.exited, sleep(5000).then(() => null)]);
+    const took = Date.now() - sent;
+    const told = await Promise.race([Promise.all(reasons), sleep(3000).then(() => null)]);
+    const counts = {};
+    for (const reason of told ?? []) counts[reason] = (counts[reason] ?? 0) + 1;
+    console.log(`# exit ${JSON.stringify(exit)} ${took} ms after SIGTERM; the clients' disconnect reasons: ` +
+                `${JSON.stringify(counts)}`);
+    assert.deepEqual(exit, { code: 0, signal: null }, 'exit status');
+    assert.ok(took < 2000, `exited ${took} ms after SIGTERM`);
+    assert.ok(told, 'every client saw a disconnect');
+    assert.deepEqual(counts, { 'transport close': 100 }, 'every client was told the server closed');
+  } finally {
+    for (const c of clients) c.close();
+    await server.stop();
+  }
+});
