@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sio::signalling {
 
@@ -16,6 +17,9 @@ struct ServerConfig {
   std::string tls_cert_file;           // both set: HTTPS and WSS
   std::string tls_key_file;
   std::string cors_origin;             // "" = no CORS headers; "*" or an origin
+  // Web pages allowed to use /socket.io/ (origin_policy.hpp); empty: same origin and loopback
+  // (or, with cors_origin, that origin too).
+  std::vector<std::string> allowed_origins;
   uint32_t ping_interval_ms = 25000;   // socket.io's defaults
   uint32_t ping_timeout_ms = 20000;
   uint64_t max_payload = 1000000;      // bytes per HTTP body or WebSocket message

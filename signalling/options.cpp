@@ -3,6 +3,7 @@
 #include "options.hpp"
 
 #include "command_line.hpp"
+#include "origin_policy.hpp"
 
 #include <glib.h>
 
@@ -28,7 +29,7 @@ using cli::Takes;
 constexpr OptionSpec kOptions[] = {
     {"host", Takes::Value},        {"port", Takes::Value},          {"public", Takes::Value},
     {"tls-cert", Takes::Value},    {"tls-key", Takes::Value},       {"dev-tls", Takes::Nothing},
-    {"dev-tls-dir", Takes::Value}, {"cors-origin", Takes::Value},   {"ping-interval", Takes::Value},
+    {"dev-tls-dir", Takes::Value}, {"cors-origin", Takes::Value},   {"allowed-origins", Takes::Value},   {"ping-interval", Takes::Value},
     {"ping-timeout", Takes::Value}, {"max-payload", Takes::Value},  {"max-send-buffer", Takes::Value},
     {"header-timeout", Takes::Value}, {"max-clients", Takes::Value}, {"max-clients-per-ip", Takes::Value},
     {"log-level", Takes::Value},
@@ -107,6 +108,9 @@ std::string apply_setting(const Setting& s, Options& options) {
   } else if (s.name == "cors-origin") {
     if (s.value.empty()) return what + ": missing value";
     server.cors_origin = s.value;
+  } else if (s.name == "allowed-origins") {
+    std::string problem;
+    if (!parse_origin_list(s.value, server.allowed_origins, problem)) return what + ": " + problem;
   } else if (s.name == "ping-interval" || s.name == "ping-timeout") {
     if (!(err = parse_unsigned(what, s.value, 1, kMaxMilliseconds, number)).empty()) return err;
     (s.name == "ping-interval" ? server.ping_interval_ms : server.ping_timeout_ms) = static_cast<uint32_t>(number);
@@ -300,6 +304,10 @@ std::string help_text() {
       "  --dev-tls-dir=DIR      where that certificate lives\n"
       "                         (default $XDG_CONFIG_HOME/sio-signalling/dev-tls)\n"
       "  --cors-origin=ORIGIN   send CORS headers for ORIGIN, or * (default: none)\n"
+      "  --allowed-origins=LIST web pages (comma-separated origins, e.g. https://cam.example) that may\n"
+      "                         connect; others get 403, logged. Pages without an Origin (native\n"
+      "                         clients) always may (default: pages from this server and from\n"
+      "                         loopback, plus --cors-origin's)\n"
       "  --ping-interval=MS     Engine.IO heartbeat interval (default 25000)\n"
       "  --ping-timeout=MS      Engine.IO heartbeat timeout (default 20000)\n"
       "  --max-payload=BYTES    largest HTTP body or WebSocket message (default 1000000)\n"

@@ -19,6 +19,7 @@
 #include "http_util.hpp"
 #include "log.hpp"
 #include "loop_tail.hpp"
+#include "origin_policy.hpp"
 #include "request_timeouts.hpp"
 #include "server_context.hpp"
 #include "sio_connection.hpp"
@@ -66,6 +67,8 @@ struct Server::Impl {
   }
 
   void route(SoupServerMessage* msg, const char* path);
+  bool refuse_origin(SoupServerMessage* msg);  // --allowed-origins; applies CORS when allowed
+  gint64 origin_logged_us = 0;  // refusals logged at most once a second
   bool listen(glib::GErrorPtr& error);
   bool listen_on(GSocketAddress* address, SoupServerListenOptions options, glib::GErrorPtr& error);
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
@@ -120,18 +123,35 @@ void Server::Impl::route(SoupServerMessage* msg, const char* path) {
       if (!static_files->serve(msg, path)) http::respond_text(msg, SOUP_STATUS_NOT_FOUND, "text/plain", "Not Found");
       return;
     }
-    if (http::apply_cors(msg, server.config.cors_origin)) return;
+    if (refuse_origin(msg)) return;
     socketio->handle_request(msg);
     return;
   }
   if (engineio && starts_with(path, kEngineIoPath)) {
-    if (http::apply_cors(msg, server.config.cors_origin)) return;
+    if (refuse_origin(msg)) return;
     engineio->handle_request(msg);
     return;
   }
   if (!static_files->serve(msg, path)) {
     http::respond_text(msg, SOUP_STATUS_NOT_FOUND, "text/plain", "Not Found");
   }
+}
+
+// True when answered here: a page from an origin that is not allowed (403), or a CORS preflight.
+bool Server::Impl::refuse_origin(SoupServerMessage* msg) {
+  SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
+  const char* origin = soup_message_headers_get_one(headers, "Origin");
+  const OriginDecision decision = decide_origin(origin, soup_message_headers_get_one(headers, "Host"),
+                                                server.config.allowed_origins, server.config.cors_origin);
+  if (decision.allowed) return http::apply_cors(msg, decision.cors);
+  const gint64 now = g_get_monotonic_time();
+  if (now - origin_logged_us >= G_USEC_PER_SEC) {
+    origin_logged_us = now;
+    SIO_LOG_WARN("refusing a %s from a page at %s: not an allowed origin (--allowed-origins)",
+                 http::is_websocket_upgrade(msg) ? "WebSocket" : "request", origin);
+  }
+  http::respond_text(msg, SOUP_STATUS_FORBIDDEN, "text/plain", "Origin not allowed\n");
+  return true;
 }
 
 // soup_server_listen() with a backlog of 511 (Node's; GLib's default is 10, so a burst of connects

@@ -79,7 +79,7 @@ describe('--help', () => {
     assert.equal(code, 0);
     for (const option of ['--host', '--port', '--public', '--tls-cert', '--tls-key', '--dev-tls', '--cors-origin',
       '--ping-interval', '--ping-timeout', '--max-payload', '--max-send-buffer', '--header-timeout', '--max-clients',
-      '--max-clients-per-ip', '--log-level',
+      '--max-clients-per-ip', '--allowed-origins', '--log-level',
       '--conformance']) {
       assert.match(stdout, new RegExp(`${option}\\b`), `--help does not document ${option}`);
     }
@@ -99,6 +99,7 @@ describe('bad options exit 2 and name the option on stderr', () => {
     { args: ['--max-send-buffer=1000'], names: '--max-send-buffer' },
     { args: ['--header-timeout=soon'], names: '--header-timeout' },
     { args: ['--max-clients=0'], names: '--max-clients' },
+    { args: ['--allowed-origins=cam.example'], names: '--allowed-origins' },
     { args: ['--max-clients-per-ip=-3'], names: '--max-clients-per-ip' },
     { args: ['--log-level=loud'], names: '--log-level' },
     { args: ['--log-level'], names: '--log-level', what: 'missing value' },

@@ -23,6 +23,9 @@
 //   sigterm     SIGTERM with 100 clients (WebSocket and polling): every one is told the server
 //               closed (socket.io-client's "transport close", which it reconnects from at once),
 //               and the server exits 0 within 2 s
+//   origins     a page from a foreign origin is refused with 403 on both transports, by default and
+//               with --allowed-origins (where the listed origin gets in, with CORS); pages from the
+//               server itself and native clients (no Origin) get in (any Origin used to)
 //   emfile      256 open files allowed, hard limit too, and 300 idle connections: accept() fails
 //               (said once in the log); new clients are accepted again within 2 s of those closing
 //               (libsoup's listener stopped for good at the first failed accept)
@@ -32,6 +35,8 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { test } from 'node:test';
+
+import WebSocket from 'ws';
 
 import { io } from 'socket.io-client';
 
@@ -365,5 +370,45 @@ test('sigterm: every client is told, the server exits 0 within 2 s', { timeout: 
   } finally {
     for (const c of clients) c.close();
     await server.stop();
+  }
+});
+
+// What a page at `origin` gets: the polling handshake's status (and CORS header) and the
+// WebSocket's (101 when it opens).
+const asPageFrom = async (base, origin) => {
+  const headers = origin ? { Origin: origin } : {};
+  const polled = await fetch(pollingUrl(base), { headers });
+  await polled.text();
+  const websocket = await new Promise((resolve) => {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers });
+    ws.once('open', () => { ws.close(); resolve(101); });
+    ws.once('unexpected-response', (request, response) => { request.destroy(); resolve(response.statusCode); });
+    ws.once('error', () => resolve('error'));
+  });
+  return { polling: polled.status, cors: polled.headers.get('access-control-allow-origin'), websocket };
+};
+
+test('origins: foreign pages are refused (403) on both transports, listed and own pages get in', { timeout: 30000 },
+     async () => {
+  for (const [args, rows] of [
+    [[], [
+      [undefined, 200, null], ['http://evil.example', 403, null], ['http://localhost:8080', 200, null],
+      ['null', 403, null]]],
+    [['--allowed-origins=https://cam.example, http://10.0.0.2:8080'], [
+      ['https://cam.example', 200, 'https://cam.example'], ['http://10.0.0.2:8080', 200, 'http://10.0.0.2:8080'],
+      ['http://10.0.0.2:8081', 403, null], ['http://evil.example', 403, null], [undefined, 200, null]]],
+  ]) {
+    await withBystanders(args, async ({ server }) => {
+      const own = server.url;  // a page the server served itself
+      for (const [origin, status, cors] of [[own, 200, null], ...rows]) {
+        const got = await asPageFrom(server.url, origin);
+        console.log(`# ${args.join(' ') || '(default)'} Origin ${origin ?? '(none)'}: polling ${got.polling}` +
+                    `${got.cors ? ` CORS ${got.cors}` : ''}, WebSocket ${got.websocket}`);
+        assert.equal(got.polling, status, `polling handshake with Origin ${origin}`);
+        assert.equal(got.websocket, status === 200 ? 101 : 403, `WebSocket with Origin ${origin}`);
+        assert.equal(got.cors, cors, `CORS header for Origin ${origin}`);
+      }
+      assert.match(server.stderr(), /refusing a (WebSocket|request) from a page at \S+: not an allowed origin/);
+    });
   }
 });
