@@ -29,7 +29,7 @@ class SignallingClient;
 namespace sio::gst {
 
 // The error causes the element reports (each one GST_ELEMENT_ERROR with its own message).
-enum class SignallerError { BadUrl, Unreachable, TlsFailure, UnknownPeer, NegotiationFailed, ServerClosed };
+enum class SignallerError { BadUrl, Unreachable, Refused, TlsFailure, UnknownPeer, NegotiationFailed, ServerClosed };
 
 enum class PromiseStep { OfferCreated, AnswerCreated, RemoteSet, LocalSet };
 

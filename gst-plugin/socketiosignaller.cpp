@@ -511,6 +511,11 @@ void SignallerImpl::report_error(SignallerError error, const std::string& subjec
       GST_ELEMENT_ERROR(element_, RESOURCE, OPEN_READ_WRITE, ("Could not connect to signalling server"),
                         ("%s: %s", s, d));
       break;
+    case SignallerError::Refused:
+      // CONNECT_ERROR: a server with --auth-token says "unauthorized" (set auth={"token": ...}).
+      GST_ELEMENT_ERROR(element_, RESOURCE, NOT_AUTHORIZED, ("The signalling server refused to let us join"),
+                        ("%s: %s", s, d));
+      break;
     case SignallerError::TlsFailure:
       GST_ELEMENT_ERROR(element_, RESOURCE, OPEN_READ_WRITE, ("TLS failure talking to signalling server"),
                         ("%s: %s", s, d));
@@ -657,7 +662,7 @@ void SignallerImpl::on_failed(client::ClientError error, const std::string& mess
     case client::ClientError::TlsFailure: report_error(SignallerError::TlsFailure, url, detail); break;
     case client::ClientError::Unreachable:
     case client::ClientError::HandshakeFailed:
-    case client::ClientError::ConnectRefused: report_error(SignallerError::Unreachable, url, detail); break;
+    case client::ClientError::ConnectRefused: report_error(SignallerError::Refused, url, detail); break;
     case client::ClientError::ServerClosed:
     case client::ClientError::PingTimeout:
     case client::ClientError::ProtocolError: report_error(SignallerError::ServerClosed, url, detail); break;

@@ -2,6 +2,8 @@
 
 #include <gio/gio.h>
 
+#include <cstdio>
+
 #include "dev_tls.hpp"
 
 namespace sio::launcher {
@@ -11,6 +13,7 @@ bool start_embedded_server(const LaunchOptions& options, EmbeddedServer& out, st
   config.host = options.host;
   config.port = options.port;
   config.public_dir = options.public_dir;
+  if (!options.auth_token.empty()) config.auth_tokens.push_back(options.auth_token);
   if (options.dev_tls) {
     signalling::DevCertificate certificate;
     glib::GErrorPtr gerror;
@@ -34,6 +37,11 @@ bool start_embedded_server(const LaunchOptions& options, EmbeddedServer& out, st
     return false;
   }
   out.urls = out.server->urls();
+  const bool loopback = options.host == "127.0.0.1" || options.host == "localhost" || options.host == "::1";
+  if (!loopback && options.auth_token.empty()) {
+    std::fprintf(stderr, "sio-webrtc: warning: the embedded server listens on %s without --auth-token: anyone who "
+                 "can reach this address can join the calls\n", options.host.c_str());
+  }
   if (options.dev_tls) out.lan_urls = signalling::dev_tls_urls(options.host, out.server->port());
   // Our own element talks to the server over loopback whatever the listening address.
   const bool wildcard = options.host == "0.0.0.0" || options.host == "::" || options.host.empty();

@@ -19,6 +19,7 @@
 #include "call_monitor.hpp"
 #include "embedded_server.hpp"
 #include "gobject_ptr.hpp"
+#include "json.hpp"
 #include "log.hpp"
 #include "media_counters.hpp"
 #include "options.hpp"
@@ -114,6 +115,9 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
   };
   if (!o.call.empty()) props.emplace_back("peer-id", o.call);
   if (max_calls(o) != 1) props.emplace_back("max-calls", std::to_string(max_calls(o)));
+  if (!o.auth_token.empty()) {
+    props.emplace_back("auth", sio::json::serialize(sio::json::Object{{"token", sio::json::Value(o.auth_token)}}));
+  }
   if (!o.stun.empty()) props.emplace_back("stun-server", o.stun);
   if (!o.turn.empty()) props.emplace_back("turn-server", o.turn);
   if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));
@@ -323,7 +327,13 @@ int run(LaunchOptions options) {
     PageHint page = page_to_open(o);
     std::string base = embedded.element_url;
     if (o.host != "0.0.0.0" && o.host != "::" && !embedded.urls.empty()) base = embedded.urls.front();
-    std::printf("open %s%s %s\n", base.c_str(), page.path.c_str(), page.action.c_str());
+    // Our pages pass ?token= on as their Socket.IO auth (web/).
+    std::string query;
+    if (!o.auth_token.empty()) {
+      glib::GCharPtr escaped(g_uri_escape_string(o.auth_token.c_str(), nullptr, FALSE));
+      query = std::string("?token=") + escaped.get();
+    }
+    std::printf("open %s%s%s %s\n", base.c_str(), page.path.c_str(), query.c_str(), page.action.c_str());
     if (o.dev_tls && (o.host == "127.0.0.1" || o.host == "localhost" || o.host == "::1"))
       std::printf("(only this machine can open it: --host=0.0.0.0 lets a phone on the LAN in)\n");
     for (const auto& url : embedded.lan_urls) {

@@ -39,7 +39,8 @@ constexpr OptionSpec kOptions[] = {
     {"width", Takes::Value},     {"height", Takes::Value},      {"fps", Takes::Value},
     {"codec", Takes::Value},     {"bitrate", Takes::Value},     {"sink", Takes::Value},
     {"duration", Takes::Value},  {"status-interval", Takes::Value}, {"dry-run", Takes::Nothing},
-    {"max-calls", Takes::Value}, {"help", Takes::Nothing},    {"version", Takes::Nothing},
+    {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
+    {"version", Takes::Nothing},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -265,6 +266,9 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     o.call = v;
   } else if (s.name == "max-calls") {
     if (!(err = parse_int(what, v, 0, kMaxCalls, o.max_calls)).empty()) return err;
+  } else if (s.name == "auth-token") {
+    if (v.empty()) return what + ": missing value";
+    o.auth_token = v;
   } else if (s.name == "stun") {
     if (!(err = check_stun_url(what, v)).empty()) return err;
     o.stun = v;
@@ -448,6 +452,9 @@ std::string help_text() {
       "                         (default: wait and answer incoming calls)\n"
       "  --max-calls=N          calls at once, placed and answered, 0-1024, 0 = no limit; one encode\n"
       "                         feeds them all (default 16 with --call=all, else 1)\n"
+      "  --auth-token=TOKEN     join with this token (auth {token} in the Socket.IO CONNECT); the\n"
+      "                         embedded server then lets in only clients that send it, and the\n"
+      "                         page to open carries it (?token=)\n"
       "  --stun=URL             STUN server, stun://HOST[:PORT] (default none: loopback and LAN only)\n"
       "  --turn=URL             TURN relay, turn://USER:PASSWORD@HOST[:PORT] or turns://...\n"
       "                         (default none)\n"

@@ -20,6 +20,9 @@ struct ServerConfig {
   // Web pages allowed to use /socket.io/ (origin_policy.hpp); empty: same origin and loopback
   // (or, with cors_origin, that origin too).
   std::vector<std::string> allowed_origins;
+  // Socket.IO CONNECT must carry one of these as auth {"token": ...} (auth_tokens.hpp); none: open.
+  std::vector<std::string> auth_tokens;
+  std::string auth_tokens_file;  // one token a line, read again on Server::reload_auth_tokens()
   uint32_t ping_interval_ms = 25000;   // socket.io's defaults
   uint32_t ping_timeout_ms = 20000;
   uint64_t max_payload = 1000000;      // bytes per HTTP body or WebSocket message

@@ -1,6 +1,7 @@
 // sio-signalling: the chapter's signalling server as a native binary. Parses the command line and
 // .env, optionally makes a dev certificate, runs the Server on the default main context and stops
 // cleanly on SIGINT/SIGTERM. Tests read the "listening on <url>" lines on stdout to learn the port.
+#include <gio/gio.h>
 #include <glib-unix.h>
 #include <glib.h>
 #include <sys/resource.h>
@@ -60,6 +61,24 @@ gboolean on_stop_signal(gpointer data) {
   return G_SOURCE_CONTINUE;
 }
 
+// SIGHUP: --auth-tokens-file is read again (a bad file keeps the tokens in use).
+gboolean on_reload_signal(gpointer data) {
+  auto* server = static_cast<Server*>(data);
+  std::string error;
+  if (server->reload_auth_tokens(error)) {
+    SIO_LOG_INFO("SIGHUP: auth tokens read again");
+  } else {
+    SIO_LOG_WARN("SIGHUP: %s; the tokens in use are kept", error.c_str());
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  glib::GObjectPtr<GInetAddress> address(g_inet_address_new_from_string(host.c_str()));
+  return address && g_inet_address_get_is_loopback(address.get());
+}
+
 // Where a phone on the LAN can reach a --dev-tls server.
 void print_dev_tls_urls(const Options& options, uint16_t port) {
   const std::string& host = options.server.host;
@@ -116,12 +135,18 @@ int run(const Options& options) {
   if (options.dev_tls) print_dev_tls_urls(options, server->port());
   std::fflush(stdout);
 
+  if (!is_loopback_host(config.host) && !server->requires_auth()) {
+    SIO_LOG_WARN("listening on %s without --auth-token: anyone who can reach this address can join the calls",
+                 config.host.c_str());
+  }
+  guint sighup = g_unix_signal_add(SIGHUP, on_reload_signal, server.get());
   Stopping stopping{loop.get(), server.get()};
   guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, &stopping);
   guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &stopping);
   g_main_loop_run(loop.get());
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sighup);
   g_source_remove_by_user_data(&stopping);  // the check timer, if a second signal ended the wait
   // The close packets answered to waiting polls are written now, before the connections go.
   for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {

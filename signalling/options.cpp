@@ -32,7 +32,7 @@ constexpr OptionSpec kOptions[] = {
     {"dev-tls-dir", Takes::Value}, {"cors-origin", Takes::Value},   {"allowed-origins", Takes::Value},   {"ping-interval", Takes::Value},
     {"ping-timeout", Takes::Value}, {"max-payload", Takes::Value},  {"max-send-buffer", Takes::Value},
     {"header-timeout", Takes::Value}, {"max-clients", Takes::Value}, {"max-clients-per-ip", Takes::Value},
-    {"log-level", Takes::Value},
+    {"auth-token", Takes::Value},  {"auth-tokens-file", Takes::Value}, {"log-level", Takes::Value},
     {"env-file", Takes::Value},    {"conformance", Takes::Nothing}, {"help", Takes::Nothing},
     {"version", Takes::Nothing},
 };
@@ -108,6 +108,13 @@ std::string apply_setting(const Setting& s, Options& options) {
   } else if (s.name == "cors-origin") {
     if (s.value.empty()) return what + ": missing value";
     server.cors_origin = s.value;
+  } else if (s.name == "auth-token") {
+    if (s.value.empty()) return what + ": missing value";
+    server.auth_tokens.push_back(s.value);
+  } else if (s.name == "auth-tokens-file") {
+    if (s.value.empty()) return what + ": missing value";
+    if (!is_regular_file(s.value)) return what + ": file not found: " + s.value;
+    server.auth_tokens_file = s.value;
   } else if (s.name == "allowed-origins") {
     std::string problem;
     if (!parse_origin_list(s.value, server.allowed_origins, problem)) return what + ": " + problem;
@@ -319,6 +326,9 @@ std::string help_text() {
       "                         (default 100000)\n"
       "  --max-clients-per-ip=N clients from one address at once; over it 503, logged (default 0:\n"
       "                         no limit; a house behind one NAT is one address)\n"
+      "  --auth-token=TOKEN     clients must send this token (socket.io-client: auth: {token}); others\n"
+      "                         get CONNECT_ERROR \"unauthorized\" and are closed. May be repeated\n"
+      "  --auth-tokens-file=FILE  the same, one token a line ('#' comments), read again on SIGHUP\n"
       "  --log-level=LEVEL      error, warn, info or debug (default info)\n"
       "  --env-file=FILE        dotenv file to read (default .env; a missing .env is ignored)\n"
       "  --conformance          the official protocol test suites' setup: ping 300/200 ms,\n"

@@ -250,6 +250,12 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
   impl->soup = glib::adopt(static_cast<SoupServer*>(
       g_object_new(SOUP_TYPE_SERVER, "tls-certificate", certificate.get(), nullptr)));
 
+  impl->server.auth = AuthTokens(config.auth_tokens, config.auth_tokens_file);
+  if (std::string problem; !impl->server.auth.load(problem)) {
+    g_set_error(glib::GErrorOut(error), G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--auth-tokens-file: %s",
+                problem.c_str());
+    return nullptr;
+  }
   impl->static_files = std::make_unique<StaticFiles>(config);
   ServerContext& server = impl->server;
   if (config.conformance) {
@@ -298,6 +304,10 @@ std::vector<std::string> Server::urls() const {
 }
 
 ServerStats Server::stats() const { return impl_->server.stats; }
+
+bool Server::reload_auth_tokens(std::string& error) { return impl_->server.auth.load(error); }
+
+bool Server::requires_auth() const { return impl_->server.auth.required(); }
 
 void Server::begin_shutdown() {
   glib::ThreadDefaultContext scope(impl_->context.get());

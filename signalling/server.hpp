@@ -43,6 +43,9 @@ class Server {
   // next poll too), so clients reconnect at once. Sessions still open count in stats(); the
   // destructor ends the rest.
   void begin_shutdown();
+  // Reads --auth-tokens-file again (SIGHUP): false + error, tokens unchanged, when it cannot.
+  bool reload_auth_tokens(std::string& error);
+  bool requires_auth() const;
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

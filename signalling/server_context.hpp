@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "auth_tokens.hpp"
 #include "config.hpp"
 #include "server.hpp"
 
@@ -17,6 +18,7 @@ struct ServerContext {
   LoopTail* tail = nullptr;  // end-of-iteration work and the WebSocket connections
   ServerStats stats;
   bool shutting_down = false;  // ~Server: applications skip broadcasts to sessions being closed
+  AuthTokens auth{{}, {}};     // who may CONNECT (from config; the file re-read on reload)
 };
 
 }  // namespace sio::signalling

@@ -141,6 +141,22 @@ void SioConnection::connect(socketio::Packet& packet) {
     send(refusal);
     return;
   }
+  if (server_.auth.required()) {
+    const json::Value* token = packet.data ? packet.data->find("token") : nullptr;
+    if (!token || !token->is_string() || !server_.auth.accepts(token->as_string())) {
+      // As a socket.io middleware's next(new Error("unauthorized")); the connection is closed
+      // after the refusal has gone out.
+      SIO_LOG_WARN("socket.io session %s: CONNECT %s; refused (unauthorized) and closed", session_.sid().c_str(),
+                   token ? "with an unknown token" : "without a token (auth {\"token\": ...})");
+      socketio::Packet refusal;
+      refusal.type = socketio::PacketType::ConnectError;
+      refusal.nsp = packet.nsp;
+      refusal.data = json::Object{{"message", json::Value("unauthorized")}};
+      send(refusal);
+      session_.close("unauthorized", EioSession::CloseMode::Graceful);
+      return;
+    }
+  }
   auto owned = std::make_unique<SioSocket>();
   owned->id = random_id();
   owned->nsp = packet.nsp;

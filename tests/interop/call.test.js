@@ -37,13 +37,13 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-const startServer = (publicDir) => lib.startServer(publicDir);
+const startServer = (publicDir, kind, oursArgs) => lib.startServer(publicDir, kind, oursArgs);
 const openPage = (url, options) => lib.openPage(browser, url, options);
 
 // Runs `body(server, pages)` with a server on `publicDir`; closes everything whatever happens and
 // prints the server and page logs when the case fails.
-const withCall = async (publicDir, body) => {
-  const server = await startServer(publicDir);
+const withCall = async (publicDir, body, { kind, oursArgs } = {}) => {
+  const server = await startServer(publicDir, kind, oursArgs);
   const pages = [];
   try {
     await body(server, pages);
@@ -119,6 +119,26 @@ test('b2. web/ simple-peer/sender.html -> simple-peer/receiver.html', { timeout:
     await assertPlays(receiver, 'otherCamera', startedAt);
     assertUsedWebSocket(pages);
   }));
+
+// sio-signalling with --auth-token (whichever server the suite runs against: only ours has it):
+// our pages opened with ?token= join and call; opened without, they say they were refused.
+test('t. web/ pages with ?token= call through a server with --auth-token; without, they are refused',
+  { timeout: CASE_TIMEOUT_MS }, () => withCall(webDir, async (server, pages) => {
+    const refused = await openPage(`${server.baseUrl}receiver.html`, { name: 'no-token' });
+    pages.push(refused);
+    await refused.page.waitForFunction(() => /refused this page/.test(document.getElementById('state').textContent),
+                                       null, { timeout: STEP_TIMEOUT_MS, polling: 100 });
+    const receiver = await openPage(`${server.baseUrl}receiver.html?token=cam%20s3cret`, { name: 'receiver' });
+    pages.push(receiver);
+    const sender = await openPage(`${server.baseUrl}sender.html?token=cam%20s3cret`, { name: 'sender' });
+    pages.push(sender);
+    const receiverId = await withTimeout(receiver.socketId, STEP_TIMEOUT_MS, 'receiver socket id');
+    await videoReady(sender, 'myCamera');
+    const startedAt = Date.now();
+    await selectPeer(sender, receiverId);
+    await assertPlays(receiver, 'otherCamera', startedAt);
+    assert.match(server.log.join('\n'), /CONNECT without a token.*refused \(unauthorized\)/);
+  }, { kind: 'ours', oursArgs: ['--auth-token=cam s3cret'] }));
 
 // The sender hangs up and calls again: the receiver must replace its connection with a new one
 // (our pages; the chapter's receiver does too, but leaks the old one).

@@ -256,3 +256,40 @@ describe('signalling over TLS', () => {
     }
   });
 });
+
+// --auth-token: the embedded server lets in only clients that send the token, the page to open
+// carries it (?token=), and a launcher joining without it is refused (exit 1, the refusal named:
+// "unauthorized"); with it, it joins.
+describe('--auth-token', () => {
+  test('the embedded server requires the token; a launcher without it is refused, with it joins', async () => {
+    const host = start(['--auth-token=cam s3cret', '--port=0', '--mode=send', '--video=test', '--audio=none',
+      '--width=160', '--height=120', '--status-interval=0', '--duration=20']);
+    try {
+      const listening = await host.waitForLine(/^listening on http:\/\/127\.0\.0\.1:\d+\/$/, 15000);
+      const url = listening.slice('listening on '.length);
+      assert.match(await host.waitForLine(/^open http:/, 1000), new RegExp(`^open ${url}receiver\\.html\\?token=cam%20s3cret `));
+      await host.waitForLine(/^connected: local id \S+$/, 10000);
+
+      const refused = await runRow(['--mode=recv', `--server=${url}`, '--status-interval=0', '--duration=10']);
+      results[results.length - 1][0] = '--mode=recv --server=http://127.0.0.1:PORT/  (server with --auth-token)';
+      assert.equal(refused.code, 1, `exit code; stderr: ${refused.stderr}`);
+      assert.match(refused.stderr, /refused to let us join.*unauthorized/s);
+      assert.ok(!refused.stdout.includes('connected: local id'), refused.stdout);
+
+      const wrong = await runRow(['--mode=recv', `--server=${url}`, '--auth-token=guess', '--status-interval=0',
+        '--duration=10']);
+      results[results.length - 1][0] = '--mode=recv --server=http://127.0.0.1:PORT/ --auth-token=guess';
+      assert.equal(wrong.code, 1, `exit code; stderr: ${wrong.stderr}`);
+
+      const accepted = await runRow(['--mode=recv', `--server=${url}`, '--auth-token=cam s3cret',
+        '--status-interval=0', '--duration=2']);
+      results[results.length - 1][0] = '--mode=recv --server=http://127.0.0.1:PORT/ --auth-token=...  --duration=2';
+      assert.equal(accepted.code, 0, `exit code; stderr: ${accepted.stderr}`);
+      assert.match(accepted.stdout, /^connected: local id \S+$/m);
+    } finally {
+      host.stop();
+      const { code, stdout } = await host.done;
+      assert.equal(code, 0, `host exit code; stdout:\n${stdout}`);
+    }
+  });
+});

@@ -26,6 +26,10 @@
 //   origins     a page from a foreign origin is refused with 403 on both transports, by default and
 //               with --allowed-origins (where the listed origin gets in, with CORS); pages from the
 //               server itself and native clients (no Origin) get in (any Origin used to)
+//   auth        --auth-token: socket.io-client without a token, or with a wrong one, gets
+//               connect_error "unauthorized" (anyone could join before); with it, it joins;
+//               --auth-tokens-file is read again on SIGHUP; started on 0.0.0.0 without a token,
+//               the server warns that anyone can join
 //   emfile      256 open files allowed, hard limit too, and 300 idle connections: accept() fails
 //               (said once in the log); new clients are accepted again within 2 s of those closing
 //               (libsoup's listener stopped for good at the first failed accept)
@@ -182,7 +186,7 @@ test('spike: memory goes back to the system after a crowd of 1,000 clients leave
       sockets.push(c);
       clients.push(c);
       if (i % 100 === 99) {
-        await waitUntil(() => sockets.every((s) => s.connected), 10000, `${i + 1} clients connected`);
+        await waitUntil(() => sockets.every((s) => s.connected), 30000, `${i + 1} clients connected`);
       }
     }
     const peak = rssMb(server.child.pid);
@@ -410,5 +414,68 @@ test('origins: foreign pages are refused (403) on both transports, listed and ow
       }
       assert.match(server.stderr(), /refusing a (WebSocket|request) from a page at \S+: not an allowed origin/);
     });
+  }
+});
+
+// connect_error's message, or 'connected', for a socket.io-client with `auth`.
+const joinWith = async (url, auth) => {
+  const socket = io(url, { forceNew: true, reconnection: false, transports: ['websocket'], auth });
+  try {
+    return await new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', (error) => resolve(error.message));
+      setTimeout(() => reject(new Error('neither connect nor connect_error in 5 s')), 5000);
+    });
+  } finally {
+    socket.close();
+  }
+};
+
+test('auth: clients without a known token get "unauthorized"; the tokens file is read again on SIGHUP',
+     { timeout: 30000 }, async () => {
+  const dir = fs.mkdtempSync('/tmp/sio-auth-');
+  const file = `${dir}/tokens`;
+  fs.writeFileSync(file, '# cameras\nfile-token-1\n\n');
+  try {
+    // The bystanders (no token) cannot join this server: it is started bare.
+    const server = await startServer({ oursArgs: ['--auth-token=s3cret', `--auth-tokens-file=${file}`] });
+    try {
+      const rows = [[undefined, 'unauthorized'], [{}, 'unauthorized'], [{ token: 'wrong' }, 'unauthorized'],
+        [{ token: 's3cre' }, 'unauthorized'], [{ token: 42 }, 'unauthorized'], [{ token: 's3cret' }, 'connected'],
+        [{ token: 'file-token-1' }, 'connected'], [{ token: 'file-token-2' }, 'unauthorized']];
+      for (const [auth, expected] of rows) {
+        const got = await joinWith(server.url, auth);
+        console.log(`# auth ${JSON.stringify(auth)}: ${got}`);
+        assert.equal(got, expected, `auth ${JSON.stringify(auth)}`);
+      }
+      fs.writeFileSync(file, 'file-token-2\n');
+      server.child.kill('SIGHUP');
+      await waitUntil(() => /auth tokens read again/.test(server.stderr()), 5000, 'the server reading the file again');
+      assert.equal(await joinWith(server.url, { token: 'file-token-2' }), 'connected', 'the new token after SIGHUP');
+      assert.equal(await joinWith(server.url, { token: 'file-token-1' }), 'unauthorized', 'the old one after SIGHUP');
+      assert.equal(await joinWith(server.url, { token: 's3cret' }), 'connected', 'the command line\'s still');
+      assert.match(server.stderr(), /CONNECT without a token.*refused \(unauthorized\)/);
+      // The chapter's exchange still works between two clients with the token.
+      const a = await connectClient(server.url, 'websocket', { auth: { token: 's3cret' } });
+      const b = await connectClient(server.url, 'websocket', { auth: { token: 'file-token-2' } });
+      try {
+        a.emit('peerIce', b.id, { candidate: 'x' });
+        await waitForRelay(b, 'peerIce', 0);
+      } finally {
+        a.close();
+        b.close();
+      }
+    } finally {
+      await server.stop();
+    }
+    const open = await spawnServer(signallingBinary(), ['--host', '0.0.0.0', '--port', '0']);
+    try {
+      await waitUntil(() => /without --auth-token: anyone who can reach this address can join/.test(open.stderr()),
+                      5000, 'the warning about an open server on 0.0.0.0');
+    } finally {
+      await open.stop();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -15,6 +15,21 @@ const callUi = {
     document.getElementById('peerId').textContent = peerId || 'none';
   },
 
+  // Socket.IO options for io.connect(): the ?token= of the page's URL goes in the CONNECT's auth
+  // (a server started with --auth-token lets in only clients that send it); a refusal is shown.
+  signallingOptions() {
+    const token = new URLSearchParams(window.location.search).get('token');
+    return token ? { auth: { token } } : {};
+  },
+
+  showRefusal(socket) {
+    socket.on('connect_error', (error) => {
+      if (error.message === 'unauthorized') {
+        callUi.setState('the signalling server refused this page: open it with ?token=… (the server\'s --auth-token)');
+      }
+    });
+  },
+
   // Our socket id on the status line. It is also the page's first console.log: the browser
   // tests read the page's id from there, as with the chapter's pages.
   showSocketId(socket) {

@@ -103,13 +103,14 @@ const stopChild = async (child, exited, graceMs = 3000) => {
 // ---------------------------------------------------------------------------------------------
 // The server under test
 
-const startServer = async (publicDir, kind = serverKind) => {
+// `oursArgs`: more options for sio-signalling (the Node server takes none).
+const startServer = async (publicDir, kind = serverKind, oursArgs = []) => {
   let child;
   if (kind === 'ours') {
     const binary = process.env.SIO_SIGNALLING;
     assert.ok(binary, 'SIO_SERVER=ours needs SIO_SIGNALLING=/path/to/sio-signalling');
     assert.ok(fs.existsSync(binary), `SIO_SIGNALLING does not exist: ${binary}`);
-    child = spawn(binary, ['--port', '0', `--public=${publicDir}`],
+    child = spawn(binary, ['--port', '0', `--public=${publicDir}`, ...oursArgs],
                   { stdio: ['ignore', 'pipe', 'pipe'] });
   } else if (kind === 'node') {
     child = spawn(process.execPath, [referenceServer], {
