@@ -661,7 +661,7 @@ void SignallerImpl::on_failed(client::ClientError error, const std::string& mess
     case client::ClientError::BadUrl: report_error(SignallerError::BadUrl, url, detail); break;
     case client::ClientError::TlsFailure: report_error(SignallerError::TlsFailure, url, detail); break;
     case client::ClientError::Unreachable:
-    case client::ClientError::HandshakeFailed:
+    case client::ClientError::HandshakeFailed: report_error(SignallerError::Unreachable, url, detail); break;
     case client::ClientError::ConnectRefused: report_error(SignallerError::Refused, url, detail); break;
     case client::ClientError::ServerClosed:
     case client::ClientError::PingTimeout:

@@ -36,7 +36,8 @@ using sio::signalling::ServerConfig;
 // sio-signalling on its own thread and GMainContext, as a real server would be.
 class ServerThreadData {
  public:
-  ServerThreadData() {
+  // `auth_tokens`: the server's --auth-token list (none: anyone joins).
+  explicit ServerThreadData(std::vector<std::string> auth_tokens = {}) : auth_tokens_(std::move(auth_tokens)) {
     sio::signalling::log::set_level(sio::signalling::log::Level::Warn);
     context_ = g_main_context_new();
     loop_ = g_main_loop_new(context_, FALSE);
@@ -86,6 +87,7 @@ class ServerThreadData {
     ServerConfig config;
     config.host = "127.0.0.1";
     config.port = 0;
+    config.auth_tokens = auth_tokens_;
     sio::glib::GErrorPtr error;
     server_ = Server::start(config, context_, error);
     if (!server_) g_error("cannot start sio-signalling: %s", error ? error->message : "?");
@@ -99,6 +101,7 @@ class ServerThreadData {
     g_main_context_pop_thread_default(context_);
   }
 
+  std::vector<std::string> auth_tokens_;
   GMainContext* context_ = nullptr;
   GMainLoop* loop_ = nullptr;
   std::unique_ptr<Server> server_;  // server thread only
@@ -115,7 +118,8 @@ class ServerThreadData {
 // pipelines (stop_leftover_pipelines) and the run can report the failure.
 class ServerThread {
  public:
-  ServerThread() : d_(new ServerThreadData) {}
+  explicit ServerThread(std::vector<std::string> auth_tokens = {})
+      : d_(new ServerThreadData(std::move(auth_tokens))) {}
   ~ServerThread() { delete d_; }
   ServerThread(const ServerThread&) = delete;
   ServerThread& operator=(const ServerThread&) = delete;
@@ -405,6 +409,33 @@ GST_START_TEST(test_bad_server_url) {
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(pipeline);
   }
+}
+GST_END_TEST;
+
+// A server with --auth-token: without the token the element's error says the server refused it
+// (RESOURCE/NOT_AUTHORIZED, the server's "unauthorized" in the debug); with auth it joins.
+GST_START_TEST(test_auth_token) {
+  ServerThread server({"cam-token"});
+  GstElement* pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + server.url());
+  set_state_checked(pipeline, GST_STATE_PLAYING);
+  ErrorInfo error = wait_error(pipeline, 5000);
+  fail_unless(error.domain == GST_RESOURCE_ERROR && error.code == GST_RESOURCE_ERROR_NOT_AUTHORIZED, "%s",
+              error.message.c_str());
+  fail_unless(error.message == "The signalling server refused to let us join", "%s", error.message.c_str());
+  fail_unless(error.debug.find("unauthorized") != std::string::npos, "debug: %s", error.debug.c_str());
+  set_state_checked(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+
+  pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + server.url());
+  GstElement* element = gst_bin_get_by_name(GST_BIN(pipeline), "s");
+  g_object_set(element, "auth", "{\"token\":\"cam-token\"}", nullptr);
+  gst_object_unref(element);
+  set_state_checked(pipeline, GST_STATE_PLAYING);
+  const gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+  while (server.stats().clients != 1 && g_get_monotonic_time() < deadline) g_usleep(20000);  // polled, bounded
+  fail_unless_equals_int(server.stats().clients, 1);
+  set_state_checked(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
 }
 GST_END_TEST;
 
@@ -1654,6 +1685,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(basic, test_properties);
   tcase_add_test(basic, test_bad_server_url);
   tcase_add_test(basic, test_unreachable_server);
+  tcase_add_test(basic, test_auth_token);
   tcase_add_test(basic, test_unknown_peer);
   suite_add_tcase(suite, basic);
 
