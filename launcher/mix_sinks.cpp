@@ -45,8 +45,7 @@ std::string mix_description(SinkKind kind, int width, int height) {
   // The mixers' output caps are fixed here, not left to their inputs: when the first output came
   // before the background source's first picture (a loaded machine), the compositor chose 1x1 at
   // 25/1, and the recording's muxer then refused the change to the grid's size (an empty file).
-  // I420: left open, the black picture was made in ABGR64 (8 bytes a pixel), 40 ms for the first.
-  const std::string video_caps = "video/x-raw,format=I420,width=" + std::to_string(width) +
+  const std::string video_caps = "video/x-raw,width=" + std::to_string(width) +
                                  ",height=" + std::to_string(height) + ",framerate=30/1,pixel-aspect-ratio=1/1";
   const std::string audio_caps = "audio/x-raw,rate=48000,channels=2";
   // No ignore-inactive-pads: in GStreamer 1.22, when the mixer's first timeout came before any
