@@ -48,6 +48,9 @@ import { RS, pollingUrl, rawWebSocket, sessionUrl, websocketSocketIo } from './l
 import { signallingBinary, spawnServer, startServer } from './lib/server.mjs';
 import { connectClient, sleep, waitForRelay, waitUntil } from './lib/wait.mjs';
 
+// Run against the server built with ASan + UBSan (tests/node/meson.build, suite 'sanitized').
+const SANITIZED = process.env.SIO_SANITIZED === '1';
+
 const rssMb = (pid) => {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]) / 1024;
@@ -194,7 +197,14 @@ test('spike: memory goes back to the system after a crowd of 1,000 clients leave
     const enough = peak - (peak - base) / 4;
     let after = peak;
     try {
-      await waitUntil(() => (after = rssMb(server.child.pid)) < enough, 10000, `server RSS under ${enough.toFixed(1)} MB`);
+      if (SANITIZED) {
+        // ASan has its own allocator, which malloc_trim does not reach: the crowd is served and
+        // leaves (the bystanders and a new client are checked after the row), RSS only printed.
+        await waitUntil(() => sockets.every((c) => !c.connected), 10000, 'the crowd gone');
+        after = rssMb(server.child.pid);
+      } else {
+        await waitUntil(() => (after = rssMb(server.child.pid)) < enough, 10000, `server RSS under ${enough.toFixed(1)} MB`);
+      }
     } finally {
       console.log(`# server RSS: ${base.toFixed(1)} MB, ${peak.toFixed(1)} MB with 1,000 clients, ${after.toFixed(1)} MB ` +
                   'after they left');

@@ -69,11 +69,17 @@ export function spawnServer(command, args, { env = {}, cwd, timeoutMs = 15000 } 
         stdout: () => out,
         stderr: () => err,
         async stop() {
-          if (child.exitCode !== null || child.signalCode !== null) return exited;
-          child.kill('SIGTERM');
-          const timeout = new Promise((r) => setTimeout(r, 5000, 'timeout'));
-          if ((await Promise.race([exited, timeout])) === 'timeout') child.kill('SIGKILL');
-          return exited;
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM');
+            const timeout = new Promise((r) => setTimeout(r, 5000, 'timeout'));
+            if ((await Promise.race([exited, timeout])) === 'timeout') child.kill('SIGKILL');
+          }
+          const status = await exited;
+          // The ASan + UBSan build (suite 'sanitized'): any report, leaks at exit included, fails
+          // the test that stopped the server.
+          const report = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.exec(err);
+          if (report) throw new Error(`sanitizer report from the server:\n${err.slice(report.index, report.index + 4000)}`);
+          return status;
         },
       });
     });
