@@ -129,17 +129,12 @@ bool EioEndpoint::refuse_over_limits(SoupServerMessage* msg, const std::string& 
   }
   if (!why) return false;
   const int limit = why == std::string_view("--max-clients") ? 0 : 1;
-  const gint64 now = g_get_monotonic_time();
-  if (now - refusal_logged_us_[limit] >= G_USEC_PER_SEC) {
-    const std::string more = refusals_unlogged_[limit] == 0 ? std::string()
-                             : " (" + std::to_string(refusals_unlogged_[limit]) + " more refused since the last line)";
+  if (log::Throttle& throttle = refusal_log_[limit]; throttle.due()) {
+    const std::string more = throttle.suppressed == 0 ? std::string()
+                             : " (" + std::to_string(throttle.suppressed) + " more refused since the last line)";
     SIO_LOG_WARN("refusing a new client from %s: %s reached (%u clients in all, at most %u from one address)%s",
                  remote_host.empty() ? "?" : remote_host.c_str(), why,
                  static_cast<unsigned>(server_.stats.sessions_open), config.max_sessions_per_host, more.c_str());
-    refusal_logged_us_[limit] = now;
-    refusals_unlogged_[limit] = 0;
-  } else {
-    ++refusals_unlogged_[limit];
   }
   http::respond_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
                      limit == 0 ? "Too many clients\n" : "Too many clients from this address\n");

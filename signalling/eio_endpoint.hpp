@@ -14,6 +14,7 @@
 
 #include "eio_session.hpp"
 #include "gobject_ptr.hpp"
+#include "log.hpp"
 #include "server_context.hpp"
 
 namespace sio::signalling {
@@ -70,8 +71,7 @@ class EioEndpoint {
   // Sessions open per client address (--max-clients-per-ip); an address leaves with its last.
   std::unordered_map<std::string, uint32_t> sessions_per_host_;
   // Refusals are logged at most once a second for each limit: [0] --max-clients, [1] per address.
-  gint64 refusal_logged_us_[2] = {0, 0};
-  uint64_t refusals_unlogged_[2] = {0, 0};
+  log::Throttle refusal_log_[2];
 };
 
 }  // namespace sio::signalling

@@ -24,6 +24,25 @@ void flush();  // writes the buffered lines
 bool has_buffered();
 bool parse_level(std::string_view text, Level& out);  // "error" | "warn" | "info" | "debug"
 
+// For lines a client can cause at will (refusals): at most one a second. `due()` says whether to
+// write now; `suppressed` is how many were not written since the last one (reset by `due()`).
+struct Throttle {
+  gint64 last_us = 0;
+  uint64_t suppressed = 0;
+  uint64_t pending = 0;
+  bool due() {
+    const gint64 now = g_get_monotonic_time();
+    if (last_us != 0 && now - last_us < G_USEC_PER_SEC) {
+      ++pending;
+      return false;
+    }
+    last_us = now;
+    suppressed = pending;
+    pending = 0;
+    return true;
+  }
+};
+
 }  // namespace sio::signalling::log
 
 #define SIO_LOG_ERROR(...) ::sio::signalling::log::write(::sio::signalling::log::Level::Error, __VA_ARGS__)

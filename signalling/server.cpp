@@ -68,7 +68,7 @@ struct Server::Impl {
 
   void route(SoupServerMessage* msg, const char* path);
   bool refuse_origin(SoupServerMessage* msg);  // --allowed-origins; applies CORS when allowed
-  gint64 origin_logged_us = 0;  // refusals logged at most once a second
+  log::Throttle origin_log;  // refusals logged at most once a second
   bool listen(glib::GErrorPtr& error);
   bool listen_on(GSocketAddress* address, SoupServerListenOptions options, glib::GErrorPtr& error);
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
@@ -144,9 +144,7 @@ bool Server::Impl::refuse_origin(SoupServerMessage* msg) {
   const OriginDecision decision = decide_origin(origin, soup_message_headers_get_one(headers, "Host"),
                                                 server.config.allowed_origins, server.config.cors_origin);
   if (decision.allowed) return http::apply_cors(msg, decision.cors);
-  const gint64 now = g_get_monotonic_time();
-  if (now - origin_logged_us >= G_USEC_PER_SEC) {
-    origin_logged_us = now;
+  if (origin_log.due()) {
     SIO_LOG_WARN("refusing a %s from a page at %s: not an allowed origin (--allowed-origins)",
                  http::is_websocket_upgrade(msg) ? "WebSocket" : "request", origin);
   }

@@ -253,38 +253,39 @@ struct ErrorInfo {
   std::string debug;
 };
 
-ErrorInfo wait_error(GstElement* pipeline, int timeout_ms) {
-  GstMessage* message = wait_for(
-      pipeline, [](GstMessage* m) { return GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR; }, timeout_ms, "an error");
+// An ERROR or WARNING message, parsed.
+ErrorInfo parse_error_info(GstMessage* m) {
   GError* error = nullptr;
   gchar* debug = nullptr;
-  gst_message_parse_error(message, &error, &debug);
+  if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
+    gst_message_parse_error(m, &error, &debug);
+  } else {
+    gst_message_parse_warning(m, &error, &debug);
+  }
   ErrorInfo info{error->domain, error->code, error->message, debug ? debug : ""};
   g_error_free(error);
   g_free(debug);
+  return info;
+}
+
+ErrorInfo wait_error(GstElement* pipeline, int timeout_ms) {
+  GstMessage* message = wait_for(
+      pipeline, [](GstMessage* m) { return GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR; }, timeout_ms, "an error");
+  ErrorInfo info = parse_error_info(message);
   gst_message_unref(message);
   return info;
 }
 
 // The next WARNING whose message contains `containing` ("" = any warning), parsed.
 ErrorInfo wait_warning(GstElement* pipeline, const std::string& containing, int timeout_ms, const char* what) {
-  auto parse = [](GstMessage* m) {
-    GError* error = nullptr;
-    gchar* debug = nullptr;
-    gst_message_parse_warning(m, &error, &debug);
-    ErrorInfo info{error->domain, error->code, error->message, debug ? debug : ""};
-    g_error_free(error);
-    g_free(debug);
-    return info;
-  };
   GstMessage* message = wait_for(
       pipeline,
       [&](GstMessage* m) {
         return GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING &&
-               parse(m).message.find(containing) != std::string::npos;
+               parse_error_info(m).message.find(containing) != std::string::npos;
       },
       timeout_ms, what);
-  ErrorInfo info = parse(message);
+  ErrorInfo info = parse_error_info(message);
   gst_message_unref(message);
   return info;
 }
