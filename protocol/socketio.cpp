@@ -240,6 +240,7 @@ Result<std::optional<Packet>> Decoder::feed_text(std::string_view text) {
     const std::size_t missing = pending_->attachments - buffers_.size();
     pending_.reset();
     buffers_.clear();
+    buffered_bytes_ = 0;
     return make_error(ErrorCode::BadAttachments, 0,
                       "text packet while " + std::to_string(missing) + " binary attachment(s) are pending");
   }
@@ -252,12 +253,23 @@ Result<std::optional<Packet>> Decoder::feed_text(std::string_view text) {
 
 Result<std::optional<Packet>> Decoder::feed_binary(std::string_view bytes) {
   if (!pending_) return make_error(ErrorCode::UnexpectedBinary, 0, "binary message without a BINARY_* packet");
+  if (bytes.size() > options_.max_attachment_bytes - buffered_bytes_) {
+    const std::size_t received = buffers_.size();
+    pending_.reset();
+    buffers_.clear();
+    buffered_bytes_ = 0;
+    return make_error(ErrorCode::BadAttachments, 0,
+                      "attachments over " + std::to_string(options_.max_attachment_bytes) +
+                          " bytes in total (at attachment " + std::to_string(received + 1) + ")");
+  }
+  buffered_bytes_ += bytes.size();
   buffers_.emplace_back(bytes);
   if (buffers_.size() < pending_->attachments) return std::optional<Packet>();
   Packet packet = std::move(pending_->packet);
   pending_.reset();
   std::vector<std::string> buffers = std::move(buffers_);
   buffers_.clear();
+  buffered_bytes_ = 0;
   if (packet.data) {
     auto data = reconstruct(std::move(*packet.data), buffers);
     if (!data) return data.error();

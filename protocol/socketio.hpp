@@ -38,6 +38,9 @@ struct Packet {
 
 struct DecodeOptions {
   std::size_t max_attachments = 64;  // a BINARY_* packet announcing more is BadAttachments
+  // The bytes of one packet's attachments together (Decoder): a sender announcing 64 and sending
+  // 63 would otherwise have the receiver hold 63 whole messages for as long as it likes.
+  std::size_t max_attachment_bytes = 1000000;
   std::size_t max_depth = 64;
 };
 
@@ -71,7 +74,9 @@ Encoded encode(const Packet& packet);
 // Pure: feed it what arrived, it returns a complete packet or nothing yet. A reassembled packet
 // has type Event/Ack (as socket.io-parser delivers it) with Binary values in its data. Errors:
 // binary with nothing pending is UnexpectedBinary; text while attachments are pending, or a
-// placeholder that matches no buffer, is BadAttachments. After an error the decoder is empty.
+// placeholder that matches no buffer, is BadAttachments; so are attachments whose bytes together
+// exceed max_attachment_bytes (found at the buffer that crosses it). After an error the decoder
+// is empty.
 class Decoder {
  public:
   explicit Decoder(DecodeOptions options = {}) : options_(options) {}
@@ -83,6 +88,7 @@ class Decoder {
   DecodeOptions options_;
   std::optional<Decoded> pending_;
   std::vector<std::string> buffers_;
+  std::size_t buffered_bytes_ = 0;
 };
 
 // Replace placeholders by the buffers ({"_placeholder":true,"num":N}); BadAttachments if a num is

@@ -32,6 +32,8 @@ SioConnection::SioConnection(EioSession& session, SioApp& app, ServerContext& se
     : session_(session),
       app_(app),
       server_(server),
+      // One packet's attachments together get the same bound as one message (maxHttpBufferSize).
+      decoder_(socketio::DecodeOptions{.max_attachment_bytes = server.config.max_payload}),
       connect_timer_(server.main_context, &SioConnection::on_connect_timeout, this) {
   // socket.io closes a connection that joins no namespace within connectTimeout.
   connect_timer_.arm_ms(server.config.connect_timeout_ms);

@@ -8,6 +8,9 @@
 //               schedule (they used to be pushed back by every pong, forever)
 //   big-body    300 MB uploaded to a path that takes no body: 413 before it is read, RSS flat (it
 //               used to be buffered whole, then answered 404)
+//   attachments 20 clients each announce a binary event of 64 attachments and send 900 kB ones:
+//               each is closed once its packet's attachments pass --max-payload in total,
+//               logged, RSS under base + 64 MB (63 of 64 were held per client, 1.3 GB for 20)
 //   spike       1,000 WebSocket clients come and go: the server gives freed memory back (RSS falls
 //               by at least a quarter of what the crowd added; it used to stay at its peak)
 //   limits      started with 256 open files allowed (hard limit 4096): it raises its own to 4096;
@@ -162,6 +165,41 @@ test('big-body: 300 MB to a path that takes no body is refused before it is read
     assert.equal(status, 413);
     assert.ok(after < base + 16, `server RSS grew from ${base.toFixed(1)} to ${after.toFixed(1)} MB`);
     assert.match(server.stderr(), /PUT \/x with a request body: this path takes none; refused \(413\)/);
+  }));
+
+const HOARDERS = 20;
+const ATTACHMENT_BYTES = 900 * 1000;  // each under the 1 MB message limit
+
+test('attachments: a binary packet\'s attachments are bounded in total, not only each one', { timeout: 60000 }, () =>
+  withBystanders([], async ({ server }) => {
+    const base = rssMb(server.child.pid);
+    const placeholders = Array.from({ length: 64 }, (_, num) => ({ _placeholder: true, num }));
+    const attachment = Buffer.alloc(ATTACHMENT_BYTES, 7);
+    const sent = [];
+    let peak = base;
+    for (let i = 0; i < HOARDERS; i++) {
+      const hoarder = await websocketSocketIo(server.url, { ms: 20000 });
+      hoarder.ws.send(`4564-${JSON.stringify(['hoard', ...placeholders])}`);
+      let count = 0;
+      // Up to 63 of the 64: an unbounded server holds them all, waiting for the last.
+      while (count < 63 && hoarder.ws.readyState === WebSocket.OPEN) {
+        await new Promise((resolve) => hoarder.ws.send(attachment, { binary: true }, resolve));
+        count++;
+        if (count % 8 === 0) peak = Math.max(peak, rssMb(server.child.pid));
+      }
+      const closed = await hoarder.closed;
+      sent.push(count);
+      assert.notEqual(closed.code, 'timeout', `hoarder ${i} still open after ${count} attachments`);
+      peak = Math.max(peak, rssMb(server.child.pid));
+    }
+    const reasons = server.stderr().split('\n').filter((l) => /attachments over \d+ bytes in total/.test(l));
+    console.log(`# ${reasons[0]}`);
+    const at = [...new Set(reasons.map((l) => /at attachment (\d+)/.exec(l)[1]))].join(', ');
+    console.log(`# ${HOARDERS} hoarders wrote ${Math.min(...sent)}-${Math.max(...sent)} attachments of ` +
+                `${ATTACHMENT_BYTES / 1000} kB each before seeing the close; the server closed them at attachment ` +
+                `${at}; RSS ${base.toFixed(1)} MB before, peak ${peak.toFixed(1)} MB`);
+    assert.equal(reasons.length, HOARDERS, 'one logged reason per hoarder');
+    assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB`);
   }));
 
 test('limits: the open-files limit raised to the hard one, listen backlog 511', { timeout: 30000 }, async () => {

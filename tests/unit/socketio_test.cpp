@@ -381,6 +381,43 @@ TEST(SocketIoDecoder, SequenceErrors) {
   }
 }
 
+TEST(SocketIoDecoder, AttachmentBytesBoundedInTotal) {
+  sock::DecodeOptions options;
+  options.max_attachment_bytes = 10;
+  sock::Decoder decoder(options);
+  const std::string three_placeholders = cat({"53-[\"a\",", kPh0, ",", kPh1, ",{\"_placeholder\":true,\"num\":2}]"});
+  // 4 + 6 bytes is exactly the bound: accepted.
+  ASSERT_TRUE(decoder.feed_text(cat({"52-[\"a\",", kPh0, ",", kPh1, "]"})).ok());
+  ASSERT_TRUE(decoder.feed_binary("1234").ok());
+  auto whole = decoder.feed_binary("123456");
+  ASSERT_TRUE(whole.ok());
+  EXPECT_TRUE(whole->has_value());
+
+  // 4 + 4 + 3: the third crosses it, though each alone is small.
+  ASSERT_TRUE(decoder.feed_text(three_placeholders).ok());
+  ASSERT_TRUE(decoder.feed_binary("1234").ok());
+  ASSERT_TRUE(decoder.feed_binary("1234").ok());
+  auto over = decoder.feed_binary("123");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, ErrorCode::BadAttachments);
+  EXPECT_NE(over.error().reason.find("attachment 3"), std::string::npos) << over.error().reason;
+  EXPECT_FALSE(decoder.waiting_for_attachments());
+
+  // The count starts afresh for the next packet.
+  ASSERT_TRUE(decoder.feed_text(three_placeholders).ok());
+  ASSERT_TRUE(decoder.feed_binary("12").ok());
+  ASSERT_TRUE(decoder.feed_binary("34").ok());
+  auto next = decoder.feed_binary("567890");
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->has_value());
+
+  // One attachment alone over the bound.
+  ASSERT_TRUE(decoder.feed_text(cat({"51-[\"a\",", kPh0, "]"})).ok());
+  auto big = decoder.feed_binary(std::string(11, 'x'));
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().code, ErrorCode::BadAttachments);
+}
+
 TEST(SocketIoReconstruct, PlaceholderRules) {
   const std::vector<std::string> buffers{"A", "B"};
   auto data = sock::reconstruct(
