@@ -60,7 +60,7 @@ void ChapterApp::flush_clients() {
   *frame += '4';
   *frame += encoded.text;
   std::shared_ptr<const std::string> shared = std::move(frame);
-  for (SioSocket* socket : sockets_) socket->connection->session().send_text_packet_shared(shared);
+  for (SioSocket* socket : sockets_) socket->connection->session().send_state_packet(shared);
 }
 
 bool ChapterApp::on_splice(SioSocket& socket, const fast_relay::Splice& splice) {

@@ -67,16 +67,18 @@ void EioSession::send_text_packet(std::string_view packet) {
   if (transport_ == Transport::WebSocket && ws_) {
     ws_->send_text(packet);
   } else {
-    queue_text(packet);
+    outbox_.append_text(packet);
+    flush_poll();
   }
 }
 
-void EioSession::send_text_packet_shared(const std::shared_ptr<const std::string>& packet) {
+void EioSession::send_state_packet(const std::shared_ptr<const std::string>& packet) {
   if (state_ != State::Open) return;
   if (transport_ == Transport::WebSocket && ws_) {
     ws_->send_text_shared(packet);
   } else {
-    queue_text(*packet);
+    outbox_.append_state(*packet);
+    flush_poll();
   }
 }
 
@@ -85,7 +87,8 @@ void EioSession::send_binary(std::string_view bytes) {
   if (transport_ == Transport::WebSocket && ws_) {
     ws_->send_binary(bytes);
   } else {
-    queue_binary(bytes);
+    outbox_.append_binary(bytes);
+    flush_poll();
   }
 }
 
@@ -205,9 +208,8 @@ void EioSession::close(const char* reason, CloseMode mode) {
   } else if (pending_poll_) {
     // engine.io answers a waiting poll: "1" when the server closes, a noop when the client did.
     if (mode == CloseMode::Graceful && !outbox_.empty()) {
-      outbox_ += engineio::kRecordSeparator;
-      outbox_ += '1';
-      answer_poll(outbox_);
+      outbox_.append_text("1");
+      answer_poll(outbox_.take());
     } else {
       answer_poll(closed_by_client_ ? "6" : "1");
     }

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engineio.hpp"
+#include "polling_outbox.hpp"
 #include "gobject_ptr.hpp"
 #include "timer.hpp"
 #include "ws_connection.hpp"
@@ -61,9 +62,10 @@ class EioSession : private WsConnection::Listener {
   // Sending; ignored unless open. `packet` is a whole Engine.IO text packet, type digit first,
   // so a broadcast can build "42[...]" once and hand the same bytes to every session.
   void send_text_packet(std::string_view packet);
-  // The same, for bytes shared by many sessions (a broadcast): referenced, not copied, by
-  // WebSocket transports.
-  void send_text_packet_shared(const std::shared_ptr<const std::string>& packet);
+  // A broadcast carrying a whole state that supersedes the previous one sent this way (the
+  // clients list): WebSocket transports reference the shared bytes, not copy them; a polling
+  // session keeps only the latest until it polls.
+  void send_state_packet(const std::shared_ptr<const std::string>& packet);
   void send_binary(std::string_view bytes);  // a binary Message packet
 
   void close(const char* reason, CloseMode mode = CloseMode::Now);
@@ -94,8 +96,6 @@ class EioSession : private WsConnection::Listener {
   static void on_upgrade_timer(void* self);
 
   // polling.cpp
-  void queue_text(std::string_view packet);
-  void queue_binary(std::string_view bytes);
   void flush_poll();
   void answer_poll(std::string_view body);
   void drop_pending_poll_handler();
@@ -128,7 +128,7 @@ class EioSession : private WsConnection::Listener {
   // Long-polling: the pending GET (held paused) and the encoded payload it will get.
   SoupServerMessage* pending_poll_ = nullptr;
   gulong pending_poll_finished_id_ = 0;
-  std::string outbox_;
+  PollingOutbox outbox_;
 
   // Owned by the server's LoopTail; handed back with release_ws().
   WsConnection* ws_ = nullptr;

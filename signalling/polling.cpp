@@ -26,23 +26,9 @@ void respond_payload(SoupServerMessage* msg, std::string_view body) {
 
 }  // namespace
 
-void EioSession::queue_text(std::string_view packet) {
-  if (!outbox_.empty()) outbox_ += engineio::kRecordSeparator;
-  outbox_.append(packet);
-  flush_poll();
-}
-
-void EioSession::queue_binary(std::string_view bytes) {
-  if (!outbox_.empty()) outbox_ += engineio::kRecordSeparator;
-  outbox_ += 'b';
-  outbox_ += engineio::base64_encode(bytes);
-  flush_poll();
-}
-
 void EioSession::flush_poll() {
   if (pending_poll_ && !outbox_.empty()) {
-    answer_poll(outbox_);
-    outbox_.clear();
+    answer_poll(outbox_.take());
     return;
   }
   if (outbox_.size() > outbox_limit(endpoint_.config()) && state_ == State::Open) {
@@ -91,9 +77,8 @@ void EioSession::handle_poll(SoupServerMessage* msg) {
     if (closed_by_client_) {
       respond_payload(msg, "6");
     } else {
-      if (!outbox_.empty()) outbox_ += engineio::kRecordSeparator;
-      outbox_ += '1';
-      respond_payload(msg, outbox_);
+      outbox_.append_text("1");
+      respond_payload(msg, outbox_.payload());
     }
     outbox_.clear();
     close("forced close");
@@ -112,8 +97,7 @@ void EioSession::handle_poll(SoupServerMessage* msg) {
     return;
   }
   if (!outbox_.empty()) {
-    respond_payload(msg, outbox_);
-    outbox_.clear();
+    respond_payload(msg, outbox_.take());
     return;
   }
   pending_poll_ = static_cast<SoupServerMessage*>(g_object_ref(msg));

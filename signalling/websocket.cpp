@@ -74,9 +74,7 @@ void EioSession::finish_upgrade() {
     g_object_unref(msg);
   }
   if (!outbox_.empty()) {
-    std::string queued = std::move(outbox_);
-    outbox_.clear();
-    outbox_.shrink_to_fit();
+    const std::string queued = outbox_.take();
     if (auto packets = engineio::decode_payload(queued)) {
       for (const engineio::Packet& packet : *packets) {
         if (packet.binary) {

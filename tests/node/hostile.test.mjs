@@ -11,6 +11,9 @@
 //   attachments 20 clients each announce a binary event of 64 attachments and send 900 kB ones:
 //               each is closed once its packet's attachments pass --max-payload in total,
 //               logged, RSS under base + 64 MB (63 of 64 were held per client, 1.3 GB for 20)
+//   abandoned   500 polling sessions that never poll again while 100 clients come and go: each
+//               keeps only the latest `clients` list (every list used to be copied into every
+//               queue: GBs), RSS under base + 64 MB; all dropped at the ping timeout
 //   spike       1,000 WebSocket clients come and go: the server gives freed memory back (RSS falls
 //               by at least a quarter of what the crowd added; it used to stay at its peak)
 //   limits      started with 256 open files allowed (hard limit 4096): it raises its own to 4096;
@@ -47,9 +50,11 @@ import WebSocket from 'ws';
 
 import { io } from 'socket.io-client';
 
-import { RS, pollingUrl, rawWebSocket, sessionUrl, websocketSocketIo } from './lib/raw.mjs';
+import {
+  RS, pollingSessionState, pollingSocketIo, pollingUrl, rawWebSocket, sessionUrl, websocketSocketIo,
+} from './lib/raw.mjs';
 import { signallingBinary, spawnServer, startServer } from './lib/server.mjs';
-import { connectClient, sleep, waitForRelay, waitUntil } from './lib/wait.mjs';
+import { connectClient, latestClients, nextEvent, sleep, waitForRelay, waitUntil } from './lib/wait.mjs';
 
 // Run against the server built with ASan + UBSan (tests/node/meson.build, suite 'sanitized').
 const SANITIZED = process.env.SIO_SANITIZED === '1';
@@ -199,6 +204,53 @@ test('attachments: a binary packet\'s attachments are bounded in total, not only
                 `${ATTACHMENT_BYTES / 1000} kB each before seeing the close; the server closed them at attachment ` +
                 `${at}; RSS ${base.toFixed(1)} MB before, peak ${peak.toFixed(1)} MB`);
     assert.equal(reasons.length, HOARDERS, 'one logged reason per hoarder');
+    assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB`);
+  }));
+
+const ABANDONED = 500;
+const CHURN = 100;
+const PING_INTERVAL_MS = 6000;
+const PING_TIMEOUT_MS = 3000;
+
+test('abandoned: polling sessions nobody polls hold one clients list each and go at the ping timeout',
+     { timeout: 90000 }, () =>
+  withBystanders([`--ping-interval=${PING_INTERVAL_MS}`, `--ping-timeout=${PING_TIMEOUT_MS}`],
+                 async ({ server, b, clients }) => {
+    const base = rssMb(server.child.pid);
+    const listed = () => new Set(Object.keys(latestClients(b) ?? {}));
+    // Each joins (handshake, CONNECT, one poll for the answer) and never polls again.
+    const abandoned = [];
+    const started = Date.now();
+    for (let i = 0; i < ABANDONED; i += 50) {
+      abandoned.push(...await Promise.all(Array.from({ length: 50 }, () => pollingSocketIo(server.url))));
+    }
+    const joined = Date.now();
+    // Every one of these changes the clients list the abandoned sessions are sent.
+    let peak = base;
+    for (let i = 0; i < CHURN; i++) {
+      const c = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+      clients.push(c);
+      await nextEvent(c, 'connect', 5000, `churn client ${i} connect`);
+      c.close();
+      if (i % 10 === 9) peak = Math.max(peak, rssMb(server.child.pid));
+    }
+    const churned = Date.now();
+    assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB during the churn`);
+    const present = abandoned.filter((s) => listed().has(s.socketId)).length;
+    assert.equal(present, ABANDONED, `abandoned sessions still listed when the churn ended (${churned - started} ms ` +
+                 `after the first joined; they live ${PING_INTERVAL_MS + PING_TIMEOUT_MS} ms)`);
+    await waitUntil(() => abandoned.every((s) => !listed().has(s.socketId)),
+                    PING_INTERVAL_MS + PING_TIMEOUT_MS + 5000, 'every abandoned session dropped');
+    const gone = Date.now();
+    peak = Math.max(peak, rssMb(server.child.pid));
+    const state = await pollingSessionState(server.url, abandoned.at(-1).sid);
+    console.log(`# ${ABANDONED} abandoned polling sessions joined in ${joined - started} ms; ${CHURN} clients came and ` +
+                `went in ${churned - joined} ms; all dropped ${gone - joined} ms after the last joined (ping ` +
+                `interval + timeout ${PING_INTERVAL_MS + PING_TIMEOUT_MS} ms); server RSS ${base.toFixed(1)} MB before, ` +
+                `peak ${peak.toFixed(1)} MB`);
+    assert.equal(state.state, 'gone', `a dropped session's sid: ${JSON.stringify(state.detail)}`);
+    assert.ok(gone - started <= PING_INTERVAL_MS + PING_TIMEOUT_MS + 3000 + (joined - started),
+              'dropped at the ping timeout');
     assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB`);
   }));
 
