@@ -169,6 +169,10 @@ void EioEndpoint::session_closed(EioSession& session) {
   server_.stats.sessions_open--;
   if (!free_source_) {
     free_source_ = g_idle_source_new();
+    // Not at idle priority: under steady load the loop is never idle, and the dead sessions
+    // (each with its timers still attached to the context) piled up, making every iteration
+    // slower (100,000 connect/disconnect cycles took the server's CPU from 0.8 s to 7 s per 5,000).
+    g_source_set_priority(free_source_, G_PRIORITY_DEFAULT);
     g_source_set_callback(free_source_, &EioEndpoint::free_closed_sessions, this, nullptr);
     g_source_attach(free_source_, server_.main_context);
   }
