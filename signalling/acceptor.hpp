@@ -1,37 +1,44 @@
-// Keeps a listening socket accepting after accept() failed. libsoup 3.2's listener stops for good
-// at its first failed accept (EMFILE/ENFILE with every descriptor in use, or a connection reset
-// before it was taken): its source returns G_SOURCE_REMOVE and nothing restarts it, so the server
-// never accepted again, even once every descriptor was free.
-//
-// A second watch on the listening socket, at a lower priority than libsoup's, is dispatched only
-// when the socket has connections waiting and libsoup's watch did not take them: its listener has
-// stopped. Then connections are accepted here and handed to libsoup (soup_server_accept_iostream);
-// when descriptors run out, accepting backs off (100 ms) and the log says so once; after a second
-// without a failure, libsoup's listener is restarted on the same socket (it keeps the WebSocket
-// fast path, see ws_connection.cpp) and the log says accepting works again.
+// Takes every connection on a listening socket and hands it to libsoup (soup_server_accept_iostream)
+// instead of letting libsoup's own listener accept it, for two faults of libsoup 3.2's listener:
+// - it leaks the GSocket of every connection it accepts (valgrind: definitely lost, from
+//   g_socket_accept in its listener; ~340 bytes a connection, 100,000 connections 35 MB), while
+//   a connection handed over as a stream is freed whole (fixed upstream in later libsoup);
+// - its watch stops for good at the first failed accept (EMFILE/ENFILE with every descriptor in
+//   use, or a connection reset before it was taken): the server never accepted again.
+// Here a failed accept is logged once per episode and retried after 100 ms, and accepting
+// resumes as soon as descriptors free up.
 #pragma once
 
 #include <libsoup/soup.h>
+
+#include <string>
 
 #include "timer.hpp"
 
 namespace sio::signalling {
 
-class AcceptRecovery {
+class Acceptor {
  public:
-  // `socket` (a reference is kept) is listened on by `soup` with `options`; `certificate` for
-  // HTTPS. `soup`, `certificate` and `context` are borrowed.
-  AcceptRecovery(SoupServer* soup, GSocket* socket, SoupServerListenOptions options, GTlsCertificate* certificate,
-                 GMainContext* context);
-  ~AcceptRecovery();
+  // `socket` (listening, a reference is kept) is accepted on; connections are wrapped in TLS when
+  // `certificate` is set. `soup`, `certificate` and `context` are borrowed.
+  Acceptor(SoupServer* soup, GSocket* socket, GTlsCertificate* certificate, GMainContext* context);
+  ~Acceptor();
 
-  AcceptRecovery(const AcceptRecovery&) = delete;
-  AcceptRecovery& operator=(const AcceptRecovery&) = delete;
+  Acceptor(const Acceptor&) = delete;
+  Acceptor& operator=(const Acceptor&) = delete;
+
+  // "http://127.0.0.1:8080/", as soup_server_get_uris() wrote it for its own listeners.
+  std::string url() const;
+  uint16_t port() const;
+
+  // The connection being handed to libsoup on this thread, else null. libsoup emits
+  // request-started for a connection's first message inside soup_server_accept_iostream, and
+  // soup_server_message_get_socket() is null for a connection handed over as a stream.
+  static GSocket* accepting();
 
  private:
   static gboolean on_waiting(GSocket* socket, GIOCondition condition, gpointer self);
   static void on_retry(void* self);
-  static void on_quiet(void* self);
   void watch();
   void unwatch();
   void accept_waiting();
@@ -39,15 +46,12 @@ class AcceptRecovery {
 
   SoupServer* soup_;
   GSocket* socket_;
-  SoupServerListenOptions options_;
   GTlsCertificate* certificate_;
   GMainContext* context_;
   GSource* watch_ = nullptr;
-  Timer retry_;   // descriptors ran out: try again
-  Timer quiet_;   // a second without a failure: libsoup's listener restarted
-  bool stopped_ = false;        // libsoup's listener has stopped: connections are accepted here
+  Timer retry_;                 // descriptors ran out: try again
   bool out_of_files_ = false;   // said once per episode
-  unsigned accepted_here_ = 0;  // during this episode
+  gint64 out_since_us_ = 0;
 };
 
 }  // namespace sio::signalling

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "acceptor.hpp"
 #include "log.hpp"
 
 namespace sio::signalling {
@@ -61,9 +62,10 @@ RequestTimeouts::~RequestTimeouts() {
 // see server.cpp).
 void RequestTimeouts::on_request_started(SoupServer*, SoupServerMessage* msg, gpointer data) {
   auto* self = static_cast<RequestTimeouts*>(data);
-  // NULL for a connection handed over by AcceptRecovery (no GSocket known to libsoup).
+  // Connections are handed to libsoup as streams (acceptor.hpp): it knows no GSocket for them.
   GSocket* socket = soup_server_message_get_socket(msg);
-  if (!socket) return;
+  if (!socket) socket = Acceptor::accepting();
+  if (!socket) return;  // a later request on a kept-alive connection: its head was timed already
   GSource* timer = g_timeout_source_new(self->header_ms_);
   g_source_set_callback(timer, on_expired, new Expiry{G_SOCKET(g_object_ref(socket)), self->header_ms_},
                         free_expiry);

@@ -8,11 +8,10 @@
 #include <libsoup/soup.h>
 #include <netinet/in.h>
 
-#include <algorithm>
 #include <cstring>
 #include <string_view>
 
-#include "accept_recovery.hpp"
+#include "acceptor.hpp"
 #include "chapter_app.hpp"
 #include "conformance_app.hpp"
 #include "eio_endpoint.hpp"
@@ -51,13 +50,13 @@ struct Server::Impl {
   std::unique_ptr<EioEndpoint> engineio;  // conformance only
   glib::GObjectPtr<SoupServer> soup;
   glib::GObjectPtr<GTlsCertificate> certificate;
-  std::vector<std::unique_ptr<AcceptRecovery>> recoveries;  // one per listening socket
+  std::vector<std::unique_ptr<Acceptor>> acceptors;  // one per listening socket
   std::unique_ptr<RequestTimeouts> timeouts;
 
   ~Impl() {
     glib::ThreadDefaultContext scope(context.get());
     server.shutting_down = true;
-    recoveries.clear();
+    acceptors.clear();
     timeouts.reset();
     engineio.reset();
     socketio.reset();
@@ -70,11 +69,24 @@ struct Server::Impl {
   bool refuse_origin(SoupServerMessage* msg);  // --allowed-origins; applies CORS when allowed
   log::Throttle origin_log;  // refusals logged at most once a second
   bool listen(glib::GErrorPtr& error);
-  bool listen_on(GSocketAddress* address, SoupServerListenOptions options, glib::GErrorPtr& error);
+  bool listen_on(GSocketAddress* address, glib::GErrorPtr& error);
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
+  static void on_request_started(SoupServer*, SoupServerMessage* msg, gpointer);
   static void on_early_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                                gpointer self);
 };
+
+// libsoup answers some requests itself, without calling a handler (400 for a path it cannot
+// normalise, such as "/..%2fetc"). It closes those connections too (it keeps a connection alive
+// only for its own listeners, see acceptor.hpp), so the answer must say so: Node's keep-alive
+// agent sent its next request on the closed socket ("socket hang up").
+void Server::Impl::on_request_started(SoupServer*, SoupServerMessage* msg, gpointer) {
+  g_signal_connect(msg, "got-headers", G_CALLBACK(+[](SoupServerMessage* message, gpointer) {
+    if (soup_server_message_get_status(message) != 0) {
+      soup_message_headers_replace(soup_server_message_get_response_headers(message), "Connection", "close");
+    }
+  }), nullptr);
+}
 
 void Server::Impl::on_early_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                                     gpointer self_ptr) {
@@ -152,9 +164,9 @@ bool Server::Impl::refuse_origin(SoupServerMessage* msg) {
   return true;
 }
 
-// soup_server_listen() with a backlog of 511 (Node's; GLib's default is 10, so a burst of connects
+// A listening socket with a backlog of 511 (Node's; GLib's default is 10, so a burst of connects
 // waited for SYN retransmits, a second or more each).
-bool Server::Impl::listen_on(GSocketAddress* address, SoupServerListenOptions options, glib::GErrorPtr& error) {
+bool Server::Impl::listen_on(GSocketAddress* address, glib::GErrorPtr& error) {
   const GSocketFamily family = g_socket_address_get_family(address);
   glib::GObjectPtr<GSocket> socket(
       g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, glib::GErrorOut(error)));
@@ -167,16 +179,13 @@ bool Server::Impl::listen_on(GSocketAddress* address, SoupServerListenOptions op
   g_socket_set_listen_backlog(socket.get(), kListenBacklog);
   if (!g_socket_bind(socket.get(), address, TRUE, glib::GErrorOut(error))) return false;
   if (!g_socket_listen(socket.get(), glib::GErrorOut(error))) return false;
-  if (!soup_server_listen_socket(soup.get(), socket.get(), options, glib::GErrorOut(error))) return false;
-  recoveries.push_back(
-      std::make_unique<AcceptRecovery>(soup.get(), socket.get(), options, certificate.get(), context.get()));
+  // HTTPS when a certificate was loaded.
+  acceptors.push_back(std::make_unique<Acceptor>(soup.get(), socket.get(), certificate.get(), context.get()));
   return true;
 }
 
 bool Server::Impl::listen(glib::GErrorPtr& error) {
   const ServerConfig& config = server.config;
-  const auto options = static_cast<SoupServerListenOptions>(
-      config.tls_cert_file.empty() ? 0 : SOUP_SERVER_LISTEN_HTTPS);
 
   struct Candidate {
     glib::GObjectPtr<GInetAddress> address;
@@ -202,7 +211,7 @@ bool Server::Impl::listen(glib::GErrorPtr& error) {
   for (const Candidate& candidate : candidates) {
     glib::GObjectPtr<GSocketAddress> address(g_inet_socket_address_new(candidate.address.get(), port));
     glib::GErrorPtr listen_error;
-    if (!listen_on(address.get(), options, listen_error)) {
+    if (!listen_on(address.get(), listen_error)) {
       if (candidate.optional) {
         glib::GCharPtr name(g_inet_address_to_string(candidate.address.get()));
         SIO_LOG_DEBUG("not listening on %s: %s", name.get(), listen_error->message);
@@ -213,12 +222,7 @@ bool Server::Impl::listen(glib::GErrorPtr& error) {
     }
     if (port == 0) {
       // Port 0: every further address gets the port the first one was given.
-      GSList* listeners = soup_server_get_listeners(soup.get());
-      for (GSList* l = listeners; l; l = l->next) {
-        glib::GObjectPtr<GSocketAddress> local(g_socket_get_local_address(G_SOCKET(l->data), nullptr));
-        if (local) port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local.get()));
-      }
-      g_slist_free(listeners);
+      port = acceptors.back()->port();
     }
   }
   return true;
@@ -271,6 +275,7 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
       });
 
   impl->timeouts = std::make_unique<RequestTimeouts>(impl->soup.get(), impl->context.get(), config.header_timeout_ms);
+  g_signal_connect(impl->soup.get(), "request-started", G_CALLBACK(&Impl::on_request_started), nullptr);
   soup_server_add_early_handler(impl->soup.get(), nullptr, &Impl::on_early_request, impl.get(), nullptr);
   soup_server_add_handler(impl->soup.get(), nullptr, &Impl::on_request, impl.get(), nullptr);
   if (!impl->listen(error)) return nullptr;
@@ -281,23 +286,11 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() = default;
 
-uint16_t Server::port() const {
-  uint16_t port = 0;
-  GSList* uris = soup_server_get_uris(impl_->soup.get());
-  if (uris) port = static_cast<uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-  return port;
-}
+uint16_t Server::port() const { return impl_->acceptors.empty() ? 0 : impl_->acceptors.front()->port(); }
 
 std::vector<std::string> Server::urls() const {
   std::vector<std::string> result;
-  GSList* uris = soup_server_get_uris(impl_->soup.get());
-  for (GSList* l = uris; l; l = l->next) {
-    glib::GCharPtr text(g_uri_to_string(static_cast<GUri*>(l->data)));
-    // A listener restarted after a failed accept (AcceptRecovery) is listed again.
-    if (std::find(result.begin(), result.end(), text.get()) == result.end()) result.emplace_back(text.get());
-  }
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  for (const auto& acceptor : impl_->acceptors) result.push_back(acceptor->url());
   return result;
 }
 

@@ -25,6 +25,20 @@ constexpr int kMaxVectors = 64;
 // Reads per readiness event, so that one busy client cannot starve the others.
 constexpr int kMaxReads = 4;
 
+// The GSocket under a stream libsoup gave back (soup_server_message_steal_connection): its
+// SoupIOStream wraps the GSocketConnection the Acceptor handed it (libsoup's own listener
+// attached the GSocket as data instead). Null for TLS or anything else.
+GSocket* socket_under(GIOStream* stream) {
+  if (auto* attached = static_cast<GSocket*>(g_object_get_data(G_OBJECT(stream), "GSocket"))) return attached;
+  if (G_IS_SOCKET_CONNECTION(stream)) return g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream));
+  if (!g_object_class_find_property(G_OBJECT_GET_CLASS(stream), "base-iostream")) return nullptr;
+  GIOStream* base = nullptr;
+  g_object_get(stream, "base-iostream", &base, nullptr);
+  GSocket* socket = G_IS_SOCKET_CONNECTION(base) ? g_socket_connection_get_socket(G_SOCKET_CONNECTION(base)) : nullptr;
+  if (base) g_object_unref(base);  // the connection keeps its socket; the stream keeps the connection
+  return socket;
+}
+
 struct FdSource {
   GSource base;
   WsConnection* owner;
@@ -40,9 +54,9 @@ WsConnection::WsConnection(LoopTail& tail, GIOStream* stream, uint64_t max_messa
       decoder_(max_message_size),
       max_send_buffer_(max_send_buffer),
       close_timer_(tail.context(), &WsConnection::on_close_timeout, this) {
-  // libsoup 3.2 attaches the connection's GSocket to the stolen stream. Only a plain TCP stream
-  // writes straight to it; with TLS the socket carries records, and the streams are used.
-  auto* socket = static_cast<GSocket*>(g_object_get_data(G_OBJECT(stream), "GSocket"));
+  // Only a plain TCP stream writes straight to its socket; with TLS the socket carries records,
+  // and the streams are used.
+  GSocket* socket = socket_under(stream);
   static const GType socket_output_type = g_type_from_name("GSocketOutputStream");
   if (socket && socket_output_type != 0 && G_TYPE_CHECK_INSTANCE_TYPE(output_, socket_output_type)) {
     fd_ = g_socket_get_fd(socket);

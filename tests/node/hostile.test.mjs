@@ -14,6 +14,10 @@
 //   abandoned   500 polling sessions that never poll again while 100 clients come and go: each
 //               keeps only the latest `clients` list (every list used to be copied into every
 //               queue: GBs), RSS under base + 64 MB; all dropped at the ping timeout
+//   cycles      100,000 clients connect (WebSocket, joining the namespace) and leave, 20 at a time:
+//               RSS after them within 2 MB of RSS after the first 1,000 (libsoup 3.2's listener
+//               leaked ~340 bytes a connection; dead sessions piled up under load, each iteration
+//               slower), server CPU per cycle printed
 //   spike       1,000 WebSocket clients come and go: the server gives freed memory back (RSS falls
 //               by at least a quarter of what the crowd added; it used to stay at its peak)
 //   limits      started with 256 open files allowed (hard limit 4096): it raises its own to 4096;
@@ -252,6 +256,73 @@ test('abandoned: polling sessions nobody polls hold one clients list each and go
     assert.ok(gone - started <= PING_INTERVAL_MS + PING_TIMEOUT_MS + 3000 + (joined - started),
               'dropped at the ping timeout');
     assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB`);
+  }));
+
+// The sanitized build is there to find memory errors on the way, and is slower: fewer cycles.
+const CYCLES = SANITIZED ? 10000 : 100000;
+const WARM_UP = 1000;
+const CYCLE_CONCURRENCY = 20;
+
+// Server CPU seconds (user + system) from /proc.
+const cpuSeconds = (pid) => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // clock ticks (USER_HZ, 100 on Linux)
+};
+
+// One client's whole life on a raw socket: WebSocket upgrade, Engine.IO open, Socket.IO CONNECT
+// to "/", its answer, then the socket destroyed (as a closed tab).
+const UPGRADE = 'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n' +
+                'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+const CONNECT_FRAME = Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x34, 0x30]);  // masked (zero key) text "40"
+const clientLife = (port) => new Promise((resolve, reject) => {
+  const socket = net.connect(port, '127.0.0.1');
+  let seen = '';
+  let joined = false;
+  const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no CONNECT answer: ${JSON.stringify(seen)}`)); }, 5000);
+  socket.on('error', (error) => { clearTimeout(timer); reject(error); });
+  socket.on('data', (data) => {
+    seen += data.toString('latin1');
+    if (!joined && seen.includes('0{')) {
+      joined = true;
+      socket.write(CONNECT_FRAME);
+    }
+    if (joined && seen.includes('40{')) {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    }
+  });
+  socket.write(UPGRADE);
+});
+
+test('cycles: 100,000 clients come and go, memory stays where it was after the first 1,000', { timeout: 180000 }, () =>
+  withBystanders([], async ({ server }) => {
+    const pid = server.child.pid;
+    let started = 0;
+    let finished = 0;
+    let warm = null;
+    const worker = async () => {
+      while (started < CYCLES) {
+        started++;
+        await clientLife(server.port);
+        finished++;
+        if (finished === WARM_UP) {
+          warm = { rss: rssMb(pid), cpu: cpuSeconds(pid), files: fs.readdirSync(`/proc/${pid}/fd`).length };
+        }
+      }
+    };
+    const began = Date.now();
+    await Promise.all(Array.from({ length: CYCLE_CONCURRENCY }, worker));
+    const ended = Date.now();
+    // The last connections close on the server just after their sockets did.
+    await waitUntil(() => fs.readdirSync(`/proc/${pid}/fd`).length <= warm.files, 5000, 'descriptors back');
+    const end = { rss: rssMb(pid), cpu: cpuSeconds(pid) };
+    const cycles = CYCLES - WARM_UP;
+    console.log(`# ${CYCLES} clients came and went in ${((ended - began) / 1000).toFixed(1)} s; server RSS ` +
+                `${warm.rss.toFixed(1)} MB after ${WARM_UP}, ${end.rss.toFixed(1)} MB after ${CYCLES} ` +
+                `(${(((end.rss - warm.rss) * 1048576) / cycles).toFixed(1)} bytes a client); server CPU ` +
+                `${(((end.cpu - warm.cpu) * 1e6) / cycles).toFixed(0)} us a client`);
+    assert.ok(end.rss - warm.rss <= 2, `server RSS grew from ${warm.rss.toFixed(1)} to ${end.rss.toFixed(1)} MB`);
   }));
 
 test('limits: the open-files limit raised to the hard one, listen backlog 511', { timeout: 30000 }, async () => {
