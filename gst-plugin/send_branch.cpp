@@ -203,7 +203,16 @@ std::unique_ptr<SendBranch> SendBranch::make(GstBin* bin, GstElement* tee, GstEl
   }
   // Running before the tee feeds it: a queue still in NULL would answer the tee with FLUSHING.
   gst_element_sync_state_with_parent(queue);
+  // Under the tee sink's stream lock, so that no serialized event is half-way through the tee: a
+  // new tee pad gets the sticky events its sink has stored, and an event is forwarded to the pads
+  // the tee had when it came, so a pad requested while a segment was in flight got data before
+  // any segment ("Got data flow before segment event", once in a clean CI run). The lock waits
+  // for at most one push into the branches' leaky queues.
+  GstPad* tee_sink_pad = gst_element_get_static_pad(tee, "sink");
+  GST_PAD_STREAM_LOCK(tee_sink_pad);
   branch->tee_pad_ = gst_element_request_pad_simple(tee, "src_%u");
+  GST_PAD_STREAM_UNLOCK(tee_sink_pad);
+  gst_object_unref(tee_sink_pad);
   if (gst_pad_link(branch->tee_pad_, queue_sink) != GST_PAD_LINK_OK) {
     GST_WARNING_OBJECT(bin, "%s: cannot link the tee to its queue", label.c_str());
   }
