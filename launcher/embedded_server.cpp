@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "dev_tls.hpp"
+#include "process_limits.hpp"
 
 namespace sio::launcher {
 
@@ -26,6 +27,7 @@ bool start_embedded_server(const LaunchOptions& options, EmbeddedServer& out, st
     config.tls_key_file = certificate.key_file;
     out.self_signed = true;
   }
+  signalling::raise_open_files_limit();  // as sio-signalling: every client is a descriptor
   glib::GErrorPtr gerror;
   out.server = signalling::Server::start(config, nullptr, gerror);
   if (!out.server) {

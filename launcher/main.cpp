@@ -42,6 +42,8 @@ using namespace sio::launcher;
 namespace glib = sio::glib;
 
 constexpr guint kEosWaitMs = 5000;
+// Pages connected to the embedded server get this long to collect their close at exit.
+constexpr uint32_t kServerGraceMs = 1500;
 
 gboolean register_elements(GstPlugin* plugin) { return GST_ELEMENT_REGISTER(socketiosignaller, plugin); }
 
@@ -422,7 +424,12 @@ int run(LaunchOptions options) {
   launch.mix.reset();
   launch.monitor.reset();
   gst_object_unref(launch.pipeline);
-  embedded.server.reset();
+  if (embedded.server) {
+    // As sio-signalling: every page is told the server closed, so it reconnects at once to
+    // whatever serves next, instead of finding out at its next ping timeout.
+    embedded.server->shut_down_gracefully(kServerGraceMs);
+    embedded.server.reset();
+  }
   for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {
   }
   return code;

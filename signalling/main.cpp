@@ -4,7 +4,6 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <glib.h>
-#include <sys/resource.h>
 
 #include <csignal>
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include "gobject_ptr.hpp"
 #include "log.hpp"
 #include "options.hpp"
+#include "process_limits.hpp"
 #include "server.hpp"
 
 namespace {
@@ -87,19 +87,6 @@ void print_dev_tls_urls(const Options& options, uint16_t port) {
   for (const auto& url : dev_tls_urls(host, port)) std::printf("  %s\n", url.c_str());
   if (!wildcard)
     std::printf("  (only %s is reachable: use --host=0.0.0.0 to open it from a phone on the LAN)\n", host.c_str());
-}
-
-// Every client is a descriptor: the soft limit (often 1024) is raised to the hard one, as far as
-// the system allows.
-void raise_open_files_limit() {
-  struct rlimit limit {};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  const rlim_t before = limit.rlim_cur;
-  limit.rlim_cur = limit.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
-    SIO_LOG_DEBUG("open files limit raised from %llu to %llu", static_cast<unsigned long long>(before),
-                  static_cast<unsigned long long>(limit.rlim_cur));
-  }
 }
 
 int run(const Options& options) {

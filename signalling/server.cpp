@@ -296,6 +296,20 @@ std::vector<std::string> Server::urls() const {
 
 ServerStats Server::stats() const { return impl_->server.stats; }
 
+void Server::shut_down_gracefully(uint32_t grace_ms) {
+  begin_shutdown();
+  GMainContext* context = impl_->context.get();
+  const gint64 deadline = g_get_monotonic_time() + static_cast<gint64>(grace_ms) * G_TIME_SPAN_MILLISECOND;
+  // Wakes the blocking iterations below to look at the clock when no client answers.
+  glib::GSourcePtr tick(g_timeout_source_new(50));
+  g_source_set_callback(tick.get(), [](gpointer) -> gboolean { return G_SOURCE_CONTINUE; }, nullptr, nullptr);
+  g_source_attach(tick.get(), context);
+  while (impl_->server.stats.sessions_open > 0 && g_get_monotonic_time() < deadline) {
+    g_main_context_iteration(context, TRUE);
+  }
+  g_source_destroy(tick.get());
+}
+
 bool Server::reload_auth_tokens(std::string& error) { return impl_->server.auth.load(error); }
 
 bool Server::requires_auth() const { return impl_->server.auth.required(); }

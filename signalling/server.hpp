@@ -43,6 +43,9 @@ class Server {
   // next poll too), so clients reconnect at once. Sessions still open count in stats(); the
   // destructor ends the rest.
   void begin_shutdown();
+  // The whole graceful stop for an embedding program: begin_shutdown(), then the context is
+  // iterated until every session has closed or `grace_ms` have passed. On the context's thread.
+  void shut_down_gracefully(uint32_t grace_ms);
   // Reads --auth-tokens-file again (SIGHUP): false + error, tokens unchanged, when it cannot.
   bool reload_auth_tokens(std::string& error);
   bool requires_auth() const;

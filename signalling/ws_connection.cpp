@@ -271,7 +271,9 @@ bool WsConnection::process(char* data, std::size_t size, std::size_t& consumed) 
         if (state_ == State::Finished || state_ == State::Finishing) return false;
         break;
       case Event::Kind::Ping:
-        if (state_ == State::Open) queue_control(Opcode::Pong, event.data);
+        // Pongs count against --max-send-buffer like anything else sent: a client flooding pings
+        // without reading the pongs had the server queue them without end (+2 GB in 8.5 s).
+        if (state_ == State::Open && !over_send_buffer(event.data.size() + 2)) queue_control(Opcode::Pong, event.data);
         break;
       case Event::Kind::Pong:
         break;

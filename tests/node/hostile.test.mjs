@@ -4,6 +4,8 @@
 // check our limits (--max-send-buffer, the heartbeat), which the Node server has under other names.
 //   non-reader  a WebSocket client that stops reading while another client relays 120 MB to it:
 //               closed at --max-send-buffer with a logged reason, RSS under base + 64 MB
+//   ping-flood  a WebSocket client that stops reading and sends a million WebSocket pings: closed at
+//               --max-send-buffer, logged, RSS under base + 64 MB (the pongs were queued without end)
 //   pong-spam   a client sending unsolicited pongs every 50 ms: the server's pings still go out on
 //               schedule (they used to be pushed back by every pong, forever)
 //   big-body    300 MB uploaded to a path that takes no body: 413 before it is read, RSS flat (it
@@ -48,7 +50,7 @@ import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 
 import WebSocket from 'ws';
 
@@ -57,11 +59,30 @@ import { io } from 'socket.io-client';
 import {
   RS, pollingSessionState, pollingSocketIo, pollingUrl, rawWebSocket, sessionUrl, websocketSocketIo,
 } from './lib/raw.mjs';
-import { signallingBinary, spawnServer, startServer } from './lib/server.mjs';
+import { ourServerCommand, serverKind, signallingBinary, spawnServer, startServer } from './lib/server.mjs';
 import { connectClient, latestClients, nextEvent, sleep, waitForRelay, waitUntil } from './lib/wait.mjs';
 
 // Run against the server built with ASan + UBSan (tests/node/meson.build, suite 'sanitized').
 const SANITIZED = process.env.SIO_SANITIZED === '1';
+
+// SIO_SERVER=launcher: the same table against sio-webrtc's embedded server, for the rows that need
+// no server option (the launcher takes none of these; the rows run against sio-signalling).
+const LAUNCHER = serverKind === 'launcher';
+const NEEDS_OPTIONS = {
+  'pong-spam': '--ping-interval', abandoned: '--ping-interval', slowloris: '--header-timeout',
+  clients: '--max-clients', auth: '--auth-tokens-file and SIGHUP',
+};
+if (LAUNCHER) {
+  console.log(`# against sio-webrtc's embedded server; rows that need server options are run against ` +
+              `sio-signalling only: ${Object.entries(NEEDS_OPTIONS).map(([row, option]) => `${row} (${option})`).join(', ')}`);
+}
+const test = (title, options, body) => {
+  const row = title.split(':')[0];
+  if (LAUNCHER && NEEDS_OPTIONS[row]) return undefined;
+  return nodeTest(LAUNCHER ? `${title} [launcher]` : title, options, body);
+};
+// [command, ...args] for our server with a lower open-files limit.
+const withOpenFiles = (limit) => ['prlimit', [`--nofile=${limit}`, ...ourServerCommand()]];
 
 const rssMb = (pid) => {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -124,6 +145,33 @@ test('non-reader: a WebSocket client that stops reading is closed at --max-send-
               `${(MESSAGES * MESSAGE_BYTES / 1048576).toFixed(0)} MB were sent to the non-reader`);
   assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB`);
   stuck.close();
+}));
+
+const PINGS = 1000000;
+
+test('ping-flood: a client sending WebSocket pings it never reads the answers to is closed at --max-send-buffer',
+     { timeout: 60000 }, () => withBystanders([], async ({ server }) => {
+  const base = rssMb(server.child.pid);
+  const flooder = await websocketSocketIo(server.url, { ms: 30000 });
+  flooder.ws._socket.pause();  // the pongs pile up in the kernel, then in the server
+  const payload = Buffer.alloc(125, 1);  // the largest control frame
+  let sent = 0;
+  let peak = base;
+  const closedByServer = () => /not read.*--max-send-buffer.*closing the connection/.test(server.stderr());
+  while (sent < PINGS && flooder.ws.readyState === WebSocket.OPEN && !closedByServer()) {
+    for (let i = 0; i < 1000; i++) flooder.ws.ping(payload);
+    sent += 1000;
+    // Waits for the batch to be written, so the loop does not outrun the socket.
+    await new Promise((resolve) => flooder.ws._socket.write('', resolve));
+    if (sent % 50000 === 0) peak = Math.max(peak, rssMb(server.child.pid));
+  }
+  await waitUntil(closedByServer, 20000, 'the server logging why it closed the flooder');
+  peak = Math.max(peak, rssMb(server.child.pid));
+  console.log(`# ${server.stderr().split('\n').find((l) => /not read/.test(l))}`);
+  console.log(`# ${sent} pings of 125 bytes sent before the close was seen; server RSS ${base.toFixed(1)} MB before, ` +
+              `peak ${peak.toFixed(1)} MB`);
+  assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB`);
+  flooder.close();
 }));
 
 test('pong-spam: unsolicited pongs do not hold back the server\'s pings', { timeout: 30000 }, () =>
@@ -326,8 +374,7 @@ test('cycles: 100,000 clients come and go, memory stays where it was after the f
   }));
 
 test('limits: the open-files limit raised to the hard one, listen backlog 511', { timeout: 30000 }, async () => {
-  const server = await spawnServer('prlimit', ['--nofile=256:4096', signallingBinary(), '--host', '127.0.0.1',
-                                               '--port', '0']);
+  const server = await spawnServer(...withOpenFiles('256:4096'));
   try {
     const limits = fs.readFileSync(`/proc/${server.child.pid}/limits`, 'utf8');
     const [, soft, hard] = /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits);
@@ -375,8 +422,7 @@ test('spike: memory goes back to the system after a crowd of 1,000 clients leave
 const openFiles = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
 test('emfile: accepting again once descriptors free up after accept() failed', { timeout: 60000 }, async () => {
-  const server = await spawnServer('prlimit', ['--nofile=256:256', signallingBinary(), '--host', '127.0.0.1',
-                                               '--port', '0']);
+  const server = await spawnServer(...withOpenFiles('256:256'));
   const clients = [];
   const idle = [];
   try {
@@ -572,7 +618,7 @@ test('origins: foreign pages are refused (403) on both transports, listed and ow
     [['--allowed-origins=https://cam.example, http://10.0.0.2:8080'], [
       ['https://cam.example', 200, 'https://cam.example'], ['http://10.0.0.2:8080', 200, 'http://10.0.0.2:8080'],
       ['http://10.0.0.2:8081', 403, null], ['http://evil.example', 403, null], [undefined, 200, null]]],
-  ]) {
+  ].filter(([args]) => !LAUNCHER || args.length === 0)) {  // the launcher has the default policy only
     await withBystanders(args, async ({ server }) => {
       const own = server.url;  // a page the server served itself
       for (const [origin, status, cors] of [[own, 200, null], ...rows]) {

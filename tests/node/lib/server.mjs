@@ -3,13 +3,15 @@
 // SIO_SERVER=ours (default): sio-signalling from $SIO_SIGNALLING (meson passes the built binary).
 // SIO_SERVER=node: the chapter's express + socket.io server (tests/reference/server.js), so the
 // same tests prove they encode the Node server's behaviour.
+// SIO_SERVER=launcher: the server embedded in sio-webrtc ($SIO_WEBRTC), waiting for calls
+// (hostile.test.mjs only: the rows that need no server option).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const serverKind = process.env.SIO_SERVER === 'node' ? 'node' : 'ours';
+export const serverKind = ['node', 'launcher'].includes(process.env.SIO_SERVER) ? process.env.SIO_SERVER : 'ours';
 export const isOurs = serverKind === 'ours';
 
 // The binary: $SIO_SIGNALLING, else the newest build-*/signalling/sio-signalling (manual runs).
@@ -22,6 +24,16 @@ export function signallingBinary() {
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (candidates.length === 0) throw new Error('sio-signalling not found: set SIO_SIGNALLING');
   return candidates[0];
+}
+
+// The command that runs our server under test on 127.0.0.1 with an ephemeral port, as
+// [command, ...args] (for prlimit and the like).
+export function ourServerCommand() {
+  if (serverKind === 'launcher') {
+    if (!process.env.SIO_WEBRTC) throw new Error('SIO_SERVER=launcher needs SIO_WEBRTC (the sio-webrtc binary)');
+    return [process.env.SIO_WEBRTC, '--mode=recv', '--host=127.0.0.1', '--port=0', '--status-interval=0'];
+  }
+  return [signallingBinary(), '--host', '127.0.0.1', '--port', '0'];
 }
 
 export function referenceServerScript() {
@@ -89,8 +101,12 @@ export function spawnServer(command, args, { env = {}, cwd, timeoutMs = 15000 } 
 // The server under test on an ephemeral port. `oursArgs` only apply to sio-signalling (the
 // Node server has no options; tests that need them skip there, saying so).
 export function startServer({ oursArgs = [], env = {}, cwd } = {}) {
-  if (isOurs) {
-    return spawnServer(signallingBinary(), ['--host', '127.0.0.1', '--port', '0', ...oursArgs], { env, cwd });
+  if (serverKind === 'launcher' && oursArgs.length > 0) {
+    throw new Error(`the launcher's embedded server takes no server options (${oursArgs.join(' ')})`);
+  }
+  if (serverKind !== 'node') {
+    const [command, ...args] = ourServerCommand();
+    return spawnServer(command, [...args, ...oursArgs], { env, cwd });
   }
   return spawnServer(process.execPath, [referenceServerScript()], { env: { PORT: '0', ...env }, cwd });
 }
