@@ -89,6 +89,8 @@ const rssMb = (pid) => {
   return Number(/^VmRSS:\s+(\d+)/m.exec(status)[1]) / 1024;
 };
 
+const descriptors = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
+
 // A fresh server, a bystander pair (a, b) relaying to each other; body({ server, a, b }); then the
 // pair still relays and a new client connects. Everything is closed whatever happens.
 const withBystanders = async (oursArgs, body) => {
@@ -98,7 +100,10 @@ const withBystanders = async (oursArgs, body) => {
     const a = await connectClient(server.url, 'websocket');
     const b = await connectClient(server.url, 'websocket');
     clients.push(a, b);
+    const before = { rss: rssMb(server.child.pid), files: descriptors(server.child.pid) };
     await body({ server, a, b, clients });
+    console.log(`# server before -> after the row: RSS ${before.rss.toFixed(1)} -> ${rssMb(server.child.pid).toFixed(1)} MB, ` +
+                `descriptors ${before.files} -> ${descriptors(server.child.pid)}`);
     const from = b.received.length;
     a.emit('peerIce', b.id, { candidate: 'after the row' });
     const relayed = await waitForRelay(b, 'peerIce', from);
@@ -355,7 +360,7 @@ test('cycles: 100,000 clients come and go, memory stays where it was after the f
         await clientLife(server.port);
         finished++;
         if (finished === WARM_UP) {
-          warm = { rss: rssMb(pid), cpu: cpuSeconds(pid), files: fs.readdirSync(`/proc/${pid}/fd`).length };
+          warm = { rss: rssMb(pid), cpu: cpuSeconds(pid), files: descriptors(pid) };
         }
       }
     };
@@ -363,7 +368,7 @@ test('cycles: 100,000 clients come and go, memory stays where it was after the f
     await Promise.all(Array.from({ length: CYCLE_CONCURRENCY }, worker));
     const ended = Date.now();
     // The last connections close on the server just after their sockets did.
-    await waitUntil(() => fs.readdirSync(`/proc/${pid}/fd`).length <= warm.files, 5000, 'descriptors back');
+    await waitUntil(() => descriptors(pid) <= warm.files, 5000, 'descriptors back');
     const end = { rss: rssMb(pid), cpu: cpuSeconds(pid) };
     const cycles = CYCLES - WARM_UP;
     console.log(`# ${CYCLES} clients came and went in ${((ended - began) / 1000).toFixed(1)} s; server RSS ` +
@@ -419,7 +424,6 @@ test('spike: memory goes back to the system after a crowd of 1,000 clients leave
     }
   }));
 
-const openFiles = (pid) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
 test('emfile: accepting again once descriptors free up after accept() failed', { timeout: 60000 }, async () => {
   const server = await spawnServer(...withOpenFiles('256:256'));
@@ -437,7 +441,7 @@ test('emfile: accepting again once descriptors free up after accept() failed', {
     await waitUntil(() => /accept/i.test(server.stderr()) && /open files/i.test(server.stderr()), 10000,
                     'the server saying it cannot accept (too many open files)');
     console.log(`# ${server.stderr().split('\n').find((l) => /open files/i.test(l))}`);
-    console.log(`# ${openFiles(server.child.pid)} descriptors open in the server with 300 idle connections`);
+    console.log(`# ${descriptors(server.child.pid)} descriptors open in the server with 300 idle connections`);
     // The bystanders still relay while the server is out of descriptors.
     let from = b.received.length;
     a.emit('peerIce', b.id, { candidate: 'while full' });
@@ -471,7 +475,7 @@ const closedBy = (socket, since) => new Promise((resolve) => socket.once('close'
 test('slowloris: slow and idle connections are closed at --header-timeout, answered ones at once', { timeout: 60000 },
      () => withBystanders(['--header-timeout=2000'], async ({ server }) => {
   const pid = server.child.pid;
-  const before = openFiles(pid);
+  const before = descriptors(pid);
   const started = Date.now();
   const sockets = [];
   const closes = [];
@@ -508,7 +512,7 @@ test('slowloris: slow and idle connections are closed at --header-timeout, answe
                 'their answer began');
     assert.ok(Math.min(...slow) >= 1900 && Math.max(...slow) < 6000, `slow connections closed after ${slow}`);
     assert.ok(Math.max(...kept) < 1000, `answered connections closed after ${kept} ms`);
-    await waitUntil(() => openFiles(pid) <= before + 2, 5000, `the server's descriptors back to ${before}`);
+    await waitUntil(() => descriptors(pid) <= before + 2, 5000, `the server's descriptors back to ${before}`);
     const log = server.stderr();
     assert.match(log, /closing a connection from 127\.0\.0\.1:\d+: no complete request head within 2000 ms \(--header-timeout\)/);
   } finally {
