@@ -5,26 +5,76 @@
 
 namespace sio::client {
 
-SignallingClient::SignallingClient(GMainContext* context, ClientConfig config, SignallingCallbacks callbacks)
-    : context_(context), config_(std::move(config)), callbacks_(std::move(callbacks)) {}
+bool is_retryable(ClientError error) {
+  switch (error) {
+    case ClientError::Unreachable:
+    case ClientError::HandshakeFailed:  // a proxy or a restarting server answering 502/503
+    case ClientError::ServerClosed:
+    case ClientError::PingTimeout:
+    case ClientError::ProtocolError:
+      return true;
+    case ClientError::BadUrl:
+    case ClientError::TlsFailure:
+    case ClientError::ConnectRefused:
+      return false;
+  }
+  return false;
+}
+
+SignallingClient::SignallingClient(GMainContext* context, ClientConfig config, SignallingCallbacks callbacks,
+                                   ReconnectPolicy reconnect)
+    : context_(context), config_(std::move(config)), callbacks_(std::move(callbacks)), reconnect_(reconnect) {}
 
 SignallingClient::~SignallingClient() {
   *alive_ = false;
+  if (retry_ != nullptr) {
+    g_source_destroy(retry_);
+    g_source_unref(retry_);
+  }
   client_.reset();  // closes without calling back
 }
 
-bool SignallingClient::start(std::string& error) {
+bool SignallingClient::start(std::string& error) { return connect_client(error); }
+
+bool SignallingClient::connect_client(std::string& error) {
   ClientCallbacks callbacks;
   callbacks.connected = [this](const std::string& id) {
     local_id_ = id;
+    attempt_ = 0;
     if (callbacks_.connected) callbacks_.connected(id);
   };
   callbacks.event = [this](const json::Value& args) { on_event(args); };
-  callbacks.failed = [this](ClientError e, const std::string& message) {
-    if (callbacks_.failed) callbacks_.failed(e, message);
-  };
+  callbacks.failed = [this](ClientError e, const std::string& message) { on_client_failed(e, message); };
   client_ = std::make_unique<Client>(context_, config_, std::move(callbacks));
   return client_->connect(error);
+}
+
+void SignallingClient::on_client_failed(ClientError error, const std::string& message) {
+  const bool was_connected = !local_id_.empty();
+  local_id_.clear();
+  peers_.clear();
+  if (!reconnect_.enabled || !is_retryable(error)) {
+    if (callbacks_.failed) callbacks_.failed(error, message);
+    return;
+  }
+  // The failed Client stays until the next attempt replaces it: it is inert, and destroying it
+  // here would be from inside its own callback.
+  const uint32_t delay = reconnect_.backoff.delay_ms(attempt_++, g_random_double());
+  retry_ = g_timeout_source_new(delay);
+  g_source_set_callback(retry_, &SignallingClient::on_retry, this, nullptr);
+  g_source_attach(retry_, context_);
+  if (callbacks_.lost) callbacks_.lost(error, message, delay, was_connected);
+}
+
+gboolean SignallingClient::on_retry(gpointer self_ptr) {
+  auto* self = static_cast<SignallingClient*>(self_ptr);
+  g_source_unref(self->retry_);
+  self->retry_ = nullptr;
+  self->client_.reset();
+  std::string error;
+  // The URL and settings were good the first time: a failure here is reported like any other.
+  if (!self->connect_client(error)) self->on_client_failed(ClientError::BadUrl, error);
+  return G_SOURCE_REMOVE;
 }
 
 bool SignallingClient::has_peer(const std::string& id) const {

@@ -16,6 +16,7 @@
 
 #include "chapter.hpp"
 #include "dialect.hpp"
+#include "reconnect_backoff.hpp"
 #include "sio_client.hpp"
 
 namespace sio::client {
@@ -26,15 +27,29 @@ struct SignallingCallbacks {
   std::function<void(const std::vector<std::string>& peers)> peers_changed;
   // A relayed message addressed to us (from_id set), dialect-neutral.
   std::function<void(const IncomingSignal& signal)> signal;
-  // The connection is gone or never came up; nothing else follows.
+  // The connection is gone or never came up, and is not tried again (reconnect off, or an error
+  // that another attempt cannot fix: bad URL, TLS, refused); nothing else follows.
   std::function<void(ClientError error, const std::string& message)> failed;
+  // Reconnecting: the connection was lost (`was_connected`) or the server could not be reached,
+  // and the next attempt starts in `retry_ms`. `connected` follows when one succeeds, with the new
+  // socket id the server gives us (the peers get new ones too when the server restarted).
+  std::function<void(ClientError error, const std::string& message, uint32_t retry_ms, bool was_connected)> lost;
   // Something a peer sent that we ignore (cannot decode it): for the log, the connection goes on.
   std::function<void(const std::string& message)> ignored;
 };
 
+struct ReconnectPolicy {
+  bool enabled = false;  // off: the first failure is final (`failed`)
+  ReconnectBackoff backoff;
+};
+
+// Errors another attempt may fix: the server is down, restarting, or was unreachable for a while.
+bool is_retryable(ClientError error);
+
 class SignallingClient {
  public:
-  SignallingClient(GMainContext* context, ClientConfig config, SignallingCallbacks callbacks);
+  SignallingClient(GMainContext* context, ClientConfig config, SignallingCallbacks callbacks,
+                   ReconnectPolicy reconnect = {});
   ~SignallingClient();  // closes the connection; no callback follows
 
   // Connects. False (nothing called) for a bad URL or bad settings; `error` says which.
@@ -56,12 +71,18 @@ class SignallingClient {
   SignallingClient& operator=(const SignallingClient&) = delete;
 
  private:
+  bool connect_client(std::string& error);
+  void on_client_failed(ClientError error, const std::string& message);
+  static gboolean on_retry(gpointer self);
   void on_event(const json::Value& args);
   void send(const chapter::Message& message, std::function<void()> on_unknown_peer);
 
   GMainContext* context_;
   ClientConfig config_;
   SignallingCallbacks callbacks_;
+  ReconnectPolicy reconnect_;
+  unsigned attempt_ = 0;        // failed attempts since the last connection
+  GSource* retry_ = nullptr;    // the next attempt, while waiting
   std::unique_ptr<Client> client_;
   std::string local_id_;
   std::vector<std::string> peers_;

@@ -21,6 +21,7 @@
 #include "dev_tls.hpp"
 #include "gobject_ptr.hpp"
 #include "server.hpp"
+#include "signalling_client.hpp"
 #include "sio_client.hpp"
 
 namespace {
@@ -132,9 +133,10 @@ class ClientTest : public ::testing::Test {
 
   GMainContext* ctx() { return context_.get(); }
 
-  std::string start_ours(sio::signalling::ServerConfig config = {}) {
+  // `port` 0: an ephemeral one; else that port (a restart where the server was).
+  std::string start_ours(sio::signalling::ServerConfig config = {}, uint16_t port = 0) {
     config.host = "127.0.0.1";
-    config.port = 0;
+    config.port = port;
     glib::GErrorPtr error;
     our_server_ = sio::signalling::Server::start(config, ctx(), error);
     EXPECT_TRUE(our_server_) << (error ? error->message : "no error");
@@ -474,6 +476,91 @@ TEST_F(ClientTest, SelfSignedServerNeedsValidationOff) {
   g_unlink(cert.key_file.c_str());
   g_rmdir((std::string(dir.get()) + "/tls").c_str());
   g_rmdir(dir.get());
+}
+
+// What a SignallingClient with reconnection saw.
+struct Rejoins {
+  std::vector<std::string> ids;  // every `connected`
+  struct Loss {
+    ClientError error;
+    uint32_t retry_ms;
+    bool was_connected;
+  };
+  std::vector<Loss> losses;
+  std::optional<ClientError> failed;
+};
+
+sio::client::SignallingCallbacks record_rejoins(Rejoins& r) {
+  sio::client::SignallingCallbacks callbacks;
+  callbacks.connected = [&r](const std::string& id) { r.ids.push_back(id); };
+  callbacks.lost = [&r](ClientError e, const std::string&, uint32_t retry_ms, bool was_connected) {
+    r.losses.push_back({e, retry_ms, was_connected});
+  };
+  callbacks.failed = [&r](ClientError e, const std::string&) { r.failed = e; };
+  return callbacks;
+}
+
+// The server stops and, a few attempts later, starts again on its port: the client says it lost
+// the connection, keeps trying on the backoff schedule, and joins again with a new socket id.
+TEST_F(ClientTest, SignallingClientRejoinsAfterTheServerRestarts) {
+  const std::string url = start_ours();
+  ASSERT_FALSE(url.empty());
+  const uint16_t port = our_server_->port();
+  sio::client::ClientConfig config;
+  config.server_url = url;
+  sio::client::ReconnectPolicy policy;
+  policy.enabled = true;
+  policy.backoff.first_delay_ms = 100;  // the default schedule (1 s .. 5 s), scaled down
+  policy.backoff.max_delay_ms = 500;
+  Rejoins r;
+  sio::client::SignallingClient client(ctx(), config, record_rejoins(r), policy);
+  std::string error;
+  ASSERT_TRUE(client.start(error)) << error;
+  ASSERT_TRUE(wait_until(ctx(), [&] { return r.ids.size() == 1; }));
+
+  our_server_.reset();
+  ASSERT_TRUE(wait_until(ctx(), [&] { return r.losses.size() >= 4; }, 10000)) << r.losses.size() << " losses";
+  EXPECT_EQ(r.losses[0].error, ClientError::ServerClosed);
+  EXPECT_TRUE(r.losses[0].was_connected);
+  EXPECT_TRUE(client.local_id().empty());
+  for (std::size_t i = 1; i < r.losses.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "attempt " << i);
+    EXPECT_EQ(r.losses[i].error, ClientError::Unreachable);
+    EXPECT_FALSE(r.losses[i].was_connected);
+  }
+  for (const auto& loss : r.losses) {
+    EXPECT_GE(loss.retry_ms, 50u);
+    EXPECT_LE(loss.retry_ms, 500u);
+  }
+  EXPECT_LE(r.losses[0].retry_ms, 150u) << "the first: 100 ms +-50 %";
+  EXPECT_GE(r.losses[3].retry_ms, 250u) << "the fourth: doubled to the 500 ms cap, +-50 %";
+
+  ASSERT_FALSE(start_ours({}, port).empty());
+  ASSERT_TRUE(wait_until(ctx(), [&] { return r.ids.size() == 2; }, 5000));
+  EXPECT_NE(r.ids[1], r.ids[0]) << "a restarted server gives a new socket id";
+  EXPECT_EQ(client.local_id(), r.ids[1]);
+  EXPECT_FALSE(r.failed.has_value());
+}
+
+// Another attempt cannot fix a refusal (here: no token): it fails at once, as without reconnection.
+TEST_F(ClientTest, SignallingClientDoesNotRetryARefusal) {
+  sio::signalling::ServerConfig server_config;
+  server_config.auth_tokens = {"s3cret"};
+  const std::string url = start_ours(server_config);
+  ASSERT_FALSE(url.empty());
+  sio::client::ClientConfig config;
+  config.server_url = url;
+  sio::client::ReconnectPolicy policy;
+  policy.enabled = true;
+  Rejoins r;
+  sio::client::SignallingClient client(ctx(), config, record_rejoins(r), policy);
+  std::string error;
+  ASSERT_TRUE(client.start(error)) << error;
+  ASSERT_TRUE(wait_until(ctx(), [&] { return r.failed.has_value(); }));
+  EXPECT_EQ(*r.failed, ClientError::ConnectRefused);
+  run_for(ctx(), 300);
+  EXPECT_TRUE(r.losses.empty());
+  EXPECT_TRUE(r.ids.empty());
 }
 
 TEST_F(ClientTest, ServerStopIsServerClosed) {
