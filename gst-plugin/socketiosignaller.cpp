@@ -27,7 +27,16 @@
  * Bus messages (element messages from the element): `socketio-connected` (local-id),
  * `socketio-peers` (peers), `socketio-call-started` (peer-id, role caller|answerer, calls: the
  * number of calls now), `socketio-call-connected` (peer-id, setup-ms), `socketio-call-ended`
- * (peer-id, reason, calls).
+ * (peer-id, reason, calls), `socketio-connection-lost` (reason, retry-ms, was-connected),
+ * `socketio-rejoined` (local-id, previous-id, calls kept).
+ *
+ * Reconnection (`reconnect`, default on): a lost connection, or a server that cannot be reached
+ * at start, is tried again after 1 s, doubling to 5 s, +-50 %, with a warning each time; a bad
+ * URL, a TLS failure or a refusal is still an error. Calls in progress keep their media while
+ * the server is gone and after it restarted (every client then has a new socket id: a kept call
+ * is not ended for its peer's old id missing from `clients`). With `peer-id=all`, as many peers
+ * as calls were kept that show up within 10 s of the rejoin are taken for those calls' peers and
+ * not called again; later peers are called as usual.
  *
  * ## Example launch lines
  * |[
@@ -96,6 +105,10 @@ constexpr const char* DEFAULT_PEER_ID = nullptr;
 constexpr const char* DEFAULT_STUN_SERVER = nullptr;
 constexpr const char* DEFAULT_TURN_SERVER = nullptr;
 constexpr gboolean DEFAULT_TLS_VALIDATION = TRUE;
+constexpr gboolean DEFAULT_RECONNECT = TRUE;
+// After a rejoin, peers that show up within this long may be the peers of calls kept through the
+// loss (they reconnect on their own backoff, at most 5 s +50 % after us).
+constexpr gint64 kRejoinWindowUs = 10 * G_USEC_PER_SEC;
 constexpr const char* DEFAULT_AUTH = nullptr;
 constexpr const char* DEFAULT_LOCAL_ADDRESSES = nullptr;
 constexpr guint DEFAULT_MAX_CALLS = 1;
@@ -114,6 +127,7 @@ enum {
   PROP_STUN_SERVER,
   PROP_TURN_SERVER,
   PROP_TLS_VALIDATION,
+  PROP_RECONNECT,
   PROP_AUTH,
   PROP_LOCAL_ADDRESSES,
   PROP_WEBRTCBIN,
@@ -142,6 +156,7 @@ struct Settings {
   std::string stun_server;
   std::string turn_server;
   bool tls_validation = DEFAULT_TLS_VALIDATION;
+  bool reconnect = DEFAULT_RECONNECT;
   std::string auth;
   std::string local_addresses;
   guint max_calls = DEFAULT_MAX_CALLS;
@@ -217,6 +232,7 @@ class SignallerImpl final : public CallHost {
   void on_peers(const std::vector<std::string>& peers);
   void on_signal(const IncomingSignal& in);
   void on_failed(client::ClientError error, const std::string& message);
+  void on_lost(client::ClientError error, const std::string& message, uint32_t retry_ms, bool was_connected);
   void maybe_call();
   bool at_limit();
   Call* start_call(const std::string& peer, CallRole role, Dialect dialect, const std::string& offer_sdp);
@@ -243,6 +259,14 @@ class SignallerImpl final : public CallHost {
   std::set<std::string> limit_warned_;  // peer-id=all: peers not called for max-calls, told once
   bool called_configured_peer_ = false;
   bool failed_ = false;
+  // Reconnection. Calls kept through a loss are keyed by their peers' old socket ids, which the
+  // server forgot: they are not ended for missing from `clients`. With peer-id=all, that many
+  // peers that show up within kRejoinWindowUs of our rejoin are taken for their peers under new
+  // ids and not called again (the server does not say who was who: see the README).
+  std::set<std::string> carried_;          // peer ids of calls kept through a loss
+  std::set<std::string> presumed_in_call_;  // new ids taken for carried calls' peers
+  std::string previous_id_;                // our socket id before the loss ("" if never connected)
+  gint64 rejoined_us_ = 0;
   guint unknown_peer_timer_ = 0;
 
   // Guarded by pads_mutex_ (not held across state changes of the whole bin). Calls are changed
@@ -573,19 +597,29 @@ void SignallerImpl::connect() {
   config.server_url = s.server_url;
   config.auth_json = s.auth;
   config.tls_validation = s.tls_validation;
-  network.post([this, config]() {
+  const bool reconnect_enabled = s.reconnect;
+  network.post([this, config, reconnect_enabled]() {
     client::SignallingCallbacks callbacks;
     callbacks.connected = [this](const std::string& id) { on_connected(id); };
     callbacks.peers_changed = [this](const std::vector<std::string>& peers) { on_peers(peers); };
     callbacks.signal = [this](const IncomingSignal& in) { on_signal(in); };
     callbacks.failed = [this](client::ClientError e, const std::string& m) { on_failed(e, m); };
+    callbacks.lost = [this](client::ClientError e, const std::string& m, uint32_t retry_ms, bool was_connected) {
+      on_lost(e, m, retry_ms, was_connected);
+    };
     callbacks.ignored = [this](const std::string& what) { GST_WARNING_OBJECT(element_, "ignoring %s", what.c_str()); };
     failed_ = false;
     called_configured_peer_ = false;
     unanswered_.clear();
     limit_warned_.clear();
     peers_.clear();
-    client_ = std::make_unique<client::SignallingClient>(network.context(), config, std::move(callbacks));
+    carried_.clear();
+    presumed_in_call_.clear();
+    previous_id_.clear();
+    rejoined_us_ = 0;
+    client::ReconnectPolicy reconnect;
+    reconnect.enabled = reconnect_enabled;
+    client_ = std::make_unique<client::SignallingClient>(network.context(), config, std::move(callbacks), reconnect);
     std::string error;
     if (!client_->start(error)) {
       failed_ = true;
@@ -601,9 +635,18 @@ void SignallerImpl::on_connected(const std::string& id) {
   GST_OBJECT_UNLOCK(element_);
   g_object_notify(G_OBJECT(element_), "local-id");
   post_element_message(gst_structure_new("socketio-connected", "local-id", G_TYPE_STRING, id.c_str(), nullptr));
-  // A concrete peer-id must show up in `clients` soon after we join, or it does not exist.
+  if (!previous_id_.empty()) {
+    rejoined_us_ = g_get_monotonic_time();
+    GST_INFO_OBJECT(element_, "rejoined the signalling server as %s (was %s); %zu call(s) kept", id.c_str(),
+                    previous_id_.c_str(), carried_.size());
+    post_element_message(gst_structure_new("socketio-rejoined", "local-id", G_TYPE_STRING, id.c_str(), "previous-id",
+                                           G_TYPE_STRING, previous_id_.c_str(), "calls", G_TYPE_UINT,
+                                           static_cast<guint>(carried_.size()), nullptr));
+  }
+  // A concrete peer-id must show up in `clients` soon after we join, or it does not exist (after a
+  // rejoin it has a new id, and a call with it was kept or has ended: not an error either way).
   const std::string peer_id = settings_copy().peer_id;
-  if (peer_id.empty() || peer_id == kAuto || peer_id == kAll) return;
+  if (peer_id.empty() || peer_id == kAuto || peer_id == kAll || !previous_id_.empty()) return;
   GSource* source = g_timeout_source_new(3000);
   g_source_set_callback(
       source,
@@ -634,16 +677,64 @@ void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
   {
     std::lock_guard lock(pads_mutex_);
     for (auto& [peer, call] : calls_) {
-      if (!client_->has_peer(peer)) gone.push_back(peer);
+      if (!client_->has_peer(peer) && carried_.count(peer) == 0) gone.push_back(peer);
     }
   }
   for (const auto& peer : gone) end_call(peer, "peer left");
+  for (auto it = presumed_in_call_.begin(); it != presumed_in_call_.end();) {
+    it = client_->has_peer(*it) ? std::next(it) : presumed_in_call_.erase(it);
+  }
+  if (rejoined_us_ != 0 && g_get_monotonic_time() - rejoined_us_ < kRejoinWindowUs) {
+    for (const auto& peer : peers_) {
+      if (presumed_in_call_.size() >= carried_.size()) break;
+      if (find_call(peer) == nullptr && presumed_in_call_.insert(peer).second) {
+        GST_INFO_OBJECT(element_, "%s joined just after our rejoin: taken for a kept call's peer, not called", peer.c_str());
+      }
+    }
+  }
   for (auto* forgotten : {&unanswered_, &limit_warned_}) {
     for (auto it = forgotten->begin(); it != forgotten->end();) {
       it = client_->has_peer(*it) ? std::next(it) : forgotten->erase(it);
     }
   }
   maybe_call();
+}
+
+void SignallerImpl::on_lost(client::ClientError error, const std::string& message, uint32_t retry_ms,
+                            bool was_connected) {
+  if (unknown_peer_timer_ != 0) {
+    if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
+      g_source_destroy(source);
+    }
+    unknown_peer_timer_ = 0;
+  }
+  const std::string url = settings_copy().server_url;
+  const std::string detail = std::string(client::to_string(error)) + ": " + message;
+  if (was_connected) {
+    GST_OBJECT_LOCK(element_);
+    previous_id_ = local_id;
+    local_id.clear();
+    GST_OBJECT_UNLOCK(element_);
+    g_object_notify(G_OBJECT(element_), "local-id");
+    std::lock_guard lock(pads_mutex_);
+    for (auto& [peer, call] : calls_) carried_.insert(peer);
+  }
+  peers_.clear();
+  presumed_in_call_.clear();
+  rejoined_us_ = 0;
+  // A connected call does not need the server: its media goes on while we reconnect.
+  GST_WARNING_OBJECT(element_, "signalling connection %s (%s); trying again in %u ms, %u call(s) go on",
+                     was_connected ? "lost" : "failed", detail.c_str(), retry_ms, call_count.load());
+  if (was_connected) {
+    GST_ELEMENT_WARNING(element_, RESOURCE, READ, ("Lost the connection to the signalling server"),
+                        ("%s: %s; reconnecting in %u ms; calls in progress go on", url.c_str(), detail.c_str(), retry_ms));
+  } else {
+    GST_ELEMENT_WARNING(element_, RESOURCE, OPEN_READ_WRITE, ("Could not connect to signalling server"),
+                        ("%s: %s; trying again in %u ms", url.c_str(), detail.c_str(), retry_ms));
+  }
+  post_element_message(gst_structure_new("socketio-connection-lost", "reason", G_TYPE_STRING, detail.c_str(),
+                                         "retry-ms", G_TYPE_UINT, retry_ms, "was-connected", G_TYPE_BOOLEAN,
+                                         was_connected, nullptr));
 }
 
 void SignallerImpl::on_failed(client::ClientError error, const std::string& message) {
@@ -737,7 +828,7 @@ void SignallerImpl::maybe_call() {
       s.dialect == GST_SOCKETIO_DIALECT_SIMPLE_PEER ? Dialect::SimplePeer : Dialect::Classic;
   if (s.peer_id == kAll) {
     for (const auto& peer : peers_) {
-      if (find_call(peer) != nullptr || unanswered_.count(peer) != 0) continue;
+      if (find_call(peer) != nullptr || unanswered_.count(peer) != 0 || presumed_in_call_.count(peer) != 0) continue;
       if (at_limit()) {
         // Said once per peer; it is called when a call ends and frees a place.
         if (limit_warned_.insert(peer).second) {
@@ -838,6 +929,7 @@ void SignallerImpl::end_call(const std::string& peer, const std::string& reason)
     if (it == calls_.end()) return;
     call = std::move(it->second);
     calls_.erase(it);
+    carried_.erase(peer);
     if (latest_webrtcbin_ == call->webrtcbin()) latest_webrtcbin_ = nullptr;
     count = static_cast<guint>(calls_.size());
     call_count = count;
@@ -1177,6 +1269,11 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       s.tls_validation = g_value_get_boolean(value);
       GST_OBJECT_UNLOCK(self);
       break;
+    case PROP_RECONNECT:
+      GST_OBJECT_LOCK(self);
+      s.reconnect = g_value_get_boolean(value);
+      GST_OBJECT_UNLOCK(self);
+      break;
     case PROP_AUTH: set_string(self, s.auth, value); break;
     case PROP_LOCAL_ADDRESSES: set_string(self, s.local_addresses, value); break;
     case PROP_MAX_CALLS:
@@ -1205,6 +1302,11 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_TLS_VALIDATION:
       GST_OBJECT_LOCK(self);
       g_value_set_boolean(value, s.tls_validation);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_RECONNECT:
+      GST_OBJECT_LOCK(self);
+      g_value_set_boolean(value, s.reconnect);
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_AUTH: get_string(self, s.auth, value, true); break;
@@ -1313,6 +1415,13 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       g_param_spec_boolean("tls-validation", "TLS validation",
                            "Check the https server's certificate (FALSE accepts a self-signed one)",
                            DEFAULT_TLS_VALIDATION, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_RECONNECT,
+      g_param_spec_boolean("reconnect", "Reconnect",
+                           "Try the signalling server again when the connection is lost or it cannot be reached "
+                           "(1 s, doubling to 5 s, +-50 %, forever; a warning each time); calls in progress keep "
+                           "their media meanwhile. FALSE: the first failure is an error",
+                           DEFAULT_RECONNECT, rw));
   g_object_class_install_property(
       gobject_class, PROP_AUTH,
       g_param_spec_string("auth", "Auth", "JSON object sent in the Socket.IO CONNECT packet (NULL = none)",

@@ -273,7 +273,24 @@ void CallMonitor::connect_timeout(GstElement* webrtcbin) {
 }
 
 void CallMonitor::on_element_message(const GstStructure* structure) {
-  if (gst_structure_has_name(structure, "socketio-call-started")) {
+  if (gst_structure_has_name(structure, "socketio-connection-lost")) {
+    const char* reason = gst_structure_get_string(structure, "reason");
+    guint retry_ms = 0;
+    gboolean was_connected = FALSE;
+    gst_structure_get_uint(structure, "retry-ms", &retry_ms);
+    gst_structure_get_boolean(structure, "was-connected", &was_connected);
+    std::printf("signalling: %s (%s); trying again in %.1f s; %zu call(s) go on\n",
+                was_connected ? "lost the server" : "cannot reach the server", reason ? reason : "?", retry_ms / 1000.0,
+                calls_.size());
+    std::fflush(stdout);
+  } else if (gst_structure_has_name(structure, "socketio-rejoined")) {
+    const char* id = gst_structure_get_string(structure, "local-id");
+    const char* previous = gst_structure_get_string(structure, "previous-id");
+    guint kept = 0;
+    gst_structure_get_uint(structure, "calls", &kept);
+    std::printf("signalling: rejoined as %s (was %s); %u call(s) kept\n", id ? id : "?", previous ? previous : "?", kept);
+    std::fflush(stdout);
+  } else if (gst_structure_has_name(structure, "socketio-call-started")) {
     const char* peer = gst_structure_get_string(structure, "peer-id");
     const char* role = gst_structure_get_string(structure, "role");
     guint calls = 1;

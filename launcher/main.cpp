@@ -117,6 +117,7 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
   };
   if (!o.call.empty()) props.emplace_back("peer-id", o.call);
   if (max_calls(o) != 1) props.emplace_back("max-calls", std::to_string(max_calls(o)));
+  if (!o.reconnect) props.emplace_back("reconnect", "false");
   if (!o.auth_token.empty()) {
     props.emplace_back("auth", sio::json::serialize(sio::json::Object{{"token", sio::json::Value(o.auth_token)}}));
   }

@@ -40,7 +40,7 @@ constexpr OptionSpec kOptions[] = {
     {"codec", Takes::Value},     {"bitrate", Takes::Value},     {"sink", Takes::Value},
     {"duration", Takes::Value},  {"status-interval", Takes::Value}, {"dry-run", Takes::Nothing},
     {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
-    {"version", Takes::Nothing},
+    {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -266,6 +266,8 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     o.call = v;
   } else if (s.name == "max-calls") {
     if (!(err = parse_int(what, v, 0, kMaxCalls, o.max_calls)).empty()) return err;
+  } else if (s.name == "no-reconnect") {
+    o.reconnect = false;
   } else if (s.name == "auth-token") {
     if (v.empty()) return what + ": missing value";
     o.auth_token = v;
@@ -455,6 +457,9 @@ std::string help_text() {
       "  --auth-token=TOKEN     join with this token (auth {token} in the Socket.IO CONNECT); the\n"
       "                         embedded server then lets in only clients that send it, and the\n"
       "                         page to open carries it (?token=)\n"
+      "  --no-reconnect         exit (status 1) when the signalling server is lost or cannot be\n"
+      "                         reached (default: try again, 1 s doubling to 5 s, forever; calls in\n"
+      "                         progress go on meanwhile)\n"
       "  --stun=URL             STUN server, stun://HOST[:PORT] (default none: loopback and LAN only)\n"
       "  --turn=URL             TURN relay, turn://USER:PASSWORD@HOST[:PORT] or turns://...\n"
       "                         (default none)\n"

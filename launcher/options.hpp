@@ -31,6 +31,7 @@ struct LaunchOptions {
   std::string call;                    // --call: "" = answer incoming calls, "auto", "all", or a socket id
   int max_calls = -1;                  // --max-calls (0 = no limit; -1 = 16 with --call=all, else 1)
   std::string stun;                    // --stun=stun://host:port
+  bool reconnect = true;                // --no-reconnect: a lost or unreachable server ends the run
   std::string auth_token;              // --auth-token: sent in CONNECT; the embedded server requires it
   std::string turn;                    // --turn=turn(s)://user:pass@host:port
   std::vector<std::string> ice_addresses;  // --ice-address=IP[,IP...] (IP literals)

@@ -37,7 +37,9 @@ using sio::signalling::ServerConfig;
 class ServerThreadData {
  public:
   // `auth_tokens`: the server's --auth-token list (none: anyone joins).
-  explicit ServerThreadData(std::vector<std::string> auth_tokens = {}) : auth_tokens_(std::move(auth_tokens)) {
+  // `port` 0: an ephemeral one.
+  explicit ServerThreadData(std::vector<std::string> auth_tokens = {}, uint16_t port = 0)
+      : auth_tokens_(std::move(auth_tokens)), port_(port) {
     sio::signalling::log::set_level(sio::signalling::log::Level::Warn);
     context_ = g_main_context_new();
     loop_ = g_main_loop_new(context_, FALSE);
@@ -54,6 +56,10 @@ class ServerThreadData {
   }
   uint16_t port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  // The server goes (every connection closed at once, as a killed process's) and comes back on
+  // its port, with none of its clients.
+  void stop() { run_sync([this] { server_.reset(); }); }
+  void start_again() { run_sync([this] { start(); }); }
   sio::signalling::ServerStats stats() {
     sio::signalling::ServerStats stats;
     run_sync([&] { stats = server_->stats(); });
@@ -82,16 +88,19 @@ class ServerThreadData {
   }
 
  private:
-  void run() {
-    g_main_context_push_thread_default(context_);
+  void start() {
     ServerConfig config;
     config.host = "127.0.0.1";
-    config.port = 0;
+    config.port = port_;
     config.auth_tokens = auth_tokens_;
     sio::glib::GErrorPtr error;
     server_ = Server::start(config, context_, error);
     if (!server_) g_error("cannot start sio-signalling: %s", error ? error->message : "?");
     port_ = server_->port();
+  }
+  void run() {
+    g_main_context_push_thread_default(context_);
+    start();
     {
       std::lock_guard lock(mutex_);
       started_ = true;
@@ -102,10 +111,10 @@ class ServerThreadData {
   }
 
   std::vector<std::string> auth_tokens_;
+  uint16_t port_ = 0;
   GMainContext* context_ = nullptr;
   GMainLoop* loop_ = nullptr;
   std::unique_ptr<Server> server_;  // server thread only
-  uint16_t port_ = 0;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cond_;
@@ -118,8 +127,8 @@ class ServerThreadData {
 // pipelines (stop_leftover_pipelines) and the run can report the failure.
 class ServerThread {
  public:
-  explicit ServerThread(std::vector<std::string> auth_tokens = {})
-      : d_(new ServerThreadData(std::move(auth_tokens))) {}
+  explicit ServerThread(std::vector<std::string> auth_tokens = {}, uint16_t port = 0)
+      : d_(new ServerThreadData(std::move(auth_tokens), port)) {}
   ~ServerThread() { delete d_; }
   ServerThread(const ServerThread&) = delete;
   ServerThread& operator=(const ServerThread&) = delete;
@@ -127,6 +136,8 @@ class ServerThread {
   std::string url() const { return d_->url(); }
   sio::signalling::ServerStats stats() { return d_->stats(); }
   void run_sync(std::function<void()> fn) { d_->run_sync(std::move(fn)); }
+  void stop() { d_->stop(); }
+  void start_again() { d_->start_again(); }
 
  private:
   ServerThreadData* d_;
@@ -443,13 +454,42 @@ GST_END_TEST;
 GST_START_TEST(test_unreachable_server) {
   const uint16_t port = closed_port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  GstElement* pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url);
+  GstElement* pipeline =
+      launch("socketiosignaller name=s local-addresses=127.0.0.1 reconnect=false server-url=" + url);
   set_state_checked(pipeline, GST_STATE_PLAYING);
   ErrorInfo error = wait_error(pipeline, 5000);
   fail_unless(error.domain == GST_RESOURCE_ERROR && error.code == GST_RESOURCE_ERROR_OPEN_READ_WRITE);
   fail_unless(error.message == "Could not connect to signalling server", "%s", error.message.c_str());
   fail_unless(error.debug.find(url) != std::string::npos, "debug names the URL: %s", error.debug.c_str());
   set_state_checked(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+GST_END_TEST;
+
+// With reconnection (the default), a server that is not there yet is tried again, a warning each
+// time, and joined once it starts (a device may boot before its server).
+GST_START_TEST(test_unreachable_server_retried) {
+  const uint16_t port = closed_port();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  GstElement* pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url);
+  const gint64 start = g_get_monotonic_time();
+  set_state_checked(pipeline, GST_STATE_PLAYING);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    GstMessage* m = wait_for(
+        pipeline, [](GstMessage* m) { return GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING; }, 8000, "a warning");
+    ErrorInfo warning = parse_error_info(m);
+    gst_message_unref(m);
+    fail_unless(warning.message == "Could not connect to signalling server", "%s", warning.message.c_str());
+    fail_unless(warning.debug.find(url) != std::string::npos && warning.debug.find("trying again in") != std::string::npos,
+                "the warning names the URL and the next attempt: %s", warning.debug.c_str());
+  }
+  g_print("unreachable server: two attempts warned about in %.2f s\n", seconds_since(start));
+  {
+    ServerThread server({}, port);
+    wait_connected(pipeline);  // within the next attempt (at most 5 s + 50 %)
+    g_print("joined %.2f s after start, once the server was there\n", seconds_since(start));
+    set_state_checked(pipeline, GST_STATE_NULL);
+  }
   gst_object_unref(pipeline);
 }
 GST_END_TEST;
@@ -505,7 +545,8 @@ GST_END_TEST;
 
 GST_START_TEST(test_cycles_unreachable_server) {
   const std::string url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/";
-  GstElement* pipeline = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url);
+  GstElement* pipeline =
+      launch("socketiosignaller name=s local-addresses=127.0.0.1 reconnect=false server-url=" + url);
   const int n = cycles();
   const gint64 start = g_get_monotonic_time();
   for (int i = 0; i < n; ++i) {
@@ -1122,6 +1163,62 @@ void wait_until(std::vector<Node*> nodes, const std::function<bool()>& done, int
   }
 }
 
+// Two pipelines in a call; the server goes away (as a killed process: every connection closed)
+// and comes back on its port 2 s later. The call's media goes on all along; both rejoin with new
+// ids; the call is the same call (not ended, not called again).
+GST_START_TEST(test_call_survives_server_restart) {
+  ServerThread server;
+  {
+    Node a(server.url(), true, "max-calls=0");
+    a.start();
+    Node b(server.url(), true, "peer-id=" + a->id);
+    b.start();
+    const std::string a_id = a->id, b_id = b->id;
+    wait_until(std::vector<Node*>{&a, &b}, [&] { return a->video_from(b_id) >= 30 && b->video_from(a_id) >= 30; }, 15000,
+               "media both ways");
+    server.stop();
+    for (Node* node : {&a, &b}) {
+      GstMessage* m = wait_for(
+          (*node)->pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-connection-lost"); }, 5000,
+          "socketio-connection-lost");
+      gst_message_unref(m);
+    }
+    const gint64 stopped = g_get_monotonic_time();
+    const int a_then = a->video_from(b_id), b_then = b->video_from(a_id);
+    wait_until(std::vector<Node*>{&a, &b}, [&] { return a->video_from(b_id) >= a_then + 45 && b->video_from(a_id) >= b_then + 45; },
+               10000, "media both ways with no server");
+    const double without = seconds_since(stopped);
+    while (seconds_since(stopped) < 2.0) g_usleep(10000);  // the server stays away a while (a restart)
+    server.start_again();
+    const gint64 restarted = g_get_monotonic_time();
+    std::string new_ids[2];
+    int i = 0;
+    for (Node* node : {&a, &b}) {
+      GstMessage* m = wait_for(
+          (*node)->pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-rejoined"); }, 8000,
+          "socketio-rejoined");
+      const GstStructure* st = gst_message_get_structure(m);
+      new_ids[i++] = gst_structure_get_string(st, "local-id");
+      guint kept = 0;
+      gst_structure_get_uint(st, "calls", &kept);
+      fail_unless_equals_int(kept, 1);
+      gst_message_unref(m);
+    }
+    const double rejoin = seconds_since(restarted);
+    fail_unless(new_ids[0] != a_id && new_ids[1] != b_id, "new socket ids after the restart");
+    const int a_now = a->video_from(b_id), b_now = b->video_from(a_id);
+    wait_until(std::vector<Node*>{&a, &b}, [&] { return a->video_from(b_id) >= a_now + 30 && b->video_from(a_id) >= b_now + 30; },
+               10000, "media both ways after the rejoin");
+    fail_unless_equals_int(a->calls(), 1);
+    fail_unless_equals_int(b->calls(), 1);
+    fail_unless_equals_int(a->pads_removed, 0);
+    fail_unless_equals_int(b->pads_removed, 0);
+    g_print("server restart: 45 frames both ways %.2f s after it went, both rejoined %.2f s after it came back, "
+            "the same call goes on\n", without, rejoin);
+  }
+}
+GST_END_TEST;
+
 // A hub (peer-id=all, max-calls=3) sending one VP8 + Opus encode and three two-way peers: every
 // peer gets the hub's video and audio, the hub receives every peer's video, each on its own pads
 // named for the peer; one peer leaving ends only its call (its pads go), the others go on.
@@ -1686,6 +1783,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(basic, test_properties);
   tcase_add_test(basic, test_bad_server_url);
   tcase_add_test(basic, test_unreachable_server);
+  tcase_add_test(basic, test_unreachable_server_retried);
   tcase_add_test(basic, test_auth_token);
   tcase_add_test(basic, test_unknown_peer);
   suite_add_tcase(suite, basic);
@@ -1712,6 +1810,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_checked_fixture(multi, nullptr, stop_leftover_pipelines);
   tcase_set_timeout(multi, 600);
   tcase_add_test(multi, test_three_calls);
+  tcase_add_test(multi, test_call_survives_server_restart);
   tcase_add_test(multi, test_max_calls_refusal);
   tcase_add_test(multi, test_unanswered_peer);
   tcase_add_test(multi, test_stalled_call);
@@ -1743,10 +1842,27 @@ gboolean count_known_critical(const gchar*, GLogLevelFlags, const gchar* message
   return FALSE;  // handled: not passed on to gst-check's fatal handler
 }
 
+// webrtcbin's own srtpdec (GStreamer 1.22) can push an RTCP packet on its rtcp_src before that
+// pad's segment while a call starts, which GStreamer reports as a warning (gst-check: fatal, and
+// with CK_FORK=no the longjmp from a streaming thread hangs or aborts the run). Seen in 2 of
+// about 10 runs of the three-calls cycles. Not ours to fix: counted and reported. The same
+// warning on any other pad (our tees, say) still fails the test.
+std::atomic<int> srtpdec_segment_warnings{0};
+
+gboolean count_srtpdec_warning(const gchar*, GLogLevelFlags, const gchar* message, gpointer) {
+  ++srtpdec_segment_warnings;
+  g_printerr("known GStreamer 1.22 srtpdec warning (not ours), counted: %s\n", message);
+  return FALSE;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   gst_check_init(&argc, &argv);
+  gst_check_add_log_filter("GStreamer", G_LOG_LEVEL_WARNING,
+                           g_regex_new(":<srtpdec\\d+:rtcp_src> Got data flow before segment event$",
+                                       static_cast<GRegexCompileFlags>(0), static_cast<GRegexMatchFlags>(0), nullptr),
+                           count_srtpdec_warning, nullptr, nullptr);
   gst_check_add_log_filter("GLib", G_LOG_LEVEL_CRITICAL,
                            g_regex_new("^g_hash_table_foreach: assertion 'version == hash_table->version' failed$",
                                        static_cast<GRegexCompileFlags>(0), static_cast<GRegexMatchFlags>(0), nullptr),
@@ -1755,6 +1871,9 @@ int main(int argc, char** argv) {
   srunner_run_all(runner, CK_NORMAL);
   const int failed = srunner_ntests_failed(runner);
   srunner_free(runner);
+  if (srtpdec_segment_warnings > 0) {
+    g_print("%d known srtpdec segment warning(s) counted, not failed\n", srtpdec_segment_warnings.load());
+  }
   if (rtpmanager_hash_criticals > 0) {
     g_print("%d known rtpmanager hash-table critical(s) counted, not failed\n", rtpmanager_hash_criticals.load());
   }

@@ -64,7 +64,7 @@ const CASE_TIMEOUT_MS = 90000;
 const START_TIMEOUT_MS = 15000;  // launcher start -> listening / connected
 const MIN_FILE_FRAMES = 60;
 const MIN_CALL_FRAMES = 30;
-const RECORD_SECONDS = 15;
+const RECORD_SECONDS = 8;  // 240 frames at 30 fps: four times MIN_FILE_FRAMES
 const embedded = serverKind === 'ours';
 
 // libnice gathers no loopback address unless told; a small picture leaves the two cores to Chromium.
@@ -431,6 +431,78 @@ test('d2. --mode=send --call=ID calls a --mode=recv launcher (classic dialect)',
     assert.ok(receiverSummary.call_setup_ms > 0, `receiver call_setup_ms=${receiverSummary.call_setup_ms}`);
   }, { separateServer: true }));
 
+// --- j. calls outlive the signalling server (issue 11): kill -9 of the server with two launchers
+// in a call, the media goes on; the server starts again on its port, both rejoin, the call is the
+// same call (not ended, not placed again); a viewer that joins afterwards is called.
+
+const NO_SERVER_MS = 20000;
+
+// Against sio-signalling only (the restart is of the server under test; launcher-node runs the
+// others against the Node server): 50 s of the CI's budget once, not twice.
+if (serverKind === 'node') console.log('# j (server restart) runs in launcher-ours only, against sio-signalling');
+if (serverKind !== 'node') test('j. kill -9 of the server: the call goes on, both rejoin its restart, a new viewer is called',
+     { timeout: 120000 }, async () => {
+  let server = await startServer(webDir);
+  const port = Number(new URL(server.baseUrl).port);
+  const launchers = [];
+  const launch = (args, name) => {
+    const launcher = startLauncher([...args, `--server=${server.baseUrl}`, ...COMMON], { name });
+    launchers.push(launcher);
+    return launcher;
+  };
+  const at = (launcher, event) => launcher.startedAt + event.t_ms;  // wall-clock ms of an event
+  try {
+    const viewer = launch(['--mode=recv', '--sink=fake'], 'viewer');
+    const viewerId = await viewer.localId(START_TIMEOUT_MS);
+    const hub = launch(['--mode=send', ...SEND, '--call=all'], 'hub');
+    const hubId = await hub.localId(START_TIMEOUT_MS);
+    await callStarted(hub, viewerId, 'calling');
+    await receivedFrames(viewer, MIN_CALL_FRAMES, hubId);
+
+    await server.kill();
+    const killed = Date.now();
+    await Promise.all([hub, viewer].map((l) => l.waitFor('signalling-lost', 'signalling: lost the server',
+                                                          STEP_TIMEOUT_MS, (e) => e.wasConnected)));
+    const first = await viewer.waitFor('status', 'a status line after the kill', STEP_TIMEOUT_MS,
+                                       (e) => e.peer === hubId && at(viewer, e) >= killed);
+    const last = await viewer.waitFor('status', `a status line ${NO_SERVER_MS / 1000} s after the kill`,
+                                      NO_SERVER_MS + STEP_TIMEOUT_MS,
+                                      (e) => e.peer === hubId && at(viewer, e) >= killed + NO_SERVER_MS);
+    const withoutServer = last.received_video_frames - first.received_video_frames;
+    const seconds = (at(viewer, last) - at(viewer, first)) / 1000;
+    console.log(`# no server: the viewer received ${withoutServer} frames in ${seconds.toFixed(1)} s`);
+    assert.ok(withoutServer >= 15 * seconds, `frames kept coming with no server: ${withoutServer} in ${seconds} s`);
+
+    server = await startServer(webDir, serverKind, [], { port });
+    const restarted = Date.now();
+    const rejoins = await Promise.all([hub, viewer].map((l) => l.waitFor('rejoined', 'signalling: rejoined', 8000)));
+    const rejoinMs = Math.max(at(hub, rejoins[0]), at(viewer, rejoins[1])) - restarted;
+    console.log(`# both rejoined ${rejoinMs} ms after the restart (hub ${rejoins[0].previous} -> ${rejoins[0].id}, ` +
+                `viewer ${rejoins[1].previous} -> ${rejoins[1].id}), ${rejoins[0].kept} and ${rejoins[1].kept} call kept`);
+    assert.ok(rejoinMs <= 6000, `rejoined ${rejoinMs} ms after the restart`);
+    assert.deepEqual(rejoins.map((e) => e.kept), [1, 1], 'each kept its call');
+    await receivedFrames(viewer, last.received_video_frames + MIN_CALL_FRAMES, hubId);
+
+    const third = launch(['--mode=recv', '--sink=fake'], 'third');
+    const thirdId = await third.localId(START_TIMEOUT_MS);
+    await callStarted(hub, thirdId, 'calling');
+    await receivedFrames(third, MIN_CALL_FRAMES, rejoins[0].id);
+    const started = hub.events.filter((e) => e.type === 'call-started').map((e) => e.peer);
+    assert.deepEqual(started, [viewerId, thirdId], 'the hub placed the viewer\'s call once (not again under its new id)');
+    for (const launcher of [hub, viewer, third]) {
+      assert.deepEqual(launcher.events.filter((e) => e.type === 'call-ended'), [], `${launcher.name}: no call ended`);
+    }
+    for (const launcher of launchers) logSummary(launcher, await launcher.stopAndCheck());
+  } catch (error) {
+    console.log(describeFailure(server, [], launchers.map((l) => ({ title: `launcher ${l.name}`, lines: l.log.slice(-150) })))
+      .replace(/^/gm, '# '));
+    throw error;
+  } finally {
+    await Promise.all(launchers.map((l) => l.kill()));
+    await server.stop();
+  }
+});
+
 // --- f. a call that cannot connect says why: one launcher offers no ICE candidate (no
 // --ice-address in a namespace that has only loopback)
 
@@ -519,7 +591,7 @@ const BAD_OPTIONS = [
     env: { GST_PLUGIN_SYSTEM_PATH_1_0: '/nonexistent', GST_PLUGIN_SYSTEM_PATH: '/nonexistent',
            GST_PLUGIN_PATH: '', GST_PLUGIN_PATH_1_0: '', GST_REGISTRY: NO_PLUGINS_REGISTRY } },
   // A runtime error, not a usage error: nothing listens there (exit 1, the reason on stderr).
-  { args: ['--mode=send', '--video=test', '--audio=none', '--server=http://127.0.0.1:1/'],
+  { args: ['--mode=send', '--video=test', '--audio=none', '--server=http://127.0.0.1:1/', '--no-reconnect'],
     names: /127\.0\.0\.1:1\b.*(refused|unreachable)|(refused|unreachable).*127\.0\.0\.1:1\b/s, exit: 1 },
 ];
 

@@ -103,19 +103,20 @@ const stopChild = async (child, exited, graceMs = 3000) => {
 // ---------------------------------------------------------------------------------------------
 // The server under test
 
-// `oursArgs`: more options for sio-signalling (the Node server takes none).
-const startServer = async (publicDir, kind = serverKind, oursArgs = []) => {
+// `oursArgs`: more options for sio-signalling (the Node server takes none). `port`: 0 for an
+// ephemeral one, else that port (a server started again where it was).
+const startServer = async (publicDir, kind = serverKind, oursArgs = [], { port = 0 } = {}) => {
   let child;
   if (kind === 'ours') {
     const binary = process.env.SIO_SIGNALLING;
     assert.ok(binary, 'SIO_SERVER=ours needs SIO_SIGNALLING=/path/to/sio-signalling');
     assert.ok(fs.existsSync(binary), `SIO_SIGNALLING does not exist: ${binary}`);
-    child = spawn(binary, ['--port', '0', `--public=${publicDir}`, ...oursArgs],
+    child = spawn(binary, ['--port', String(port), `--public=${publicDir}`, ...oursArgs],
                   { stdio: ['ignore', 'pipe', 'pipe'] });
   } else if (kind === 'node') {
     child = spawn(process.execPath, [referenceServer], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: '0', PUBLIC_DIR: publicDir },
+      env: { ...process.env, PORT: String(port), PUBLIC_DIR: publicDir },
     });
   } else {
     throw new Error(`SIO_SERVER must be "ours" or "node", not "${kind}"`);
@@ -135,7 +136,12 @@ const startServer = async (publicDir, kind = serverKind, oursArgs = []) => {
       reject(new Error(`server exited before listening (code ${code}, signal ${signal}):\n${log.join('\n')}`)));
   }), SERVER_START_TIMEOUT_MS, `server start (${kind})`);
 
-  return { kind, baseUrl, log, stop: () => stopChild(child, exited) };
+  // kill(): as `kill -9`, nothing said to the clients.
+  const kill = async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { kind, baseUrl, log, stop: () => stopChild(child, exited), kill };
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -54,6 +54,12 @@ const parseLine = (line) => {
   if ((m = /^call: not connected with (\S+) after (\d+) s:? (.*)$/.exec(line))) {
     return { type: 'call-not-connected', peer: m[1], seconds: Number(m[2]), reason: m[3] };
   }
+  if ((m = /^signalling: (lost the server|cannot reach the server) \((.*)\); trying again in ([\d.]+) s/.exec(line))) {
+    return { type: 'signalling-lost', wasConnected: m[1] === 'lost the server', reason: m[2], retrySeconds: Number(m[3]) };
+  }
+  if ((m = /^signalling: rejoined as (\S+) \(was (\S+)\); (\d+) call\(s\) kept/.exec(line))) {
+    return { type: 'rejoined', id: m[1], previous: m[2], kept: Number(m[3]) };
+  }
   if ((m = /^status: (.*)$/.exec(line))) return { type: 'status', ...parseFields(m[1]) };
   if ((m = /^status-call: (.*)$/.exec(line))) return { type: 'status-call', ...parseFields(m[1]) };
   if ((m = /^summary: (.*)$/.exec(line))) return { type: 'summary', ...parseFields(m[1]) };
