@@ -233,6 +233,7 @@ class SignallerImpl final : public CallHost {
   void on_signal(const IncomingSignal& in);
   void on_failed(client::ClientError error, const std::string& message);
   void on_lost(client::ClientError error, const std::string& message, uint32_t retry_ms, bool was_connected);
+  void cancel_unknown_peer_timer();
   void maybe_call();
   bool at_limit();
   Call* start_call(const std::string& peer, CallRole role, Dialect dialect, const std::string& offer_sdp);
@@ -700,14 +701,17 @@ void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
   maybe_call();
 }
 
+void SignallerImpl::cancel_unknown_peer_timer() {
+  if (unknown_peer_timer_ == 0) return;
+  if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
+    g_source_destroy(source);
+  }
+  unknown_peer_timer_ = 0;
+}
+
 void SignallerImpl::on_lost(client::ClientError error, const std::string& message, uint32_t retry_ms,
                             bool was_connected) {
-  if (unknown_peer_timer_ != 0) {
-    if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
-      g_source_destroy(source);
-    }
-    unknown_peer_timer_ = 0;
-  }
+  cancel_unknown_peer_timer();
   const std::string url = settings_copy().server_url;
   const std::string detail = std::string(client::to_string(error)) + ": " + message;
   if (was_connected) {
@@ -739,12 +743,7 @@ void SignallerImpl::on_lost(client::ClientError error, const std::string& messag
 
 void SignallerImpl::on_failed(client::ClientError error, const std::string& message) {
   failed_ = true;
-  if (unknown_peer_timer_ != 0) {
-    if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
-      g_source_destroy(source);
-    }
-    unknown_peer_timer_ = 0;
-  }
+  cancel_unknown_peer_timer();
   GST_WARNING_OBJECT(element_, "signalling connection failed: %s: %s", client::to_string(error), message.c_str());
   const std::string url = settings_copy().server_url;
   const std::string detail = std::string(client::to_string(error)) + ": " + message;
@@ -902,12 +901,7 @@ Call* SignallerImpl::start_call(const std::string& peer, CallRole role, Dialect 
     call_count = count;
   }
   g_object_notify(G_OBJECT(element_), "webrtcbin");
-  if (role == CallRole::Caller && peer == settings_copy().peer_id && unknown_peer_timer_ != 0) {
-    if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
-      g_source_destroy(source);
-    }
-    unknown_peer_timer_ = 0;
-  }
+  if (role == CallRole::Caller && peer == settings_copy().peer_id) cancel_unknown_peer_timer();
   const bool calling = role == CallRole::Caller;
   g_signal_emit(element_, signals[SIGNAL_CALL_STARTED], 0, peer.c_str());
   post_element_message(gst_structure_new("socketio-call-started", "peer-id", G_TYPE_STRING, peer.c_str(), "role",
@@ -1172,12 +1166,7 @@ void SignallerImpl::stop() {
   std::vector<std::unique_ptr<Call>> ended;
   std::vector<std::string> peers;
   network.stop([this]() {
-    if (unknown_peer_timer_ != 0) {
-      if (GSource* source = g_main_context_find_source_by_id(network.context(), unknown_peer_timer_)) {
-        g_source_destroy(source);
-      }
-      unknown_peer_timer_ = 0;
-    }
+    cancel_unknown_peer_timer();
     client_.reset();
   });
   network_running_ = false;

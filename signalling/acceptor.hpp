@@ -33,7 +33,7 @@ class Acceptor {
 
   // The connection being handed to libsoup on this thread, else null. libsoup emits
   // request-started for a connection's first message inside soup_server_accept_iostream, and
-  // soup_server_message_get_socket() is null for a connection handed over as a stream.
+  // libsoup knows no GSocket for a connection handed over as a stream.
   static GSocket* accepting();
 
  private:

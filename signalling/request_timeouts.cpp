@@ -18,7 +18,7 @@ struct Expiry {
 
 gboolean on_expired(gpointer data) {
   auto* expiry = static_cast<Expiry*>(data);
-  // Closed meanwhile (libsoup keeps some GSockets after their connection has gone).
+  // Closed meanwhile: the connection went before the timer fired.
   if (g_socket_is_closed(expiry->socket)) return G_SOURCE_REMOVE;
   std::string peer = "?";
   if (GSocketAddress* address = g_socket_get_remote_address(expiry->socket, nullptr)) {
@@ -63,8 +63,7 @@ RequestTimeouts::~RequestTimeouts() {
 void RequestTimeouts::on_request_started(SoupServer*, SoupServerMessage* msg, gpointer data) {
   auto* self = static_cast<RequestTimeouts*>(data);
   // Connections are handed to libsoup as streams (acceptor.hpp): it knows no GSocket for them.
-  GSocket* socket = soup_server_message_get_socket(msg);
-  if (!socket) socket = Acceptor::accepting();
+  GSocket* socket = Acceptor::accepting();
   if (!socket) return;  // a later request on a kept-alive connection: its head was timed already
   GSource* timer = g_timeout_source_new(self->header_ms_);
   g_source_set_callback(timer, on_expired, new Expiry{G_SOCKET(g_object_ref(socket)), self->header_ms_},

@@ -26,10 +26,8 @@ constexpr int kMaxVectors = 64;
 constexpr int kMaxReads = 4;
 
 // The GSocket under a stream libsoup gave back (soup_server_message_steal_connection): its
-// SoupIOStream wraps the GSocketConnection the Acceptor handed it (libsoup's own listener
-// attached the GSocket as data instead). Null for TLS or anything else.
+// SoupIOStream wraps the GSocketConnection the Acceptor handed it. Null for TLS.
 GSocket* socket_under(GIOStream* stream) {
-  if (auto* attached = static_cast<GSocket*>(g_object_get_data(G_OBJECT(stream), "GSocket"))) return attached;
   if (G_IS_SOCKET_CONNECTION(stream)) return g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream));
   if (!g_object_class_find_property(G_OBJECT_GET_CLASS(stream), "base-iostream")) return nullptr;
   GIOStream* base = nullptr;
