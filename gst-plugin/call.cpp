@@ -114,6 +114,19 @@ void Call::request_keyframes(const char* why) {
   }
 }
 
+CallTimes Call::times() {
+  if (webrtcbin_ != nullptr) media_.watch(webrtcbin_);
+  return CallTimes{started_us_, connected_us_, media_.last_received_us()};
+}
+
+std::string Call::ice_state() const {
+  if (webrtcbin_ == nullptr) return "no webrtcbin";
+  GstWebRTCICEConnectionState ice = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+  GstWebRTCPeerConnectionState connection = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+  g_object_get(webrtcbin_, "ice-connection-state", &ice, "connection-state", &connection, nullptr);
+  return std::string("ICE ") + ice_connection_state_name(ice) + ", connection " + connection_state_name(connection);
+}
+
 // --- starting a call ---------------------------------------------------------------------------
 
 void Call::start_calling(const std::string& peer, Dialect dialect) {
@@ -459,6 +472,8 @@ void Call::on_gathering_complete() {
 void Call::on_connection_state(GstWebRTCPeerConnectionState state) {
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && !connected_) {
     connected_ = true;
+    connected_us_ = g_get_monotonic_time();
+    media_.watch(webrtcbin_);
     GST_INFO_OBJECT(bin_, "call with %s connected in %" G_GINT64_FORMAT " ms", peer_.c_str(),
                     (g_get_monotonic_time() - started_us_) / 1000);
     // The peer's decoder needs a keyframe now, not at the encoder's next periodic one.

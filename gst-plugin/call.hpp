@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "call_timeouts.hpp"
 #include "chapter.hpp"
 #include "dialect.hpp"
+#include "media_watch.hpp"
 #include "send_branch.hpp"
 #include "webrtc_glue.hpp"
 
@@ -72,6 +74,10 @@ class Call {
   bool offer_pending() const { return offer_pending_; }
   bool connected() const { return connected_; }
   gint64 started_us() const { return started_us_; }
+  // For the element's watchdog (see call_timeouts.hpp): also starts watching new ICE transports.
+  CallTimes times();
+  // "ICE checking, connection connecting": how far the call got.
+  std::string ice_state() const;
 
   void add_branch(const CallHost::SinkPad& pad);
   void remove_branch(GstPad* ghost);
@@ -138,6 +144,8 @@ class Call {
   CallRole role_ = CallRole::None;
   chapter::Dialect dialect_ = chapter::Dialect::Classic;
   gint64 started_us_ = 0;
+  gint64 connected_us_ = 0;
+  MediaWatch media_;
   bool negotiation_needed_ = false;
   bool offer_pending_ = false;
   bool offered_ = false;

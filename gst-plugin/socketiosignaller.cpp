@@ -112,6 +112,10 @@ constexpr gint64 kRejoinWindowUs = 10 * G_USEC_PER_SEC;
 constexpr const char* DEFAULT_AUTH = nullptr;
 constexpr const char* DEFAULT_LOCAL_ADDRESSES = nullptr;
 constexpr guint DEFAULT_MAX_CALLS = 1;
+constexpr guint DEFAULT_CONNECT_TIMEOUT_MS = 15000;
+constexpr guint DEFAULT_MEDIA_TIMEOUT_MS = 10000;
+// How often the watchdog looks at the calls' times (connect-timeout, media-timeout).
+constexpr guint kWatchdogIntervalMs = 500;
 
 constexpr const char* kAuto = "auto";
 constexpr const char* kAll = "all";
@@ -132,6 +136,8 @@ enum {
   PROP_LOCAL_ADDRESSES,
   PROP_WEBRTCBIN,
   PROP_MAX_CALLS,
+  PROP_CONNECT_TIMEOUT,
+  PROP_MEDIA_TIMEOUT,
   PROP_CALLS,
   PROP_STATS,
 };
@@ -160,6 +166,8 @@ struct Settings {
   std::string auth;
   std::string local_addresses;
   guint max_calls = DEFAULT_MAX_CALLS;
+  guint connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+  guint media_timeout_ms = DEFAULT_MEDIA_TIMEOUT_MS;
 };
 
 }  // namespace
@@ -234,6 +242,9 @@ class SignallerImpl final : public CallHost {
   void on_failed(client::ClientError error, const std::string& message);
   void on_lost(client::ClientError error, const std::string& message, uint32_t retry_ms, bool was_connected);
   void cancel_unknown_peer_timer();
+  void start_watchdog();
+  void check_calls();  // the watchdog: ends calls that never connected or went silent
+  bool make_room_for(const std::string& caller);
   void maybe_call();
   bool at_limit();
   Call* start_call(const std::string& peer, CallRole role, Dialect dialect, const std::string& offer_sdp);
@@ -269,6 +280,7 @@ class SignallerImpl final : public CallHost {
   std::string previous_id_;                // our socket id before the loss ("" if never connected)
   gint64 rejoined_us_ = 0;
   guint unknown_peer_timer_ = 0;
+  guint watchdog_ = 0;
 
   // Guarded by pads_mutex_ (not held across state changes of the whole bin). Calls are changed
   // on the network thread; pads are added from the application's and streaming threads.
@@ -621,6 +633,7 @@ void SignallerImpl::connect() {
     client::ReconnectPolicy reconnect;
     reconnect.enabled = reconnect_enabled;
     client_ = std::make_unique<client::SignallingClient>(network.context(), config, std::move(callbacks), reconnect);
+    start_watchdog();
     std::string error;
     if (!client_->start(error)) {
       failed_ = true;
@@ -765,6 +778,75 @@ void SignallerImpl::on_failed(client::ClientError error, const std::string& mess
   for (const auto& peer : peers) end_call(peer, "signalling connection lost");
 }
 
+void SignallerImpl::start_watchdog() {
+  if (watchdog_ != 0) return;
+  GSource* source = g_timeout_source_new(kWatchdogIntervalMs);
+  g_source_set_callback(
+      source,
+      [](gpointer data) -> gboolean {
+        static_cast<SignallerImpl*>(data)->check_calls();
+        return G_SOURCE_CONTINUE;
+      },
+      this, nullptr);
+  watchdog_ = g_source_attach(source, network.context());
+  g_source_unref(source);
+}
+
+// A call that never connects would hold its place (max-calls) for good, and a peer that vanished
+// while the signalling server was away never says goodbye: both end here.
+void SignallerImpl::check_calls() {
+  const Settings s = settings_copy();
+  const CallTimeouts timeouts{s.connect_timeout_ms, s.media_timeout_ms};
+  const gint64 now = g_get_monotonic_time();
+  struct Ending {
+    std::string peer;
+    CallVerdict verdict;
+    std::string reason;
+    bool caller;
+  };
+  std::vector<Ending> ending;
+  {
+    std::lock_guard lock(pads_mutex_);
+    for (auto& [peer, call] : calls_) {
+      const CallVerdict verdict = judge_call(timeouts, call->times(), now);
+      if (verdict == CallVerdict::Keep) continue;
+      ending.push_back({peer, verdict, call_timeout_reason(timeouts, verdict, call->ice_state()),
+                        call->role() == CallRole::Caller});
+    }
+  }
+  for (const auto& e : ending) {
+    GST_WARNING_OBJECT(element_, "call with %s: %s", e.peer.c_str(), e.reason.c_str());
+    if (e.verdict == CallVerdict::NotConnected) {
+      GST_ELEMENT_WARNING(element_, RESOURCE, OPEN_READ_WRITE, ("The call with %s did not connect", e.peer.c_str()),
+                          ("%s", e.reason.c_str()));
+      // peer-id=all: as for a peer that does not answer, not called again until it reconnects.
+      if (e.caller && s.peer_id == kAll) unanswered_.insert(e.peer);
+    }
+    end_call(e.peer, e.reason);
+  }
+  if (!ending.empty()) maybe_call();
+}
+
+// At max-calls, an offer takes the place of the oldest call that has not connected (an offer that
+// never connects must not keep the real caller out): true if one was ended.
+bool SignallerImpl::make_room_for(const std::string& caller) {
+  std::string oldest;
+  {
+    std::lock_guard lock(pads_mutex_);
+    gint64 oldest_us = G_MAXINT64;
+    for (auto& [peer, call] : calls_) {
+      if (call->connected() || call->started_us() >= oldest_us) continue;
+      oldest = peer;
+      oldest_us = call->started_us();
+    }
+  }
+  if (oldest.empty()) return false;
+  GST_WARNING_OBJECT(element_, "max-calls reached: the call with %s, not connected, makes way for %s", oldest.c_str(),
+                     caller.c_str());
+  end_call(oldest, "replaced by a call from " + caller + " (it had not connected)");
+  return true;
+}
+
 bool SignallerImpl::at_limit() {
   const guint max_calls = settings_copy().max_calls;
   std::lock_guard lock(pads_mutex_);
@@ -785,7 +867,7 @@ void SignallerImpl::on_signal(const IncomingSignal& in) {
       // A new offer from a peer in a call is a new peer connection on its side (a reload, or
       // simple-peer pages building a new peer per offer): end the old call and answer the new one.
       if (call != nullptr) end_call(in.from_id, "new offer from the peer");
-      if (at_limit()) {
+      if (at_limit() && !make_room_for(in.from_id)) {
         const guint max_calls = settings_copy().max_calls;
         GST_WARNING_OBJECT(element_, "refusing a call from %s: max-calls (%u) reached", in.from_id.c_str(), max_calls);
         GST_ELEMENT_WARNING(element_, RESOURCE, BUSY, ("Refused a call from %s", in.from_id.c_str()),
@@ -1167,6 +1249,10 @@ void SignallerImpl::stop() {
   std::vector<std::string> peers;
   network.stop([this]() {
     cancel_unknown_peer_timer();
+    if (watchdog_ != 0) {
+      if (GSource* source = g_main_context_find_source_by_id(network.context(), watchdog_)) g_source_destroy(source);
+      watchdog_ = 0;
+    }
     client_.reset();
   });
   network_running_ = false;
@@ -1270,6 +1356,12 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       s.max_calls = g_value_get_uint(value);
       GST_OBJECT_UNLOCK(self);
       break;
+    case PROP_CONNECT_TIMEOUT:
+    case PROP_MEDIA_TIMEOUT:
+      GST_OBJECT_LOCK(self);
+      (prop_id == PROP_CONNECT_TIMEOUT ? s.connect_timeout_ms : s.media_timeout_ms) = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
 }
@@ -1304,6 +1396,12 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_MAX_CALLS:
       GST_OBJECT_LOCK(self);
       g_value_set_uint(value, s.max_calls);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_CONNECT_TIMEOUT:
+    case PROP_MEDIA_TIMEOUT:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, prop_id == PROP_CONNECT_TIMEOUT ? s.connect_timeout_ms : s.media_timeout_ms);
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_CALLS: g_value_set_uint(value, self->impl->call_count); break;
@@ -1430,9 +1528,25 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
   g_object_class_install_property(
       gobject_class, PROP_MAX_CALLS,
       g_param_spec_uint("max-calls", "Max calls",
-                        "Calls at once, placed and answered (0 = no limit); an offer beyond it is refused with a "
-                        "warning. With 1 the src pads stay the same from one call to the next",
+                        "Calls at once, placed and answered (0 = no limit); an offer beyond it takes the place of "
+                        "the oldest call that has not connected, else it is refused with a warning. With 1 the src "
+                        "pads stay the same from one call to the next",
                         0, G_MAXUINT, DEFAULT_MAX_CALLS, rw));
+  // Mutable while playing: the watchdog reads them every time it looks.
+  const auto rw_playing = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint("connect-timeout", "Connect timeout",
+                        "Milliseconds a call may take from its offer/answer to connected; one that takes longer "
+                        "ends (\"not connected within ... (ICE state)\") and frees its place (0 = wait forever)",
+                        0, G_MAXUINT, DEFAULT_CONNECT_TIMEOUT_MS, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_MEDIA_TIMEOUT,
+      g_param_spec_uint("media-timeout", "Media timeout",
+                        "Milliseconds a connected call may go without receiving anything from its peer (RTP, "
+                        "RTCP: a receiver still sends reports) before it ends, e.g. a page closed while the "
+                        "signalling server was down (0 = never)",
+                        0, G_MAXUINT, DEFAULT_MEDIA_TIMEOUT_MS, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_CALLS,
       g_param_spec_uint("calls", "Calls", "Calls in progress now", 0, G_MAXUINT, 0, ro));

@@ -270,6 +270,19 @@ const char* connection_state_name(GstWebRTCPeerConnectionState state) {
   return "unknown";
 }
 
+const char* ice_connection_state_name(GstWebRTCICEConnectionState state) {
+  switch (state) {
+    case GST_WEBRTC_ICE_CONNECTION_STATE_NEW: return "new";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CHECKING: return "checking";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED: return "connected";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED: return "completed";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED: return "failed";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED: return "disconnected";
+    case GST_WEBRTC_ICE_CONNECTION_STATE_CLOSED: return "closed";
+  }
+  return "unknown";
+}
+
 int payload_type_of(const GstCaps* caps) {
   if (caps == nullptr || gst_caps_get_size(caps) == 0) return -1;
   int pt = -1;

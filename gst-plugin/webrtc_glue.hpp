@@ -67,6 +67,7 @@ void detach_receive_bins_from_ice(GstElement* webrtcbin);
 // negative; and a connection state's name ("new", "connecting", "connected", ...).
 int64_t stats_packets_lost(const GstStructure* stats);
 const char* connection_state_name(GstWebRTCPeerConnectionState state);
+const char* ice_connection_state_name(GstWebRTCICEConnectionState state);
 
 // Lets go of our reference to a promise given to webrtcbin, interrupting it first if it is still
 // pending: webrtcbin drops operations still queued when its thread stops, and the last reference

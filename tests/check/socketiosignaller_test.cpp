@@ -1219,6 +1219,88 @@ GST_START_TEST(test_call_survives_server_restart) {
 }
 GST_END_TEST;
 
+int open_descriptors() {
+  int n = 0;
+  if (GDir* dir = g_dir_open("/proc/self/fd", 0, nullptr)) {
+    while (g_dir_read_name(dir) != nullptr) ++n;
+    g_dir_close(dir);
+  }
+  return n;
+}
+
+// Waits for `name` on the pipeline's bus, skipping everything else; the message's `calls` field.
+guint wait_rejoined(GstElement* pipeline, int timeout_ms) {
+  GstMessage* m = wait_for(
+      pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-rejoined"); }, timeout_ms,
+      "socketio-rejoined");
+  guint kept = 0;
+  gst_structure_get_uint(gst_message_get_structure(m), "calls", &kept);
+  gst_message_unref(m);
+  return kept;
+}
+
+// Two pipelines in a call; the server goes and comes back min(20, SIO_CYCLES) times. Every time
+// both rejoin keeping the call, whose media goes on; nothing piles up: the same number of open
+// descriptors after the cycles as after the first, one call and one spare webrtcbin each, and
+// (the leaks tracer, the valgrind run) no object or allocation left at exit.
+GST_START_TEST(test_reconnect_cycles) {
+  ServerThread server;
+  {
+    Node a(server.url(), true, "max-calls=0");
+    a.start();
+    Node b(server.url(), true, "peer-id=" + a->id);
+    b.start();
+    const std::string a_id = a->id, b_id = b->id;
+    wait_until(std::vector<Node*>{&a, &b}, [&] { return a->video_from(b_id) >= 30 && b->video_from(a_id) >= 30; }, 30000,
+               "media both ways");
+    const int n = std::min(20, cycles());
+    const gint64 start = g_get_monotonic_time();
+    int descriptors_after_first = 0;
+    for (int i = 0; i < n; ++i) {
+      server.stop();
+      server.start_again();
+      for (Node* node : {&a, &b}) fail_unless_equals_int(wait_rejoined((*node)->pipeline, 10000), 1);
+      const int a_now = a->video_from(b_id), b_now = b->video_from(a_id);
+      wait_until(std::vector<Node*>{&a, &b}, [&] { return a->video_from(b_id) >= a_now + 5 && b->video_from(a_id) >= b_now + 5; },
+                 10000, "media both ways after the rejoin");
+      for (Node* node : {&a, &b}) {
+        fail_unless_equals_int((*node)->calls(), 1);
+        fail_unless_equals_int(count_elements((*node)->pipeline, "webrtcbin"), 2);  // the call's and the spare
+        fail_unless_equals_int((*node)->pads_removed, 0);
+      }
+      if (i == 0) descriptors_after_first = open_descriptors();
+    }
+    const int descriptors = open_descriptors();
+    g_print("%d reconnect cycles in a call: %.1f s; open descriptors %d after the first, %d after the last\n", n,
+            seconds_since(start), descriptors_after_first, descriptors);
+    fail_unless_equals_int(descriptors, descriptors_after_first);
+  }
+}
+GST_END_TEST;
+
+// The same for the valgrind run, which cannot carry a call's media in time: one element with no
+// call, the server gone and back min(5, SIO_CYCLES) times; every allocation of the reconnections
+// (clients, timers, sockets) freed (valgrind), the descriptors as after the first.
+GST_START_TEST(test_reconnect_cycles_without_call) {
+  ServerThread server;
+  {
+    Node a(server.url(), false, "");
+    a.start();
+    const int n = std::min(5, cycles());
+    int descriptors_after_first = 0;
+    for (int i = 0; i < n; ++i) {
+      server.stop();
+      server.start_again();
+      fail_unless_equals_int(wait_rejoined(a->pipeline, 20000), 0);
+      if (i == 0) descriptors_after_first = open_descriptors();
+    }
+    g_print("%d reconnect cycles without a call: open descriptors %d after the first, %d after the last\n", n,
+            descriptors_after_first, open_descriptors());
+    fail_unless_equals_int(open_descriptors(), descriptors_after_first);
+  }
+}
+GST_END_TEST;
+
 // A hub (peer-id=all, max-calls=3) sending one VP8 + Opus encode and three two-way peers: every
 // peer gets the hub's video and audio, the hub receives every peer's video, each on its own pads
 // named for the peer; one peer leaving ends only its call (its pads go), the others go on.
@@ -1402,6 +1484,10 @@ class SilentPeer {
     std::lock_guard lock(state_->mutex);
     return state_->offers;
   }
+  // Sends `to` an offer (classic dialect) and nothing else: no candidate follows.
+  void offer(const std::string& to, const std::string& sdp) {
+    server_.run_sync([this, to, sdp] { client_->send_description(sio::chapter::Dialect::Classic, to, "offer", sdp, {}); });
+  }
 
  private:
   struct State {
@@ -1481,6 +1567,110 @@ GST_START_TEST(test_unanswered_peer) {
     fail_unless(silent.id() != silent_id);
     wait_until(std::vector<Node*>{&hub}, [&] { return silent.offers() == 1; }, 5000,
                "an offer to the reconnected silent peer");
+  }
+}
+GST_END_TEST;
+
+// A browser's offer of one VP8 video stream, with credentials and a fingerprint but no candidate
+// ever: the answer is made and ICE never connects.
+const char* kOfferThatNeverConnects =
+    "v=0\r\n"
+    "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=group:BUNDLE 0\r\n"
+    "a=msid-semantic: WMS\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:Wq3x\r\n"
+    "a=ice-pwd:0j7kOqW2sYB1pOe5uO2ZmYi1\r\n"
+    "a=fingerprint:sha-256 "
+    "19:E2:1C:3B:4B:9F:81:E6:B8:5C:F4:A5:A8:D8:73:04:BB:05:2F:70:9F:04:A9:0E:05:E9:26:33:E8:70:88:A2\r\n"
+    "a=setup:actpass\r\n"
+    "a=mid:0\r\n"
+    "a=sendrecv\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:96 VP8/90000\r\n"
+    "a=rtcp-fb:96 nack\r\n"
+    "a=rtcp-fb:96 nack pli\r\n";
+
+// The reason of the next socketio-call-ended naming `peer`.
+std::string wait_call_ended(GstElement* pipeline, const std::string& peer, int timeout_ms) {
+  GstMessage* m = wait_for(
+      pipeline,
+      [&](GstMessage* m) { return is_element_message(m, "socketio-call-ended") && string_field(m, "peer-id") == peer; },
+      timeout_ms, ("socketio-call-ended naming " + peer).c_str());
+  std::string reason = string_field(m, "reason");
+  gst_message_unref(m);
+  return reason;
+}
+
+// An answering element (max-calls=1) gets an offer that never connects: the call ends after
+// connect-timeout, saying how far ICE got, and frees its place. Another such offer is pending when a
+// real caller offers: the real call takes its place at once and carries media.
+GST_START_TEST(test_offer_that_never_connects) {
+  ServerThread server;
+  {
+    Node hub(server.url(), false, "max-calls=1 connect-timeout=2000");
+    hub.start();
+    SilentPeer bogus(server);
+    bogus.start();
+    const std::string bogus_id = bogus.id();
+    const gint64 offered = g_get_monotonic_time();
+    bogus.offer(hub->id, kOfferThatNeverConnects);
+    wait_until(std::vector<Node*>{&hub}, [&] { return hub->calls() == 1; }, 5000, "the hub answering the bogus offer");
+    const std::string reason = wait_call_ended(hub->pipeline, bogus_id, 6000);
+    const double after = seconds_since(offered);
+    g_print("the call that never connects ended after %.1f s: %s\n", after, reason.c_str());
+    fail_unless(reason.find("not connected within 2 s (ICE ") != std::string::npos, "reason: %s", reason.c_str());
+    fail_unless(after >= 1.9 && after < 4.0, "ended after %.1f s, not 2", after);
+    fail_unless_equals_int(hub->calls(), 0);
+
+    bogus.offer(hub->id, kOfferThatNeverConnects);
+    wait_until(std::vector<Node*>{&hub}, [&] { return hub->calls() == 1; }, 5000, "the hub answering it again");
+    Node caller(server.url(), true, "peer-id=" + hub->id);
+    const gint64 calling = g_get_monotonic_time();
+    caller.start();
+    const std::string replaced = wait_call_ended(hub->pipeline, bogus_id, 5000);
+    fail_unless(replaced.find("replaced by a call from " + caller->id) != std::string::npos, "reason: %s",
+                replaced.c_str());
+    wait_until(std::vector<Node*>{&hub, &caller}, [&] { return hub->video_from(caller->id) >= 30; }, 10000,
+               "media from the real caller");
+    g_print("the real caller's media came %.1f s after it started (%s)\n", seconds_since(calling), replaced.c_str());
+    fail_unless_equals_int(hub->calls(), 1);
+  }
+}
+GST_END_TEST;
+
+// A peer that goes away while the signalling server is down cannot say so: its call ends once
+// nothing has come from it for media-timeout, and only then.
+GST_START_TEST(test_silent_peer_call_ends) {
+  ServerThread server;
+  {
+    Node viewer(server.url(), false, "media-timeout=3000");
+    viewer.start();
+    Node camera(server.url(), true, "peer-id=" + viewer->id);
+    camera.start();
+    const std::string camera_id = camera->id;
+    wait_until(std::vector<Node*>{&viewer, &camera}, [&] { return viewer->video_from(camera_id) >= 30; }, 15000,
+               "media at the viewer");
+    server.stop();
+    const gint64 stopped = g_get_monotonic_time();
+    const int then = viewer->video_from(camera_id);
+    wait_until(std::vector<Node*>{&viewer}, [&] { return seconds_since(stopped) >= 4.0; }, 6000, "4 s with no server");
+    fail_unless(viewer->video_from(camera_id) >= then + 90, "media went on with no server: %d frames",
+                viewer->video_from(camera_id) - then);
+    fail_unless_equals_int(viewer->calls(), 1);
+    gst_element_set_state(camera->pipeline, GST_STATE_NULL);
+    const gint64 gone = g_get_monotonic_time();
+    const std::string reason = wait_call_ended(viewer->pipeline, camera_id, 6000);
+    const double after = seconds_since(gone);
+    g_print("the call with the vanished peer ended %.1f s after it went: %s\n", after, reason.c_str());
+    fail_unless(reason.find("nothing received from the peer for 3 s") != std::string::npos, "reason: %s",
+                reason.c_str());
+    fail_unless(after >= 2.5 && after < 5.0, "ended %.1f s after the peer went, not 3", after);
+    fail_unless_equals_int(viewer->calls(), 0);
   }
 }
 GST_END_TEST;
@@ -1811,8 +2001,12 @@ Suite* socketiosignaller_suite() {
   tcase_set_timeout(multi, 600);
   tcase_add_test(multi, test_three_calls);
   tcase_add_test(multi, test_call_survives_server_restart);
+  tcase_add_test(multi, test_reconnect_cycles);
+  tcase_add_test(multi, test_reconnect_cycles_without_call);
   tcase_add_test(multi, test_max_calls_refusal);
   tcase_add_test(multi, test_unanswered_peer);
+  tcase_add_test(multi, test_offer_that_never_connects);
+  tcase_add_test(multi, test_silent_peer_call_ends);
   tcase_add_test(multi, test_stalled_call);
   tcase_add_test(multi, test_keyframe_requests_coalesced);
   tcase_add_test(multi, test_cycles_three_calls);
