@@ -26,16 +26,22 @@
 //   f      a launcher with no usable interface (no --ice-address, loopback-only namespace): after
 //          10 s both ends print why the call does not connect
 //   g      --sink=auto with DISPLAY set (Xvfb): the received video opens a 320x240 window
-//   h1/h2  --mode=send --call=all, six receiver.html pages (ours / the chapter's verbatim one) opened
+//   h1/h2  (h1 ours on our server, h2 the chapter's on the Node server: 40 s each, not twice)
+//          --mode=send --call=all, six receiver.html pages (ours / the chapter's verbatim one) opened
 //          one after another all play from one video and one audio encoder; closing pages 2 and 4
 //          leaves the others playing; a 7th page's first picture comes <= 1.5 s after its call
 //          connected
-//   i1/i2  three index.html pages (ours / the chapter's) call --mode=both --max-calls=3
+//   i1/i2  (i1 on our server, i2 on the Node server) three index.html pages (ours / the chapter's)
+//          call --mode=both --max-calls=3
 //          --sink=FILE.mkv: each page plays the launcher's video, the launcher counts each page's
 //          frames (status-call lines), the file holds the composed picture (three places lit, the
 //          fourth black) and decodes
 //   h3     --max-calls=3: the 4th page is not called, the launcher's warning names it; when a
 //          page leaves, the 4th is called and plays
+//   j      kill -9 of sio-signalling under two launchers in a call, restart (ours only)
+//   k1/k2  receiver.html (ours / the chapter's) through a kill -9 and restart of sio-signalling (k2
+//          also a 30 s SIGSTOP), then closed while it is down: the call ends within 15 s (ours only)
+//   l      an offer that never connects, then a real caller: the real call takes its place
 //   e      bad options and missing pieces: exit 2 with a message naming the option, device or
 //          Debian package; an unreachable --server: exit 1 (no browser)
 // a1-c3 and h3 run twice: against our pages (web/) and, "[chapter's page]", against the chapter's verbatim
@@ -503,6 +509,169 @@ if (serverKind !== 'node') test('j. kill -9 of the server: the call goes on, bot
   }
 });
 
+// --- k. pages through a restart (issue 11): a --call=all launcher and receiver.html (ours / the
+// chapter's verbatim one) through a separate sio-signalling. kill -9 of the server: the page keeps
+// playing; the server starts again on its port: the launcher rejoins, the page's socket.io-client
+// reconnects by itself under a new id, and the call is the same call (the launcher does not call
+// the page again; the page has one peer connection). [chapter's page] also SIGSTOPs the server for
+// 30 s: the same outcome, and a page opened after SIGCONT is called. Last, the server is killed
+// again and the page closed: with no server to say so, the launcher ends the call once nothing has
+// come from the page for its media timeout, within 15 s.
+
+const PAGE_NO_SERVER_MS = 6000;
+const SIGSTOP_MS = 30000;
+const GONE_PAGE_LIMIT_MS = 15000;
+
+// The socket id the page logged last (both page sets log socket.id on every connect).
+const lastConnectId = (record) => record.connectIds[record.connectIds.length - 1] || '';
+
+// framesDecoded rises over `ms` (sampled every second): the picture never froze for long.
+const playsFor = async (record, ms) => {
+  const first = await sampleVideo(record, 'otherCamera');
+  let last = first;
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    await sleep(1000);
+    const next = await sampleVideo(record, 'otherCamera');
+    assert.ok(next.framesDecoded > last.framesDecoded,
+              `${record.name}: framesDecoded stuck at ${last.framesDecoded} (pc states [${next.connectionStates}])`);
+    last = next;
+  }
+  return last.framesDecoded - first.framesDecoded;
+};
+
+const pageThroughRestart = (chapter) => async () => {
+  const publicDir = chapter ? chapterPagesDir() : webDir;
+  let server = await startServer(publicDir);
+  const port = Number(new URL(server.baseUrl).port);
+  const launchers = [];
+  const pages = [];
+  const at = (launcher, event) => launcher.startedAt + event.t_ms;
+  const open = async (name) => {
+    const record = await openPage(browser, `${server.baseUrl}receiver.html`, { name, chapter });
+    pages.push(record);
+    return record;
+  };
+  try {
+    const hub = startLauncher(['--mode=send', ...SEND, '--call=all', `--server=${server.baseUrl}`, ...COMMON],
+                              { name: 'hub' });
+    launchers.push(hub);
+    await hub.localId(START_TIMEOUT_MS);
+    const page = await open('receiver');
+    const pageId = await pageSocketId(page);
+    await callStarted(hub, pageId, 'calling');
+    await assertPlays(page, 'otherCamera', Date.now());
+
+    await server.kill();
+    await hub.waitFor('signalling-lost', 'signalling: lost the server', STEP_TIMEOUT_MS, (e) => e.wasConnected);
+    const frames = await playsFor(page, PAGE_NO_SERVER_MS);
+    console.log(`# no server: the page decoded ${frames} frames in ${PAGE_NO_SERVER_MS / 1000} s`);
+    server = await startServer(publicDir, serverKind, [], { port });
+    const restarted = Date.now();
+    const rejoined = await hub.waitFor('rejoined', 'signalling: rejoined', 8000);
+    const rejoinMs = at(hub, rejoined) - restarted;
+    assert.ok(rejoinMs <= 6000, `the hub rejoined ${rejoinMs} ms after the restart`);
+    assert.equal(rejoined.kept, 1, 'the hub kept its call');
+    let newId = '';
+    for (const end = Date.now() + 10000; !newId && Date.now() < end; await sleep(100)) {
+      const id = lastConnectId(page);
+      if (id && id !== pageId) newId = id;
+    }
+    assert.ok(newId, 'the page reconnected to the server under a new id');
+    console.log(`# the hub rejoined ${rejoinMs} ms after the restart, the page came back as ${newId} ` +
+                `${Date.now() - restarted} ms after it`);
+    await playsFor(page, 3000);
+
+    if (chapter) {
+      server.signal('SIGSTOP');
+      const frozen = await playsFor(page, SIGSTOP_MS);
+      server.signal('SIGCONT');
+      console.log(`# the server stopped for ${SIGSTOP_MS / 1000} s: the page decoded ${frozen} frames meanwhile`);
+      const second = await open('receiver-after-sigcont');
+      const secondId = await pageSocketId(second);
+      await callStarted(hub, secondId, 'calling');
+      await assertPlays(second, 'otherCamera', Date.now());
+      await second.context.close();
+      await hub.waitFor('call-ended', `call: ended with ${secondId}`, STEP_TIMEOUT_MS, (e) => e.peer === secondId);
+      await playsFor(page, 2000);
+    }
+    const placed = hub.events.filter((e) => e.type === 'call-started').map((e) => e.peer);
+    assert.equal(placed.filter((p) => p !== pageId).length, chapter ? 1 : 0,
+                 `the hub did not call the page again under a new id: ${placed}`);
+    assert.equal(await page.page.evaluate(() => window.__peerConnections.length), 1, 'the page has one peer connection');
+    assert.deepEqual(hub.events.filter((e) => e.type === 'call-ended' && e.peer === pageId), [], 'the call went on');
+
+    // The page goes while the server is down: nobody tells the hub.
+    await server.kill();
+    await hub.waitFor('signalling-lost', 'signalling: lost the server', STEP_TIMEOUT_MS, (e) => e.wasConnected);
+    await page.context.close();
+    const closed = Date.now();
+    const ended = await hub.waitFor('call-ended', `call: ended with ${pageId}`, GONE_PAGE_LIMIT_MS + 2000,
+                                    (e) => e.peer === pageId);
+    const endedMs = at(hub, ended) - closed;
+    console.log(`# the page closed with no server: the hub ended its call ${endedMs} ms later (${ended.reason})`);
+    assert.ok(endedMs <= GONE_PAGE_LIMIT_MS, `the call ended ${endedMs} ms after the page closed`);
+    assert.match(ended.reason, /nothing received from the peer/);
+    logSummary(hub, await hub.stopAndCheck());
+  } catch (error) {
+    console.log(describeFailure(server, pages, launchers.map((l) => ({ title: `launcher ${l.name}`, lines: l.log.slice(-150) })))
+      .replace(/^/gm, '# '));
+    throw error;
+  } finally {
+    await closePages(pages);
+    await Promise.all(launchers.map((l) => l.kill()));
+    await server.stop();
+  }
+};
+
+if (serverKind !== 'node') {
+  test(`k1. receiver.html keeps playing through a kill -9 and restart of the server; closed while it is down, ` +
+       'its call ends', { timeout: 120000 }, pageThroughRestart(false));
+  test(`k2. the chapter's receiver.html: the same, and a ${SIGSTOP_MS / 1000} s SIGSTOP of the server`,
+       { timeout: 150000 }, pageThroughRestart(true));
+}
+
+// --- l. an offer that never connects (a client that offers and then does nothing) to an answering
+// launcher: the real caller's call takes its place at once; alone, it ends after 15 s.
+
+// A browser's offer of one VP8 stream, with credentials and a fingerprint but no candidate ever.
+const OFFER_THAT_NEVER_CONNECTS = [
+  'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=msid-semantic: WMS',
+  'm=video 9 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0', 'a=ice-ufrag:Wq3x',
+  'a=ice-pwd:0j7kOqW2sYB1pOe5uO2ZmYi1',
+  'a=fingerprint:sha-256 19:E2:1C:3B:4B:9F:81:E6:B8:5C:F4:A5:A8:D8:73:04:BB:05:2F:70:9F:04:A9:0E:05:E9:26:33:E8:70:88:A2',
+  'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=rtcp-mux', 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack',
+  'a=rtcp-fb:96 nack pli', '',
+].join('\r\n');
+
+test('l. an offer that never connects does not keep the real caller out of an answering launcher',
+     { timeout: CASE_TIMEOUT_MS }, () =>
+  withLauncherCall(async ({ launch, pageUrl }) => {
+    const answerer = launch(['--mode=recv', '--sink=fake'], 'answerer');
+    const answererId = await answerer.localId(START_TIMEOUT_MS);
+    const base = (await pageUrl(answerer, 'sender.html')).replace(/sender\.html$/, '');
+    const { io } = await import('socket.io-client');
+    const bogus = io(base, { transports: ['websocket'], reconnection: false });
+    try {
+      const bogusId = await withTimeout(new Promise((resolve) => bogus.on('connect', () => resolve(bogus.id))),
+                                        STEP_TIMEOUT_MS, 'the bogus client connecting');
+      bogus.emit('peerOffer', answererId, { type: 'offer', sdp: OFFER_THAT_NEVER_CONNECTS });
+      await callStarted(answerer, bogusId, 'answering');
+      const caller = launch(['--mode=send', ...SEND, `--call=${answererId}`], 'caller');
+      const callerId = await caller.localId(START_TIMEOUT_MS);
+      const startedAt = Date.now();
+      await callStarted(answerer, callerId, 'answering');
+      const connected = await callConnected(answerer, callerId);
+      const replaced = answerer.events.find((e) => e.type === 'call-ended' && e.peer === bogusId);
+      console.log(`# the real call connected ${answerer.startedAt + connected.t_ms - startedAt} ms after the caller ` +
+                  `started; the bogus call: ${replaced?.reason}`);
+      assert.ok(answerer.startedAt + connected.t_ms - startedAt <= 15000, 'the real call started within 15 s');
+      assert.match(replaced?.reason || '', new RegExp(`replaced by a call from ${callerId}`));
+      await receivedFrames(answerer, MIN_CALL_FRAMES, callerId);
+    } finally {
+      bogus.close();
+    }
+  }, { separateServer: true }));
+
 // --- f. a call that cannot connect says why: one launcher offers no ICE candidate (no
 // --ice-address in a namespace that has only loopback)
 
@@ -658,10 +827,15 @@ const manyViewers = (chapter) => withLauncherCall(async ({ launch, pageUrl, open
   assert.equal(last.video_encoders, 1);
 }, pageSet(chapter));
 
-test(`h1. --mode=send --call=all: ${VIEWERS} receiver.html pages play from one encode, 2 leave, a 7th joins`,
-     { timeout: 180000 }, () => manyViewers(false));
-
-test(`h2. the same with the chapter's verbatim receiver.html`, { timeout: 180000 }, () => manyViewers(true));
+// h and i take 40 s a server: our pages run against ours, the chapter's against the Node server
+// (each server still carries both page sets in a-c and h3).
+if (serverKind !== 'node') {
+  test(`h1. --mode=send --call=all: ${VIEWERS} receiver.html pages play from one encode, 2 leave, a 7th joins`,
+       { timeout: 180000 }, () => manyViewers(false));
+} else {
+  test(`h2. --mode=send --call=all: ${VIEWERS} of the chapter's verbatim receiver.html play from one encode, 2 leave, ` +
+       'a 7th joins', { timeout: 180000 }, () => manyViewers(true));
+}
 
 bothPageSets('h3. --call=all --max-calls=3: the 4th page gets no call and the launcher says why, until one leaves',
              (chapter) => withLauncherCall(async ({ launch, pageUrl, open }) => {
@@ -807,10 +981,14 @@ const pagesCallMixingLauncher = (chapter) => async () => {
   }
 };
 
-test(`i1. ${PAGES_MIXED} index.html pages call --mode=both --max-calls=${PAGES_MIXED} --sink=FILE.mkv: each plays, ` +
-     'the launcher receives each and records the mix', { timeout: 120000 }, pagesCallMixingLauncher(false));
-
-test(`i2. the same with the chapter's verbatim index.html`, { timeout: 120000 }, pagesCallMixingLauncher(true));
+if (serverKind !== 'node') {
+  test(`i1. ${PAGES_MIXED} index.html pages call --mode=both --max-calls=${PAGES_MIXED} --sink=FILE.mkv: each ` +
+       'plays, the launcher receives each and records the mix', { timeout: 120000 }, pagesCallMixingLauncher(false));
+} else {
+  test(`i2. ${PAGES_MIXED} of the chapter's verbatim index.html call --mode=both --max-calls=${PAGES_MIXED} ` +
+       '--sink=FILE.mkv: each plays, the launcher receives each and records the mix', { timeout: 120000 },
+       pagesCallMixingLauncher(true));
+}
 
 test('e. bad options and missing pieces exit 2, an unreachable server 1, each saying what is wrong', { timeout: 60000 }, async () => {
   try {

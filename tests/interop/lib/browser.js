@@ -141,7 +141,9 @@ const startServer = async (publicDir, kind = serverKind, oursArgs = [], { port =
     child.kill('SIGKILL');
     await exited;
   };
-  return { kind, baseUrl, log, stop: () => stopChild(child, exited), kill };
+  // signal('SIGSTOP') / signal('SIGCONT'): a server that hangs and comes back.
+  const signal = (name) => child.kill(name);
+  return { kind, baseUrl, log, stop: () => stopChild(child, exited), kill, signal };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -179,8 +181,8 @@ const openPage = async (browser, url, { chapter = false, name }) => {
     }));
   }
   const page = await context.newPage();
-  const record = { name, page, context, chapter, logs: [], errors: [], socketIds: [], websocketEvents: 0,
-                   websocketUpgraded: false };
+  const record = { name, page, context, chapter, logs: [], errors: [], socketIds: [], connectIds: [],
+                   websocketEvents: 0, websocketUpgraded: false };
   // socket.io upgrades to a WebSocket: count the events (Socket.IO EVENT packets, "42[...")
   // that arrive on it, so a case cannot pass on long-polling alone without anyone noticing.
   page.on('websocket', (ws) => {
@@ -207,6 +209,8 @@ const openPage = async (browser, url, { chapter = false, name }) => {
     page.on('console', (message) => {
       const text = message.text();
       record.logs.push(`${message.type()}: ${text}`);
+      // Both page sets log socket.id on every connect, a reconnection's too.
+      if (message.type() === 'log' && /^[\w-]{16,32}$/.test(text)) record.connectIds.push(text);
       if (message.type() === 'log' && !idLogged) {
         idLogged = true;
         record.socketIds.push(text);
