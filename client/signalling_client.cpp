@@ -53,6 +53,7 @@ void SignallingClient::on_client_failed(ClientError error, const std::string& me
   const bool was_connected = !local_id_.empty();
   local_id_.clear();
   peers_.clear();
+  peer_stable_ids_.clear();
   if (!reconnect_.enabled || !is_retryable(error)) {
     if (callbacks_.failed) callbacks_.failed(error, message);
     return;
@@ -81,6 +82,11 @@ bool SignallingClient::has_peer(const std::string& id) const {
   return std::find(peers_.begin(), peers_.end(), id) != peers_.end();
 }
 
+std::string SignallingClient::stable_id_of(const std::string& id) const {
+  auto it = std::find(peers_.begin(), peers_.end(), id);
+  return it == peers_.end() ? std::string() : peer_stable_ids_[it - peers_.begin()];
+}
+
 void SignallingClient::on_event(const json::Value& args) {
   Result<chapter::Message> decoded = chapter::decode(args);
   if (!decoded) {
@@ -90,8 +96,11 @@ void SignallingClient::on_event(const json::Value& args) {
   }
   if (const auto* clients = std::get_if<chapter::Clients>(&*decoded)) {
     peers_.clear();
-    for (const auto& id : clients->ids) {
-      if (id != local_id_) peers_.push_back(id);
+    peer_stable_ids_.clear();
+    for (size_t i = 0; i < clients->ids.size(); ++i) {
+      if (clients->ids[i] == local_id_) continue;
+      peers_.push_back(clients->ids[i]);
+      peer_stable_ids_.push_back(i < clients->stable_ids.size() ? clients->stable_ids[i] : std::string());
     }
     if (callbacks_.peers_changed) callbacks_.peers_changed(peers_);
     return;

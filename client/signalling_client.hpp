@@ -66,6 +66,9 @@ class SignallingClient {
   const std::string& local_id() const { return local_id_; }  // "" until connected
   const std::vector<std::string>& peers() const { return peers_; }
   bool has_peer(const std::string& id) const;
+  // The stableId the server lists for peer `id` (sio-signalling, for a client that sent one in its
+  // auth), "" if none.
+  std::string stable_id_of(const std::string& id) const;
 
   SignallingClient(const SignallingClient&) = delete;
   SignallingClient& operator=(const SignallingClient&) = delete;
@@ -86,6 +89,7 @@ class SignallingClient {
   std::unique_ptr<Client> client_;
   std::string local_id_;
   std::vector<std::string> peers_;
+  std::vector<std::string> peer_stable_ids_;  // parallel to peers_ ("" = none)
   // Acks may come after we are gone: they check this flag (shared with the lambdas) first.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -188,7 +188,11 @@ struct SinkPadEntry {
 // Private state of the element: pads, calls and the policy of whom to call (CallHost for the calls).
 class SignallerImpl final : public CallHost {
  public:
-  explicit SignallerImpl(GstSocketIoSignaller* element) : element_(element) {}
+  explicit SignallerImpl(GstSocketIoSignaller* element) : element_(element) {
+    gchar* uuid = g_uuid_string_random();
+    stable_id_ = uuid;
+    g_free(uuid);
+  }
   ~SignallerImpl() override;
 
   // CallHost
@@ -272,11 +276,18 @@ class SignallerImpl final : public CallHost {
   bool called_configured_peer_ = false;
   bool failed_ = false;
   // Reconnection. Calls kept through a loss are keyed by their peers' old socket ids, which the
-  // server forgot: they are not ended for missing from `clients`. With peer-id=all, that many
-  // peers that show up within kRejoinWindowUs of our rejoin are taken for their peers under new
-  // ids and not called again (the server does not say who was who: see the README).
-  std::set<std::string> carried_;          // peer ids of calls kept through a loss
-  std::set<std::string> presumed_in_call_;  // new ids taken for carried calls' peers
+  // server forgot: they are not ended for missing from `clients`. A peer that sent a stableId in
+  // its auth (our pages and elements; sio-signalling lists it in `clients`) is recognised under
+  // its new id. For peers without one (the chapter's pages, the Node server), as many peers
+  // without a stableId as such calls were kept that show up within kRejoinWindowUs of our rejoin
+  // are taken for them (a guess: see the README). Either way they are not called again.
+  std::set<std::string> carried_;  // peer ids of calls kept through a loss
+  std::map<std::string, std::string> rejoined_as_;  // a peer's new id -> its kept call's (old) id
+  std::map<std::string, bool> matched_exactly_;      // by new id: by stableId (true) or guessed
+  std::map<std::string, std::string> call_stable_ids_;  // by call (peer id): the peer's stableId
+  std::string stable_id_;  // ours, sent in the auth: the same across our reconnections
+  std::string key_of(const std::string& id) const;  // the call key for a peer's current id
+  void match_rejoined_peers();
   std::string previous_id_;                // our socket id before the loss ("" if never connected)
   gint64 rejoined_us_ = 0;
   guint unknown_peer_timer_ = 0;
@@ -608,7 +619,7 @@ void SignallerImpl::connect() {
   Settings s = settings_copy();
   client::ClientConfig config;
   config.server_url = s.server_url;
-  config.auth_json = s.auth;
+  config.auth_json = chapter::auth_with_stable_id(s.auth, stable_id_);
   config.tls_validation = s.tls_validation;
   const bool reconnect_enabled = s.reconnect;
   network.post([this, config, reconnect_enabled]() {
@@ -627,7 +638,9 @@ void SignallerImpl::connect() {
     limit_warned_.clear();
     peers_.clear();
     carried_.clear();
-    presumed_in_call_.clear();
+    rejoined_as_.clear();
+    matched_exactly_.clear();
+    call_stable_ids_.clear();
     previous_id_.clear();
     rejoined_us_ = 0;
     client::ReconnectPolicy reconnect;
@@ -694,24 +707,65 @@ void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
       if (!client_->has_peer(peer) && carried_.count(peer) == 0) gone.push_back(peer);
     }
   }
-  for (const auto& peer : gone) end_call(peer, "peer left");
-  for (auto it = presumed_in_call_.begin(); it != presumed_in_call_.end();) {
-    it = client_->has_peer(*it) ? std::next(it) : presumed_in_call_.erase(it);
-  }
-  if (rejoined_us_ != 0 && g_get_monotonic_time() - rejoined_us_ < kRejoinWindowUs) {
-    for (const auto& peer : peers_) {
-      if (presumed_in_call_.size() >= carried_.size()) break;
-      if (find_call(peer) == nullptr && presumed_in_call_.insert(peer).second) {
-        GST_INFO_OBJECT(element_, "%s joined just after our rejoin: taken for a kept call's peer, not called", peer.c_str());
-      }
+  // A kept call's peer recognised under a new id (its stableId) and gone again: it left.
+  for (auto it = rejoined_as_.begin(); it != rejoined_as_.end();) {
+    if (client_->has_peer(it->first)) {
+      ++it;
+      continue;
     }
+    if (matched_exactly_[it->first]) gone.push_back(it->second);
+    matched_exactly_.erase(it->first);
+    it = rejoined_as_.erase(it);
   }
+  for (const auto& peer : gone) end_call(peer, "peer left");
+  match_rejoined_peers();
   for (auto* forgotten : {&unanswered_, &limit_warned_}) {
     for (auto it = forgotten->begin(); it != forgotten->end();) {
       it = client_->has_peer(*it) ? std::next(it) : forgotten->erase(it);
     }
   }
   maybe_call();
+}
+
+std::string SignallerImpl::key_of(const std::string& id) const {
+  auto it = rejoined_as_.find(id);
+  return it != rejoined_as_.end() ? it->second : id;
+}
+
+void SignallerImpl::match_rejoined_peers() {
+  std::set<std::string> matched;  // kept calls already matched
+  for (const auto& [new_id, old_id] : rejoined_as_) matched.insert(old_id);
+  for (const auto& old_id : carried_) {
+    auto stable = call_stable_ids_.find(old_id);
+    if (matched.count(old_id) != 0 || stable == call_stable_ids_.end() || stable->second.empty()) continue;
+    for (const auto& peer : peers_) {
+      if (peer == old_id || client_->stable_id_of(peer) != stable->second || rejoined_as_.count(peer) != 0) continue;
+      GST_INFO_OBJECT(element_, "%s is %s (stableId %s): its call goes on", peer.c_str(), old_id.c_str(),
+                      stable->second.c_str());
+      rejoined_as_[peer] = old_id;
+      matched_exactly_[peer] = true;
+      matched.insert(old_id);
+      break;
+    }
+  }
+  if (rejoined_us_ == 0 || g_get_monotonic_time() - rejoined_us_ >= kRejoinWindowUs) return;
+  // Kept calls whose peer sent no stableId: a peer without one that shows up now is taken for one.
+  std::vector<std::string> unmatched;
+  for (const auto& old_id : carried_) {
+    auto stable = call_stable_ids_.find(old_id);
+    if (matched.count(old_id) == 0 && (stable == call_stable_ids_.end() || stable->second.empty())) {
+      unmatched.push_back(old_id);
+    }
+  }
+  for (const auto& peer : peers_) {
+    if (unmatched.empty()) break;
+    if (find_call(peer) != nullptr || rejoined_as_.count(peer) != 0 || !client_->stable_id_of(peer).empty()) continue;
+    GST_INFO_OBJECT(element_, "%s joined just after our rejoin: taken for %s's peer (no stableId to tell), not called",
+                    peer.c_str(), unmatched.back().c_str());
+    rejoined_as_[peer] = unmatched.back();
+    matched_exactly_[peer] = false;
+    unmatched.pop_back();
+  }
 }
 
 void SignallerImpl::cancel_unknown_peer_timer() {
@@ -737,7 +791,8 @@ void SignallerImpl::on_lost(client::ClientError error, const std::string& messag
     for (auto& [peer, call] : calls_) carried_.insert(peer);
   }
   peers_.clear();
-  presumed_in_call_.clear();
+  rejoined_as_.clear();
+  matched_exactly_.clear();
   rejoined_us_ = 0;
   // A connected call does not need the server: its media goes on while we reconnect.
   GST_WARNING_OBJECT(element_, "signalling connection %s (%s); trying again in %u ms, %u call(s) go on",
@@ -854,7 +909,9 @@ bool SignallerImpl::at_limit() {
 }
 
 void SignallerImpl::on_signal(const IncomingSignal& in) {
-  Call* call = find_call(in.from_id);
+  // A kept call's peer under its new id still talks to that call.
+  const std::string key = key_of(in.from_id);
+  Call* call = find_call(key);
   switch (in.kind) {
     case SignalKind::Offer: {
       // Both sides called each other at once (two peer-id=auto elements): the lower socket id
@@ -866,7 +923,7 @@ void SignallerImpl::on_signal(const IncomingSignal& in) {
       }
       // A new offer from a peer in a call is a new peer connection on its side (a reload, or
       // simple-peer pages building a new peer per offer): end the old call and answer the new one.
-      if (call != nullptr) end_call(in.from_id, "new offer from the peer");
+      if (call != nullptr) end_call(key, "new offer from the peer");
       if (at_limit() && !make_room_for(in.from_id)) {
         const guint max_calls = settings_copy().max_calls;
         GST_WARNING_OBJECT(element_, "refusing a call from %s: max-calls (%u) reached", in.from_id.c_str(), max_calls);
@@ -909,7 +966,7 @@ void SignallerImpl::maybe_call() {
       s.dialect == GST_SOCKETIO_DIALECT_SIMPLE_PEER ? Dialect::SimplePeer : Dialect::Classic;
   if (s.peer_id == kAll) {
     for (const auto& peer : peers_) {
-      if (find_call(peer) != nullptr || unanswered_.count(peer) != 0 || presumed_in_call_.count(peer) != 0) continue;
+      if (find_call(peer) != nullptr || unanswered_.count(peer) != 0 || rejoined_as_.count(peer) != 0) continue;
       if (at_limit()) {
         // Said once per peer; it is called when a call ends and frees a place.
         if (limit_warned_.insert(peer).second) {
@@ -978,6 +1035,7 @@ Call* SignallerImpl::start_call(const std::string& peer, CallRole role, Dialect 
     if (!spare_) return nullptr;
     call = spare_.get();
     calls_[peer] = std::move(spare_);
+    if (client_) call_stable_ids_[peer] = client_->stable_id_of(peer);
     latest_webrtcbin_ = call->webrtcbin();
     count = static_cast<guint>(calls_.size());
     call_count = count;
@@ -1006,6 +1064,15 @@ void SignallerImpl::end_call(const std::string& peer, const std::string& reason)
     call = std::move(it->second);
     calls_.erase(it);
     carried_.erase(peer);
+    call_stable_ids_.erase(peer);
+    for (auto it = rejoined_as_.begin(); it != rejoined_as_.end();) {
+      if (it->second != peer) {
+        ++it;
+        continue;
+      }
+      matched_exactly_.erase(it->first);
+      it = rejoined_as_.erase(it);
+    }
     if (latest_webrtcbin_ == call->webrtcbin()) latest_webrtcbin_ = nullptr;
     count = static_cast<guint>(calls_.size());
     call_count = count;

@@ -189,7 +189,15 @@ Result<Message> decode(const json::Value& event_args) {
   if (name == kClients) {
     if (args.size() < 2 || !args[1].is_object()) return bad("clients: expected an object of clients");
     Clients clients;
-    for (const auto& [id, entry] : args[1].as_object()) clients.ids.push_back(id);
+    bool any_stable = false;
+    for (const auto& [id, entry] : args[1].as_object()) {
+      clients.ids.push_back(id);
+      const json::Value* stable = entry.is_object() ? entry.find("stableId") : nullptr;
+      const bool valid = stable != nullptr && stable->is_string() && is_valid_stable_id(stable->as_string());
+      clients.stable_ids.push_back(valid ? stable->as_string() : std::string());
+      any_stable = any_stable || valid;
+    }
+    if (!any_stable) clients.stable_ids.clear();  // a list without any: as the chapter's server sends it
     return Message(std::move(clients));
   }
   if (name != kPeerOffer && name != kPeerAnswer && name != kPeerIce && name != kSignal) {
@@ -227,7 +235,7 @@ Result<Message> decode(const json::Value& event_args) {
 json::Value encode(const Message& message) {
   json::Array args;
   args.emplace_back(event_name(message));
-  if (const auto* clients = std::get_if<Clients>(&message)) return clients_event(clients->ids);
+  if (const auto* clients = std::get_if<Clients>(&message)) return clients_event(clients->ids, clients->stable_ids);
   if (const auto* offer = std::get_if<PeerOffer>(&message)) {
     args.emplace_back(offer->peer_id);
     args.push_back(encode_description(offer->offer));
@@ -279,13 +287,40 @@ std::optional<Relay> relay(const json::Value& event_args, std::string_view from_
   return Relay{args[1].as_string(), json::Value(std::move(relayed))};
 }
 
-json::Value clients_event(const std::vector<std::string>& ids) {
+bool is_valid_stable_id(std::string_view id) {
+  if (id.size() < 8 || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string stable_id_of_auth(const json::Value& auth) {
+  const json::Value* stable = auth.is_object() ? auth.find("stableId") : nullptr;
+  if (stable == nullptr || !stable->is_string() || !is_valid_stable_id(stable->as_string())) return {};
+  return stable->as_string();
+}
+
+std::string auth_with_stable_id(const std::string& auth_json, const std::string& stable_id) {
+  json::Value auth{json::Object{}};
+  if (!auth_json.empty()) {
+    Result<json::Value> parsed = json::parse(auth_json);
+    if (!parsed || !parsed->is_object()) return auth_json;
+    auth = std::move(*parsed);
+  }
+  if (auth.find("stableId") == nullptr) auth.set("stableId", json::Value(stable_id));
+  return json::serialize(auth);
+}
+
+json::Value clients_event(const std::vector<std::string>& ids, const std::vector<std::string>& stable_ids) {
   // The chapter's `clients` lookup object: { [socket.id]: { id: socket.id } }.
   json::Value clients{json::Object{}};
-  for (const auto& id : ids) {
+  for (size_t i = 0; i < ids.size(); ++i) {
     json::Object entry;
-    entry.emplace_back("id", id);
-    clients.set(id, json::Value(std::move(entry)));
+    entry.emplace_back("id", ids[i]);
+    if (i < stable_ids.size() && !stable_ids[i].empty()) entry.emplace_back("stableId", stable_ids[i]);
+    clients.set(ids[i], json::Value(std::move(entry)));
   }
   json::Array args;
   args.emplace_back(kClients);

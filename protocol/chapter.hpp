@@ -14,6 +14,9 @@
 //     {type:"renegotiate", renegotiate:true}
 //     {type:"transceiverRequest", transceiverRequest:{kind, init}}
 // Both: server -> client ["clients", {"<id>":{"id":"<id>"}, ...}]
+//   Extension (sio-signalling): an entry also has "stableId" when that client sent one in its
+//   Socket.IO auth ({stableId}): the same string across its reconnections, while its socket id
+//   changes. Pages read the keys and ignore it; the Node server never sends it.
 #pragma once
 
 #include <optional>
@@ -82,8 +85,18 @@ struct Signal {
 
 struct Clients {
   std::vector<std::string> ids;  // in the server's order
+  // Parallel to ids: the entry's stableId, "" when it has none (or not a valid one).
+  std::vector<std::string> stable_ids;
   bool operator==(const Clients&) const = default;
 };
+
+// A stableId worth keeping: 8 to 64 characters of [A-Za-z0-9_-] (a UUID, random hex).
+bool is_valid_stable_id(std::string_view id);
+// The stableId of a Socket.IO auth payload, "" when absent or not valid.
+std::string stable_id_of_auth(const json::Value& auth);
+// `auth_json` (a JSON object, "" for none) with "stableId": `stable_id` added unless it has one;
+// text that is not a JSON object comes back as it is (the client reports it).
+std::string auth_with_stable_id(const std::string& auth_json, const std::string& stable_id);
 
 using Message = std::variant<Clients, PeerOffer, PeerAnswer, PeerIce, Signal>;
 
@@ -114,7 +127,7 @@ struct Relay {
 };
 std::optional<Relay> relay(const json::Value& event_args, std::string_view from_id);
 
-// ["clients", {...}] for the given ids, in order.
-json::Value clients_event(const std::vector<std::string>& ids);
+// ["clients", {...}] for the given ids, in order; `stable_ids` (parallel, "" = none) adds stableId.
+json::Value clients_event(const std::vector<std::string>& ids, const std::vector<std::string>& stable_ids = {});
 
 }  // namespace sio::chapter

@@ -21,8 +21,9 @@ ChapterApp::ChapterApp(ServerContext& server) : server_(server) {
   if (server_.tail) server_.tail->add_hook([this] { flush_clients(); });
 }
 
-void ChapterApp::on_connect(SioSocket& socket, const json::Value&) {
+void ChapterApp::on_connect(SioSocket& socket, const json::Value& auth) {
   ids_.push_back(socket.id);
+  stable_ids_.push_back(chapter::stable_id_of_auth(auth));
   sockets_.push_back(&socket);
   by_id_.emplace(socket.id, &socket);
   server_.stats.clients = ids_.size();
@@ -36,6 +37,7 @@ void ChapterApp::on_disconnect(SioSocket& socket, const char* reason) {
   const auto position = std::find(sockets_.begin(), sockets_.end(), &socket) - sockets_.begin();
   sockets_.erase(sockets_.begin() + position);
   ids_.erase(ids_.begin() + position);
+  stable_ids_.erase(stable_ids_.begin() + position);
   server_.stats.clients = ids_.size();
   SIO_LOG_DEBUG("socket %s disconnected (%s)", socket.id.c_str(), reason);
   if (!server_.shutting_down) broadcast_clients();
@@ -53,7 +55,7 @@ void ChapterApp::flush_clients() {
   // Encoded once; every socket gets the same bytes.
   socketio::Packet packet;
   packet.type = socketio::PacketType::Event;
-  packet.data = chapter::clients_event(ids_);
+  packet.data = chapter::clients_event(ids_, stable_ids_);
   socketio::Encoded encoded = socketio::encode(packet);
   auto frame = std::make_shared<std::string>();
   frame->reserve(encoded.text.size() + 1);

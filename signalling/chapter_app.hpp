@@ -1,6 +1,6 @@
 // The course chapter's signalling application (its Node server, as a SioApp): `clients` holds the
 // ids of the sockets in "/" in connection order and is broadcast after every connect and
-// disconnect; peerOffer/peerAnswer/peerIce/signal are relayed to the socket whose id is their
+// disconnect (an entry carries the stableId its client sent in the auth, see chapter.hpp); peerOffer/peerAnswer/peerIce/signal are relayed to the socket whose id is their
 // first argument, with the sender's id appended. Everything else is ignored.
 // The broadcast goes out once per main-loop iteration however many sockets came and went in it
 // (every socket still gets the final list; a new socket's list contains it), encoded once and
@@ -35,6 +35,9 @@ class ChapterApp : public SioApp {
   // Connection order, as the keys of the chapter's `clients` object.
   std::vector<std::string> ids_;
   std::vector<SioSocket*> sockets_;  // parallel to ids_
+  // Parallel to ids_: the stableId each sent in its auth ("" = none), listed in `clients` so that
+  // peers in a call can tell who is who after a restart gave everyone new socket ids.
+  std::vector<std::string> stable_ids_;
   std::unordered_map<std::string_view, SioSocket*> by_id_;  // keys view SioSocket::id
   bool clients_changed_ = false;
   std::string splice_buffer_;  // reused by on_splice

@@ -1675,6 +1675,60 @@ GST_START_TEST(test_silent_peer_call_ends) {
 }
 GST_END_TEST;
 
+// peer-id=all and a viewer in a call; the server restarts. Elements send a stableId in their auth
+// and sio-signalling lists it in `clients`: the hub knows the viewer under its new id (not called
+// again) and calls a newcomer at once even if it shows up first (the count-based guess used for
+// peers without a stableId would take it for the viewer). The viewer leaving later ends its kept
+// call at once ("peer left"), not after the media timeout.
+GST_START_TEST(test_rejoin_by_stable_id) {
+  ServerThread server;
+  {
+    Node viewer(server.url(), false, "");
+    viewer.start();
+    Node hub(server.url(), true, "peer-id=all max-calls=0");
+    hub.start();
+    const std::string viewer_old = viewer->id;
+    wait_until(std::vector<Node*>{&hub, &viewer}, [&] { return viewer->video_from(hub->id) >= 30; }, 15000,
+               "media at the viewer");
+    server.stop();
+    server.start_again();
+    fail_unless_equals_int(wait_rejoined(hub->pipeline, 10000), 1);
+    SilentPeer newcomer(server);
+    newcomer.start();
+    const gint64 joined = g_get_monotonic_time();
+    wait_until(std::vector<Node*>{&hub}, [&] { return newcomer.offers() == 1; }, 3000, "an offer to the newcomer");
+    g_print("the newcomer was called %.2f s after it joined\n", seconds_since(joined));
+    fail_unless_equals_int(wait_rejoined(viewer->pipeline, 10000), 1);
+    const int frames = viewer->video_from(hub->id);
+    wait_until(std::vector<Node*>{&hub, &viewer}, [&] { return viewer->video_from(hub->id) >= frames + 30; }, 5000,
+               "media at the viewer after both rejoined");
+    fail_unless_equals_int(viewer->calls(), 1);
+    // Let the hub see the viewer's new id in a `clients` list, then check it placed no call to it.
+    GstMessage* started = nullptr;
+    const gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+    GstBus* bus = gst_element_get_bus(hub->pipeline);
+    while (g_get_monotonic_time() < deadline) {
+      GstMessage* m = gst_bus_timed_pop(bus, 50 * GST_MSECOND);
+      if (m == nullptr) continue;
+      if (is_element_message(m, "socketio-call-started") && string_field(m, "peer-id") != newcomer.id()) {
+        started = m;
+        break;
+      }
+      gst_message_unref(m);
+    }
+    gst_object_unref(bus);
+    fail_unless(started == nullptr, "the hub called %s again", started ? string_field(started, "peer-id").c_str() : "");
+    fail_unless_equals_int(hub->calls(), 2);  // the viewer's kept call and the newcomer's pending one
+
+    gst_element_set_state(viewer->pipeline, GST_STATE_NULL);
+    const gint64 left = g_get_monotonic_time();
+    const std::string reason = wait_call_ended(hub->pipeline, viewer_old, 5000);
+    g_print("the viewer left: its kept call ended %.2f s later (%s)\n", seconds_since(left), reason.c_str());
+    fail_unless(reason == "peer left", "reason: %s", reason.c_str());
+  }
+}
+GST_END_TEST;
+
 // Blocks every sink pad of `webrtcbin` (a call whose sending stalls: its queue thread waits there)
 // until unblock(): the probe ids by pad.
 std::vector<std::pair<GstPad*, gulong>> block_sink_pads(GstElement* webrtcbin) {
@@ -2002,6 +2056,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(multi, test_three_calls);
   tcase_add_test(multi, test_call_survives_server_restart);
   tcase_add_test(multi, test_reconnect_cycles);
+  tcase_add_test(multi, test_rejoin_by_stable_id);
   tcase_add_test(multi, test_reconnect_cycles_without_call);
   tcase_add_test(multi, test_max_calls_refusal);
   tcase_add_test(multi, test_unanswered_peer);

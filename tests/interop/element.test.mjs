@@ -326,10 +326,12 @@ test(`e1. the chapter's index.html, called by a video-only pipeline ${CHAPTER_CA
       const pipeline = run(description, `pipeline${n}`);
       await callStartedWith(pipeline, pageId);
       const played = await assertPlays(page, 'otherCamera', startedAt);
+      const playedAt = Date.now();
       firstPictures.push(played.firstFrameMs);
       await assertPipelineDecodes(pipeline, { frames: 30, startedAt });
-      // A second offer would have made the page build a second peer connection.
-      await sleep(1000);
+      // A second offer (it came ~0.4 s after the first) would have made the page build a second
+      // peer connection: look 1 s after the page played (decoding 30 frames took most of that).
+      await sleep(Math.max(0, 1000 - (Date.now() - playedAt)));
       const after = await sampleVideo(page, 'otherCamera');
       const connections = await page.page.evaluate(() => window.__peerConnections.length);
       assert.equal(connections, 1, `call ${n}: the page made ${connections} peer connections (a second offer came)`);

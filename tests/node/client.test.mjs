@@ -75,6 +75,22 @@ describe(`socket.io-client against ${serverKind}`, () => {
     await sleep(50);
   });
 
+  test(oursOnlyName('a stableId in the auth is listed with the client, the same after it reconnects',
+                    'the Node server lists {id} only'), oursOnly('sio-signalling extension'), async () => {
+    const kept = await connect('websocket', { auth: { stableId: 'page-0123456789' }, reconnection: true,
+                                              reconnectionDelay: 100, reconnectionDelayMax: 100 });
+    const plain = await connect('polling', { auth: { stableId: 'bad id!' } });
+    const firstId = kept.id;
+    let map = await waitForClients(plain, [kept.id, plain.id]);
+    assert.deepEqual(map, { [kept.id]: { id: kept.id, stableId: 'page-0123456789' }, [plain.id]: { id: plain.id } });
+    kept.io.engine.close();  // as a lost connection: socket.io-client reconnects, with the same auth
+    await waitUntil(() => kept.connected && kept.id !== firstId, 5000, 'the reconnection');
+    map = await waitForClients(plain, [plain.id, kept.id]);
+    assert.deepEqual(map[kept.id], { id: kept.id, stableId: 'page-0123456789' });
+    closeAll();
+    await sleep(50);
+  });
+
   describe('relay across transport combinations', () => {
     const byTransport = {};
     before(async () => {

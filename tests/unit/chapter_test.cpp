@@ -97,6 +97,11 @@ std::vector<LenientRow> lenient_rows() {
       {"rollback without sdp", R"(["signal","B",{"type":"rollback"}])",
        chapter::Signal{"B", chapter::SessionDescription{"rollback", ""}, std::nullopt}},
       {"clients entries are not inspected", R"(["clients",{"A":1}])", chapter::Clients{{"A"}}},
+      {"clients with stable ids (sio-signalling)",
+       R"(["clients",{"A":{"id":"A","stableId":"cam-0001"},"B":{"id":"B"}}])",
+       chapter::Clients{{"A", "B"}, {"cam-0001", ""}}},
+      {"a stableId that is not one is dropped",
+       R"(["clients",{"A":{"id":"A","stableId":"short"},"B":{"id":"B","stableId":42}}])", chapter::Clients{{"A", "B"}}},
   };
 }
 
@@ -249,6 +254,40 @@ TEST(ChapterClients, Event) {
   auto decoded = chapter::decode(chapter::clients_event({"b2", "a1"}));
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(*decoded, chapter::Message(chapter::Clients{{"b2", "a1"}}));
+}
+
+TEST(ChapterClients, StableIds) {
+  EXPECT_EQ(json::serialize(chapter::clients_event({"b2", "a1"}, {"", "page-1234"})),
+            R"(["clients",{"b2":{"id":"b2"},"a1":{"id":"a1","stableId":"page-1234"}}])");
+  struct Row {
+    const char* auth;
+    const char* stable;
+  };
+  const Row rows[] = {
+      {R"({"stableId":"0123456789abcdef"})", "0123456789abcdef"},
+      {R"({"token":"t","stableId":"cam_A-1234"})", "cam_A-1234"},
+      {R"({"stableId":"1234567"})", ""},                                // too short
+      {R"({"stableId":"0123456789012345678901234567890123456789012345678901234567890123x"})", ""},  // 65
+      {R"({"stableId":"has space"})", ""},
+      {R"({"stableId":"quote\"12345"})", ""},
+      {R"({"stableId":12345678})", ""},
+      {R"({})", ""},
+      {R"(null)", ""},
+      {R"(["stableId"])", ""},
+  };
+  for (const Row& row : rows) {
+    auto auth = json::parse(row.auth);
+    ASSERT_TRUE(auth.ok()) << row.auth;
+    EXPECT_EQ(chapter::stable_id_of_auth(*auth), row.stable) << row.auth;
+  }
+}
+
+TEST(ChapterClients, AuthWithStableId) {
+  EXPECT_EQ(chapter::auth_with_stable_id("", "0123456789"), R"({"stableId":"0123456789"})");
+  EXPECT_EQ(chapter::auth_with_stable_id(R"({"token":"t"})", "0123456789"), R"({"token":"t","stableId":"0123456789"})");
+  EXPECT_EQ(chapter::auth_with_stable_id(R"({"stableId":"mine-1234"})", "0123456789"), R"({"stableId":"mine-1234"})");
+  EXPECT_EQ(chapter::auth_with_stable_id("[1]", "0123456789"), "[1]");
+  EXPECT_EQ(chapter::auth_with_stable_id("{bad", "0123456789"), "{bad");
 }
 
 TEST(ChapterPipeline, WireToWire) {

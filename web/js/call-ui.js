@@ -17,9 +17,14 @@ const callUi = {
 
   // Socket.IO options for io.connect(): the ?token= of the page's URL goes in the CONNECT's auth
   // (a server started with --auth-token lets in only clients that send it); a refusal is shown.
+  // The auth also carries a stableId, the same for this page load across its reconnections:
+  // sio-signalling lists it in `clients`, so that a pipeline in a call with this page knows it
+  // under the new socket id a server restart gives it, and does not call it again.
   signallingOptions() {
     const token = new URLSearchParams(window.location.search).get('token');
-    return token ? { auth: { token } } : {};
+    const bytes = crypto.getRandomValues(new Uint8Array(12));  // works on plain http too
+    const stableId = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    return { auth: token ? { token, stableId } : { stableId } };
   },
 
   showRefusal(socket) {
