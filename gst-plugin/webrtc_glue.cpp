@@ -1,5 +1,7 @@
 #include "webrtc_glue.hpp"
 
+#include <functional>
+
 #include <agent.h>
 #include <cstdlib>
 #include <gst/sdp/sdp.h>
@@ -218,21 +220,24 @@ void detach_receive_bins_from_ice(GstElement* webrtcbin) {
   add_ice_under(object_property(G_OBJECT(webrtcbin), "sctp-transport").get());
   if (ices.empty()) return;
 
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
+  for_each_element_in(GST_BIN(webrtcbin), [&ices](GstElement* element) {
+    if (!g_str_equal(G_OBJECT_TYPE_NAME(element), "TransportReceiveBin")) return;
+    guint cut = 0;
+    for (const auto& ice : ices) cut += g_signal_handlers_disconnect_by_data(ice.get(), element);
+    GST_DEBUG_OBJECT(element, "%u ICE state handler(s) disconnected", cut);
+  });
+}
+
+void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn) {
+  GstIterator* it = gst_bin_iterate_recurse(bin);
   GValue item = G_VALUE_INIT;
   bool done = false;
   while (!done) {
     switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto* element = static_cast<GObject*>(g_value_get_object(&item));
-        if (g_str_equal(G_OBJECT_TYPE_NAME(element), "TransportReceiveBin")) {
-          guint cut = 0;
-          for (const auto& ice : ices) cut += g_signal_handlers_disconnect_by_data(ice.get(), element);
-          GST_DEBUG_OBJECT(element, "%u ICE state handler(s) disconnected", cut);
-        }
+      case GST_ITERATOR_OK:
+        fn(GST_ELEMENT(g_value_get_object(&item)));
         g_value_reset(&item);
         break;
-      }
       case GST_ITERATOR_RESYNC:
         gst_iterator_resync(it);
         break;

@@ -8,6 +8,7 @@
 #endif
 #include <gst/webrtc/webrtc.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,6 +63,10 @@ int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps);
 // ICE state changes, and libnice can still report a change after the bin reached NULL when a call
 // is torn down mid-checks (an offer collision, a peer gone early): the bin then never dies.
 void detach_receive_bins_from_ice(GstElement* webrtcbin);
+
+// Calls `fn` on every element inside `bin`, at any depth (a resync starts over: `fn` must not mind
+// seeing one twice).
+void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn);
 
 // From get-stats: a stats structure's packets-lost (a gint64 in 1.22, an int before), 0 if none or
 // negative; and a connection state's name ("new", "connecting", "connected", ...).
