@@ -92,6 +92,7 @@
 #include "network_thread.hpp"
 #include "server_url.hpp"
 #include "signalling_client.hpp"
+#include "turn_servers.hpp"
 #include "stream_pad.hpp"
 #include "webrtc_glue.hpp"
 
@@ -104,6 +105,11 @@ constexpr GstSocketIoDialect DEFAULT_DIALECT = GST_SOCKETIO_DIALECT_CLASSIC;
 constexpr const char* DEFAULT_PEER_ID = nullptr;
 constexpr const char* DEFAULT_STUN_SERVER = nullptr;
 constexpr const char* DEFAULT_TURN_SERVER = nullptr;
+constexpr const char* DEFAULT_TURN_SECRET = nullptr;
+constexpr GstWebRTCICETransportPolicy DEFAULT_ICE_TRANSPORT_POLICY = GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL;
+// Credentials made from turn-secret last this long (coturn refuses them afterwards, refreshes of a
+// relayed call's allocation included).
+constexpr gint64 kTurnCredentialSeconds = 24 * 3600;
 constexpr gboolean DEFAULT_TLS_VALIDATION = TRUE;
 constexpr gboolean DEFAULT_RECONNECT = TRUE;
 // After a rejoin, peers that show up within this long may be the peers of calls kept through the
@@ -130,6 +136,8 @@ enum {
   PROP_LOCAL_ID,
   PROP_STUN_SERVER,
   PROP_TURN_SERVER,
+  PROP_TURN_SECRET,
+  PROP_ICE_TRANSPORT_POLICY,
   PROP_TLS_VALIDATION,
   PROP_RECONNECT,
   PROP_AUTH,
@@ -160,7 +168,9 @@ struct Settings {
   GstSocketIoDialect dialect = DEFAULT_DIALECT;
   std::string peer_id;
   std::string stun_server;
-  std::string turn_server;
+  std::string turn_server;  // one or more URIs, separated by commas or spaces
+  std::string turn_secret;
+  GstWebRTCICETransportPolicy ice_transport_policy = DEFAULT_ICE_TRANSPORT_POLICY;
   bool tls_validation = DEFAULT_TLS_VALIDATION;
   bool reconnect = DEFAULT_RECONNECT;
   std::string auth;
@@ -249,6 +259,7 @@ class SignallerImpl final : public CallHost {
   void start_watchdog();
   void check_calls();  // the watchdog: ends calls that never connected or went silent
   bool make_room_for(const std::string& caller);
+  void apply_ice_servers(Call& call, const std::string& peer);
   void maybe_call();
   bool at_limit();
   Call* start_call(const std::string& peer, CallRole role, Dialect dialect, const std::string& offer_sdp);
@@ -466,7 +477,7 @@ Settings SignallerImpl::settings_copy() {
 
 WebRtcSettings SignallerImpl::webrtc_settings() {
   Settings s = settings_copy();
-  return WebRtcSettings{s.stun_server, s.turn_server, s.local_addresses};
+  return WebRtcSettings{s.stun_server, s.local_addresses};
 }
 
 void SignallerImpl::connect_webrtcbin_signals(GstElement* webrtcbin) {
@@ -882,6 +893,25 @@ void SignallerImpl::check_calls() {
   if (!ending.empty()) maybe_call();
 }
 
+// TURN servers with credentials made now (turn-secret), before the call's webrtcbin gathers.
+void SignallerImpl::apply_ice_servers(Call& call, const std::string& peer) {
+  const Settings s = settings_copy();
+  std::vector<std::string> servers = client::split_turn_list(s.turn_server);
+  if (!s.turn_secret.empty()) {
+    const client::TurnCredentials credentials =
+        client::turn_rest_credentials(s.turn_secret, g_get_real_time() / G_USEC_PER_SEC + kTurnCredentialSeconds);
+    for (auto& uri : servers) uri = client::with_turn_credentials(uri, credentials);
+  }
+  for (const auto& uri : apply_turn(call.webrtcbin(), servers, s.ice_transport_policy)) {
+    GST_ELEMENT_WARNING(element_, RESOURCE, SETTINGS, ("webrtcbin refused the TURN server %s", uri.c_str()),
+                        ("expected turn(s)://USER:PASSWORD@HOST[:PORT]"));
+  }
+  if (servers.empty() && s.ice_transport_policy == GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY) {
+    GST_ELEMENT_WARNING(element_, RESOURCE, SETTINGS, ("ice-transport-policy=relay without a TURN server"),
+                        ("the call with %s cannot connect: set turn-server", peer.c_str()));
+  }
+}
+
 // At max-calls, an offer takes the place of the oldest call that has not connected (an offer that
 // never connects must not keep the real caller out): true if one was ended.
 bool SignallerImpl::make_room_for(const std::string& caller) {
@@ -1043,6 +1073,7 @@ Call* SignallerImpl::start_call(const std::string& peer, CallRole role, Dialect 
   g_object_notify(G_OBJECT(element_), "webrtcbin");
   if (role == CallRole::Caller && peer == settings_copy().peer_id) cancel_unknown_peer_timer();
   const bool calling = role == CallRole::Caller;
+  apply_ice_servers(*call, peer);
   g_signal_emit(element_, signals[SIGNAL_CALL_STARTED], 0, peer.c_str());
   post_element_message(gst_structure_new("socketio-call-started", "peer-id", G_TYPE_STRING, peer.c_str(), "role",
                                          G_TYPE_STRING, calling ? "caller" : "answerer", "calls", G_TYPE_UINT, count,
@@ -1396,16 +1427,20 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       break;
     case PROP_PEER_ID: set_string(self, s.peer_id, value); break;
     case PROP_STUN_SERVER:
-    case PROP_TURN_SERVER: {
-      const bool stun = prop_id == PROP_STUN_SERVER;
-      set_string(self, stun ? s.stun_server : s.turn_server, value);
+      set_string(self, s.stun_server, value);
       // The current webrtcbin takes it at once; later ones get it when made.
       if (GstElement* webrtcbin = self->impl->webrtcbin_ref()) {
-        g_object_set_property(G_OBJECT(webrtcbin), stun ? "stun-server" : "turn-server", value);
+        g_object_set_property(G_OBJECT(webrtcbin), "stun-server", value);
         gst_object_unref(webrtcbin);
       }
       break;
-    }
+    case PROP_TURN_SERVER: set_string(self, s.turn_server, value); break;  // each call takes it as it starts
+    case PROP_TURN_SECRET: set_string(self, s.turn_secret, value); break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      GST_OBJECT_LOCK(self);
+      s.ice_transport_policy = static_cast<GstWebRTCICETransportPolicy>(g_value_get_enum(value));
+      GST_OBJECT_UNLOCK(self);
+      break;
     case PROP_TLS_VALIDATION:
       GST_OBJECT_LOCK(self);
       s.tls_validation = g_value_get_boolean(value);
@@ -1447,6 +1482,12 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_LOCAL_ID: get_string(self, self->impl->local_id, value, true); break;
     case PROP_STUN_SERVER: get_string(self, s.stun_server, value, true); break;
     case PROP_TURN_SERVER: get_string(self, s.turn_server, value, true); break;
+    case PROP_TURN_SECRET: get_string(self, s.turn_secret, value, true); break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      GST_OBJECT_LOCK(self);
+      g_value_set_enum(value, s.ice_transport_policy);
+      GST_OBJECT_UNLOCK(self);
+      break;
     case PROP_TLS_VALIDATION:
       GST_OBJECT_LOCK(self);
       g_value_set_boolean(value, s.tls_validation);
@@ -1562,8 +1603,20 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
   g_object_class_install_property(
       gobject_class, PROP_TURN_SERVER,
       g_param_spec_string("turn-server", "TURN server",
-                          "TURN server as turn(s)://username:password@host:port (NULL = none)", DEFAULT_TURN_SERVER,
-                          rw));
+                          "TURN servers, separated by commas: turn(s)://USER:PASSWORD@HOST:PORT, or "
+                          "turn(s)://HOST:PORT with turn-secret (NULL = none)",
+                          DEFAULT_TURN_SERVER, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TURN_SECRET,
+      g_param_spec_string("turn-secret", "TURN secret",
+                          "Secret shared with the TURN servers (coturn's static-auth-secret): each call gets "
+                          "credentials valid for 24 h for the turn-server URIs that have none (NULL = none)",
+                          DEFAULT_TURN_SECRET, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_ICE_TRANSPORT_POLICY,
+      g_param_spec_enum("ice-transport-policy", "ICE transport policy",
+                        "all: every candidate; relay: only through the TURN servers (a call then needs one)",
+                        GST_TYPE_WEBRTC_ICE_TRANSPORT_POLICY, DEFAULT_ICE_TRANSPORT_POLICY, rw));
   g_object_class_install_property(
       gobject_class, PROP_TLS_VALIDATION,
       g_param_spec_boolean("tls-validation", "TLS validation",

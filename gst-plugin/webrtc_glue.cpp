@@ -16,8 +16,19 @@ GstElement* make_webrtcbin(const WebRtcSettings& settings, const char* name) {
   if (webrtcbin == nullptr) return nullptr;
   gst_util_set_object_arg(G_OBJECT(webrtcbin), "bundle-policy", "max-bundle");
   if (!settings.stun_server.empty()) g_object_set(webrtcbin, "stun-server", settings.stun_server.c_str(), nullptr);
-  if (!settings.turn_server.empty()) g_object_set(webrtcbin, "turn-server", settings.turn_server.c_str(), nullptr);
   return webrtcbin;
+}
+
+std::vector<std::string> apply_turn(GstElement* webrtcbin, const std::vector<std::string>& turn_servers,
+                                    GstWebRTCICETransportPolicy policy) {
+  std::vector<std::string> refused;
+  for (const auto& uri : turn_servers) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name(webrtcbin, "add-turn-server", uri.c_str(), &added);
+    if (!added) refused.push_back(uri);
+  }
+  g_object_set(webrtcbin, "ice-transport-policy", policy, nullptr);
+  return refused;
 }
 
 std::vector<std::string> apply_local_addresses(GstElement* webrtcbin, const std::string& comma_separated) {

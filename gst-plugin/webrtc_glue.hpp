@@ -17,9 +17,14 @@ namespace sio::gst {
 
 struct WebRtcSettings {
   std::string stun_server;      // "" = none
-  std::string turn_server;      // "" = none
   std::string local_addresses;  // comma-separated IPs; "" = every interface
 };
+
+// TURN servers (turn(s)://user:pass@host:port, user and password escaped) and the ICE transport
+// policy, for one call's webrtcbin before it gathers: each call gets credentials made when it
+// starts (a shared secret's expire). Returns the URIs webrtcbin refused.
+std::vector<std::string> apply_turn(GstElement* webrtcbin, const std::vector<std::string>& turn_servers,
+                                    GstWebRTCICETransportPolicy policy);
 
 // A new webrtcbin named `name` with bundle-policy=max-bundle (the chapter's pages and
 // Chromium use it; `none`/`balanced` fail against them) and the given servers. Floating ref.

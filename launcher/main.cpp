@@ -122,7 +122,9 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
     props.emplace_back("auth", sio::json::serialize(sio::json::Object{{"token", sio::json::Value(o.auth_token)}}));
   }
   if (!o.stun.empty()) props.emplace_back("stun-server", o.stun);
-  if (!o.turn.empty()) props.emplace_back("turn-server", o.turn);
+  if (!o.turn.empty()) props.emplace_back("turn-server", join(o.turn, ","));
+  if (!o.turn_secret.empty()) props.emplace_back("turn-secret", o.turn_secret);
+  if (o.relay_only) props.emplace_back("ice-transport-policy", "relay");
   if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));
   if (o.insecure || launch.self_signed_server) props.emplace_back("tls-validation", "false");
   return props;

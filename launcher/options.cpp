@@ -40,7 +40,8 @@ constexpr OptionSpec kOptions[] = {
     {"codec", Takes::Value},     {"bitrate", Takes::Value},     {"sink", Takes::Value},
     {"duration", Takes::Value},  {"status-interval", Takes::Value}, {"dry-run", Takes::Nothing},
     {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
-    {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing},
+    {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing}, {"turn-secret", Takes::Value},
+    {"ice-transport-policy", Takes::Value},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -132,7 +133,8 @@ std::string check_stun_url(const std::string& what, const std::string& text) {
   return "";
 }
 
-// webrtcbin's turn-server: turn(s)://user:pass@host[:port], optionally ?transport=udp|tcp.
+// webrtcbin's turn-server: turn(s)://user:pass@host[:port], optionally ?transport=udp|tcp. The
+// user and password may be missing here: --turn-secret makes them (checked in check_conflicts).
 std::string check_turn_url(const std::string& what, const std::string& text) {
   if (text.empty()) return what + ": missing value";
   const std::string expected =
@@ -142,10 +144,9 @@ std::string check_turn_url(const std::string& what, const std::string& text) {
   std::string_view scheme = g_uri_get_scheme(uri.get());
   if (scheme != "turn" && scheme != "turns") return expected;
   if (*g_uri_get_path(uri.get()) || g_uri_get_fragment(uri.get())) return expected;
-  const char* user = g_uri_get_user(uri.get());
-  const char* password = g_uri_get_password(uri.get());
-  if (!user || !*user || !password || !*password)
-    return what + ": needs a user name and a password (turn://USER:PASSWORD@HOST[:PORT]), got '" + text + "'";
+  // The element takes a list separated by commas and spaces.
+  if (text.find_first_of(", ") != std::string::npos)
+    return what + ": escape commas and spaces (%2C, %20), got '" + text + "'";
   if (const char* query = g_uri_get_query(uri.get())) {
     std::string_view q(query);
     if (q != "transport=udp" && q != "transport=tcp")
@@ -276,7 +277,14 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     o.stun = v;
   } else if (s.name == "turn") {
     if (!(err = check_turn_url(what, v)).empty()) return err;
-    o.turn = v;
+    o.turn.push_back(v);
+  } else if (s.name == "turn-secret") {
+    if (v.empty()) return what + ": missing value";
+    o.turn_secret = v;
+  } else if (s.name == "ice-transport-policy") {
+    if (v == "all") o.relay_only = false;
+    else if (v == "relay") o.relay_only = true;
+    else return what + ": expected all or relay, got '" + v + "'";
   } else if (s.name == "ice-address") {
     if (!(err = parse_ice_addresses(what, v, o.ice_addresses)).empty()) return err;
   } else if (s.name == "insecure") {
@@ -330,6 +338,17 @@ const Setting* last_setting(const std::vector<Setting>& settings, std::string_vi
 
 // Combinations that cannot mean what the user wants. Returns an error message or "".
 std::string check_conflicts(const std::vector<Setting>& settings, const LaunchOptions& o) {
+  for (const auto& uri : o.turn) {
+    GUriPtr parsed = parse_uri(uri, G_URI_FLAGS_HAS_PASSWORD);
+    const char* user = g_uri_get_user(parsed.get());
+    const char* password = g_uri_get_password(parsed.get());
+    const bool has_credentials = user && *user && password && *password;
+    if (!has_credentials && (o.turn_secret.empty() || user))
+      return "--turn: needs a user name and a password (turn://USER:PASSWORD@HOST[:PORT]), or none and "
+             "--turn-secret, got '" + uri + "'";
+  }
+  if (!o.turn_secret.empty() && o.turn.empty()) return "--turn-secret needs --turn=turn://HOST[:PORT]";
+  if (o.relay_only && o.turn.empty()) return "--ice-transport-policy=relay needs --turn (calls go only through it)";
   if (!o.server_url.empty()) {
     for (const auto& s : settings)
       for (std::string_view name : kEmbeddedServerOptions)
@@ -461,8 +480,11 @@ std::string help_text() {
       "                         reached (default: try again, 1 s doubling to 5 s, forever; calls in\n"
       "                         progress go on meanwhile)\n"
       "  --stun=URL             STUN server, stun://HOST[:PORT] (default none: loopback and LAN only)\n"
-      "  --turn=URL             TURN relay, turn://USER:PASSWORD@HOST[:PORT] or turns://...\n"
-      "                         (default none)\n"
+      "  --turn=URL             TURN relay, turn://USER:PASSWORD@HOST[:PORT] or turns://..., or\n"
+      "                         turn://HOST[:PORT] with --turn-secret; repeat for several (default none)\n"
+      "  --turn-secret=SECRET   secret shared with the TURN server (coturn's static-auth-secret):\n"
+      "                         each call gets credentials valid for 24 h (default none)\n"
+      "  --ice-transport-policy=P  all, or relay: calls only through --turn (default all)\n"
       "  --ice-address=IP[,IP]  only gather ICE candidates on these local addresses (default: all)\n"
       "\n"
       "Sending (not with --mode=recv):\n"

@@ -33,7 +33,9 @@ struct LaunchOptions {
   std::string stun;                    // --stun=stun://host:port
   bool reconnect = true;                // --no-reconnect: a lost or unreachable server ends the run
   std::string auth_token;              // --auth-token: sent in CONNECT; the embedded server requires it
-  std::string turn;                    // --turn=turn(s)://user:pass@host:port
+  std::vector<std::string> turn;       // --turn=turn(s)://user:pass@host:port, repeatable
+  std::string turn_secret;             // --turn-secret: credentials for the --turn URIs without any
+  bool relay_only = false;             // --ice-transport-policy=relay
   std::vector<std::string> ice_addresses;  // --ice-address=IP[,IP...] (IP literals)
   bool insecure = false;               // --insecure: accept a self-signed signalling server
 

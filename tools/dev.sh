@@ -14,7 +14,7 @@ cd "$repo"
 # Debian packages: build (meson, compilers, libsoup 3, GnuTLS, GoogleTest, clang's libFuzzer, GStreamer
 # 1.22 with webrtcbin and libnice) and tests
 # (Chromium, unshare/ip for lo-only network namespaces, openssl for certificates, gst-discoverer-1.0,
-# Xvfb + xwininfo for the window sink). glib-networking is
+# Xvfb + xwininfo for the window sink, coturn for the TURN calls). glib-networking is
 # the TLS backend libsoup needs at run time.
 debian_packages=(
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev
@@ -25,6 +25,7 @@ debian_packages=(
   libnice-dev libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
   gstreamer1.0-plugins-base-apps xvfb x11-utils chromium iproute2 util-linux openssl ca-certificates procps
+  coturn
 )
 
 deps() {
@@ -38,6 +39,11 @@ deps() {
     if [ "$(id -u)" -ne 0 ]; then echo "need root to install Debian packages (run with sudo)" >&2; exit 1; fi
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+    # The tests start their own coturn in a namespace; the package's service (a TURN server on every
+    # interface) is not wanted on a machine that only got it for them.
+    if [[ " ${missing[*]} " == *" coturn "* ]] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+      systemctl disable --now coturn >/dev/null 2>&1 || true
+    fi
   fi
   # package-lock.json pins everything; never commit registry addresses (see .npmrc).
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

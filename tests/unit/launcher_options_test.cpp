@@ -122,10 +122,19 @@ TEST(LauncherOptions, GoodRowsSetTheirFields) {
       {{"--stun=stun://stun.l.google.com:19302"}, [](auto& o) { EXPECT_EQ(o.stun, "stun://stun.l.google.com:19302"); }},
       {{"--stun=stun://127.0.0.1"}, [](auto& o) { EXPECT_EQ(o.stun, "stun://127.0.0.1"); }},
       {{"--turn=turn://alice:s3cret@turn.example.org:3478"}, [](auto& o) {
-         EXPECT_EQ(o.turn, "turn://alice:s3cret@turn.example.org:3478");
+         EXPECT_EQ(o.turn, std::vector<std::string>{"turn://alice:s3cret@turn.example.org:3478"});
        }},
       {{"--turn=turns://alice:s3cret@10.0.0.1?transport=tcp"}, [](auto& o) {
-         EXPECT_EQ(o.turn, "turns://alice:s3cret@10.0.0.1?transport=tcp");
+         EXPECT_EQ(o.turn, std::vector<std::string>{"turns://alice:s3cret@10.0.0.1?transport=tcp"});
+       }},
+      {{"--turn=turn://a:b@10.0.0.1", "--turn=turn://c:d@10.0.0.2:3479", "--ice-transport-policy=relay"}, [](auto& o) {
+         EXPECT_EQ(o.turn, (std::vector<std::string>{"turn://a:b@10.0.0.1", "turn://c:d@10.0.0.2:3479"}));
+         EXPECT_TRUE(o.relay_only);
+       }},
+      {{"--turn=turn://10.0.0.1:3478", "--turn-secret=north-wind"}, [](auto& o) {
+         EXPECT_EQ(o.turn, std::vector<std::string>{"turn://10.0.0.1:3478"});
+         EXPECT_EQ(o.turn_secret, "north-wind");
+         EXPECT_FALSE(o.relay_only);
        }},
       {{"--ice-address=127.0.0.1"}, [](auto& o) { EXPECT_EQ(o.ice_addresses, (std::vector<std::string>{"127.0.0.1"})); }},
       {{"--ice-address", "192.168.1.5, ::1,fe80::1"}, [](auto& o) {
@@ -239,6 +248,11 @@ TEST(LauncherOptions, BadRowsNameTheOptionAndValue) {
       {{"--stun=stun://host:70000"}, "got 'stun://host:70000'"},
       {{"--turn=turn://turn.example.org:3478"}, "--turn: needs a user name and a password"},
       {{"--turn=turn://alice@turn.example.org"}, "--turn: needs a user name and a password"},
+      {{"--turn=turn://alice@turn.example.org", "--turn-secret=x"}, "--turn: needs a user name and a password"},
+      {{"--turn=turn://a:b,c@host"}, "--turn: escape commas and spaces (%2C, %20)"},
+      {{"--turn-secret=north-wind"}, "--turn-secret needs --turn"},
+      {{"--ice-transport-policy=relay"}, "--ice-transport-policy=relay needs --turn"},
+      {{"--ice-transport-policy=turn", "--turn=turn://a:b@h"}, "--ice-transport-policy: expected all or relay, got 'turn'"},
       {{"--turn=stun://alice:pw@host"}, "--turn: expected turn://USER:PASSWORD@HOST[:PORT] or turns://..., got 'stun://alice:pw@host'"},
       {{"--turn=turn://alice:pw@host?transport=sctp"}, "--turn: the only query allowed is ?transport=udp or ?transport=tcp"},
       {{"--ice-address=localhost"}, "--ice-address: not an IP address: 'localhost'"},

@@ -50,10 +50,21 @@ const callUi = {
   },
 
   // No STUN server by default (simple-peer's own default list has public ones), so the pages
-  // work offline (loopback, LAN). Add one with ?stun=stun:stun.l.google.com:19302
+  // work offline (loopback, LAN). Add one with ?stun=stun:stun.l.google.com:19302; TURN relays
+  // with ?turn=turn:HOST:PORT (repeat it for several) &turnUser=USER&turnPass=PASSWORD (for a
+  // server with a shared secret, the time-limited pair it was given), and &relay=1 to send
+  // everything through them (iceTransportPolicy 'relay').
   iceConfig() {
-    const stunUrl = new URLSearchParams(location.search).get('stun');
-    return { iceServers: stunUrl ? [{ urls: stunUrl }] : [] };
+    const params = new URLSearchParams(location.search);
+    const iceServers = [];
+    if (params.get('stun')) iceServers.push({ urls: params.get('stun') });
+    const turn = params.getAll('turn');
+    if (turn.length) {
+      iceServers.push({ urls: turn, username: params.get('turnUser') || '', credential: params.get('turnPass') || '' });
+    }
+    const config = { iceServers };
+    if (params.get('relay') === '1') config.iceTransportPolicy = 'relay';
+    return config;
   },
 
   // Starts the camera into $video. The promise gives the stream (a call awaits it, so selecting

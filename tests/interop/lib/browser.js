@@ -164,9 +164,10 @@ const chromiumArgs = [
 ];
 
 // launch() gives Chromium a fresh temporary --user-data-dir of its own and removes it on close
-// (playwright refuses a --user-data-dir in args for launch()).
-const launchBrowser = () =>
-  chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+// (playwright refuses a --user-data-dir in args for launch()). `executablePath`: a wrapper that
+// runs Chromium elsewhere (e.g. in a network namespace with `ip netns exec`).
+const launchBrowser = ({ executablePath = chromiumPath } = {}) =>
+  chromium.launch({ executablePath, headless: true, args: chromiumArgs });
 
 // One browser context per page: separate profiles, as two windows of two people would be.
 const openPage = async (browser, url, { chapter = false, name }) => {

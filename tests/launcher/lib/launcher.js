@@ -66,11 +66,14 @@ const parseLine = (line) => {
   return null;
 };
 
-const startLauncher = (args, { name = 'sio-webrtc', env = {} } = {}) => {
+// `prefix`: a command that runs the launcher, e.g. ['ip', 'netns', 'exec', NAME] (it execs, so the
+// child is still the launcher: signals reach it).
+const startLauncher = (args, { name = 'sio-webrtc', env = {}, prefix = [] } = {}) => {
   const binary = process.env.SIO_WEBRTC;
   assert.ok(binary, 'SIO_WEBRTC=/path/to/sio-webrtc is needed (meson sets it)');
   assert.ok(fs.existsSync(binary), `SIO_WEBRTC does not exist: ${binary}`);
-  const child = trackChild(spawn(binary, args, {
+  const command = [...prefix, binary];
+  const child = trackChild(spawn(command[0], [...command.slice(1), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   }));
