@@ -882,13 +882,13 @@ void SignallerImpl::check_calls() {
   }
   for (const auto& e : ending) {
     GST_WARNING_OBJECT(element_, "call with %s: %s", e.peer.c_str(), e.reason.c_str());
+    // peer-id=all: as for a peer that does not answer, not called again until it reconnects.
+    if (e.verdict == CallVerdict::NotConnected && e.caller && s.peer_id == kAll) unanswered_.insert(e.peer);
+    end_call(e.peer, e.reason);
     if (e.verdict == CallVerdict::NotConnected) {
       GST_ELEMENT_WARNING(element_, RESOURCE, OPEN_READ_WRITE, ("The call with %s did not connect", e.peer.c_str()),
                           ("%s", e.reason.c_str()));
-      // peer-id=all: as for a peer that does not answer, not called again until it reconnects.
-      if (e.caller && s.peer_id == kAll) unanswered_.insert(e.peer);
     }
-    end_call(e.peer, e.reason);
   }
   if (!ending.empty()) maybe_call();
 }
@@ -1042,10 +1042,11 @@ void SignallerImpl::arm_answer_timeout(const std::string& peer) {
         if (current != nullptr && current->webrtcbin() == d->webrtcbin && current->offer_pending()) {
           GST_WARNING_OBJECT(d->self->element_, "%s did not answer within %u s: not calling it again until it reconnects",
                              d->peer.c_str(), kAnswerTimeoutMs / 1000);
+          d->self->unanswered_.insert(d->peer);
+          // Ended before the warning: whoever reacts to it sees the call gone.
+          d->self->end_call(d->peer, "no answer");
           GST_ELEMENT_WARNING(d->self->element_, RESOURCE, NOT_FOUND, ("Peer %s did not answer", d->peer.c_str()),
                               ("no answer within %u s; not called again until it reconnects", kAnswerTimeoutMs / 1000));
-          d->self->unanswered_.insert(d->peer);
-          d->self->end_call(d->peer, "no answer");
           d->self->maybe_call();
         }
         return G_SOURCE_REMOVE;
