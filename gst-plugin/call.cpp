@@ -327,6 +327,7 @@ void Call::make_offer() {
   offer_pending_ = true;
   offered_ = true;
   negotiation_needed_ = false;
+  enable_nack_on_video();
   GST_DEBUG_OBJECT(bin_, "creating an offer for %s", peer_.c_str());
   emit_with_promise("create-offer", nullptr, PromiseStep::OfferCreated);
 }
@@ -376,6 +377,35 @@ void Call::offer_room_for_peer_media_once() {
     if ((g_str_equal(kind, "audio") ? audio : video)) continue;
     GST_INFO_OBJECT(bin_, "offering %s to %s receive-only (simple-peer adds its own %s)", kind, peer_.c_str(), kind);
     add_recvonly_transceiver(webrtcbin_, kind, taken);
+  }
+}
+
+// Before our offer: the transceivers a sink pad made do not know their kind yet, the branch's caps
+// say it (media=video); the receive-only ones know it.
+void Call::enable_nack_on_video() {
+  GArray* transceivers = nullptr;
+  g_signal_emit_by_name(webrtcbin_, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers != nullptr && i < transceivers->len; ++i) {
+    nack_if_video(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
+  }
+  if (transceivers != nullptr) g_array_unref(transceivers);
+  std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> list;
+  {
+    std::lock_guard lock(branches_mutex_);
+    list = branches_;
+  }
+  for (auto& [ghost, branch] : list) {
+    GstCaps* caps = gst_pad_get_current_caps(ghost);
+    if (caps == nullptr) caps = gst_pad_peer_query_caps(ghost, nullptr);
+    const GstStructure* s = caps != nullptr && gst_caps_get_size(caps) > 0 ? gst_caps_get_structure(caps, 0) : nullptr;
+    const bool video = s != nullptr && g_strcmp0(gst_structure_get_string(s, "media"), "video") == 0;
+    if (caps != nullptr) gst_caps_unref(caps);
+    if (!video || branch->webrtcbin_pad() == nullptr) continue;
+    GstWebRTCRTPTransceiver* transceiver = nullptr;
+    g_object_get(branch->webrtcbin_pad(), "transceiver", &transceiver, nullptr);
+    if (transceiver == nullptr) continue;
+    g_object_set(transceiver, "do-nack", TRUE, nullptr);
+    gst_object_unref(transceiver);
   }
 }
 

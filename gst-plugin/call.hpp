@@ -112,6 +112,7 @@ class Call {
   void maybe_offer();
   void make_offer();
   void offer_data_channel_once();
+  void enable_nack_on_video();
   void offer_room_for_peer_media_once();
   void apply_remote(GstWebRTCSDPType type, const std::string& sdp);
   void add_remote_candidate(const chapter::IceCandidate& candidate);

@@ -11,13 +11,37 @@
 
 namespace sio::gst {
 
+void nack_if_video(GstWebRTCRTPTransceiver* transceiver) {
+  GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
+  g_object_get(transceiver, "kind", &kind, nullptr);
+  if (kind == GST_WEBRTC_KIND_VIDEO) g_object_set(transceiver, "do-nack", TRUE, nullptr);
+}
+
+namespace {
+
+// webrtcbin makes an answering call's transceivers while it builds the answer, from the offer's
+// m-lines (their m-line is known, unlike a sink pad's): NACK on every kind there, which is what
+// turns on the jitter buffers' retransmission requests for the bundle; the answer only carries RTX
+// where the offer had it.
+void on_new_transceiver(GstElement*, GstWebRTCRTPTransceiver* transceiver, gpointer) {
+  guint mline = G_MAXUINT;
+  g_object_get(transceiver, "mlineindex", &mline, nullptr);
+  if (mline != G_MAXUINT) g_object_set(transceiver, "do-nack", TRUE, nullptr);
+  else nack_if_video(transceiver);
+}
+
+}  // namespace
+
 GstElement* make_webrtcbin(const WebRtcSettings& settings, const char* name) {
   GstElement* webrtcbin = gst_element_factory_make("webrtcbin", name);
   if (webrtcbin == nullptr) return nullptr;
   gst_util_set_object_arg(G_OBJECT(webrtcbin), "bundle-policy", "max-bundle");
+  g_signal_connect(webrtcbin, "on-new-transceiver", G_CALLBACK(on_new_transceiver), nullptr);
   if (!settings.stun_server.empty()) g_object_set(webrtcbin, "stun-server", settings.stun_server.c_str(), nullptr);
   return webrtcbin;
 }
+
+
 
 std::vector<std::string> apply_turn(GstElement* webrtcbin, const std::vector<std::string>& turn_servers,
                                     GstWebRTCICETransportPolicy policy) {

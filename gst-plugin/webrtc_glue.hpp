@@ -27,7 +27,8 @@ std::vector<std::string> apply_turn(GstElement* webrtcbin, const std::vector<std
                                     GstWebRTCICETransportPolicy policy);
 
 // A new webrtcbin named `name` with bundle-policy=max-bundle (the chapter's pages and
-// Chromium use it; `none`/`balanced` fail against them) and the given servers. Floating ref.
+// Chromium use it; `none`/`balanced` fail against them), NACK/RTX on the video transceivers it
+// makes for a peer's offer (see nack_if_video), and the given servers. Floating ref.
 GstElement* make_webrtcbin(const WebRtcSettings& settings, const char* name);
 
 // Makes libnice gather on exactly these addresses (and therefore on 127.0.0.1 if listed, which it
@@ -36,6 +37,13 @@ std::vector<std::string> apply_local_addresses(GstElement* webrtcbin, const std:
 // The same once per webrtcbin (libnice cannot forget an address), with a warning on `log_object`
 // for each address it cannot use.
 void apply_local_addresses_once(GstElement* webrtcbin, const std::string& comma_separated, gpointer log_object);
+
+// NACK and RTX on a video transceiver, before an offer or answer is made: lost packets are asked
+// for again and resent from a short history (webrtcbin also turns on its jitter buffers'
+// retransmission requests). Not on audio: webrtcbin 1.22 then gives the audio RTX stream an SSRC
+// already in the bundle and Chromium refuses the offer; Opus conceals losses itself. A transceiver
+// that does not know its kind yet (a sink pad's, before the offer) is left alone: see Call.
+void nack_if_video(GstWebRTCRTPTransceiver* transceiver);
 
 // Receive-only transceivers so a caller without sink pads can still offer: video (VP8, H.264) and
 // audio (Opus); or one of them (kind "video" / "audio") for simple-peer's transceiverRequest, with

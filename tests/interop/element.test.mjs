@@ -90,8 +90,8 @@ const withPipelineCall = async (body, { chapter = false } = {}) => {
       pages.push(record);
       return record;
     },
-    run: (description, name = 'pipeline') => {
-      const pipeline = startPipeline(description, { name });
+    run: (description, name = 'pipeline', args = []) => {
+      const pipeline = startPipeline(description, { name, args });
       pipelines.push(pipeline);
       return pipeline;
     },
@@ -366,3 +366,57 @@ test('f1. sender.html calls a pipeline that links its streams by caps (media=vid
 
 test('f2. the chapter\'s sender.html calls a pipeline that links its streams by caps',
      { timeout: CASE_TIMEOUT_MS }, () => senderCallsByCaps(true));
+
+// --- g. a lossy link: 5 % of every packet the pipeline sends is lost (sio-peer --drop-outgoing, in
+// the ICE transport: this kernel has no netem). NACK/RTX are negotiated (the element turns them
+// on for every call): the page asks for what it missed, the pipeline resends it, and the video
+// keeps playing. Printed: frames decoded against frames sent, NACKs, retransmissions, freezes.
+// On our server only (the link, not the signalling, is under test): 2 x 15 s of the CI's budget.
+
+const LOSS_PERCENT = 5;
+const LOSSY_SECONDS = 10;
+const FPS = 30;
+
+const inboundVideo = (record) => record.page.evaluate(async () => {
+  const pc = window.__peerConnections[window.__peerConnections.length - 1];
+  const stats = await pc.getStats();
+  let video;
+  stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') video = r; });
+  return video && {
+    framesDecoded: video.framesDecoded, nackCount: video.nackCount, pliCount: video.pliCount,
+    packetsLost: video.packetsLost, packetsReceived: video.packetsReceived,
+    retransmitted: video.retransmittedPacketsReceived ?? null, freezeCount: video.freezeCount ?? 0,
+    freezeSeconds: video.totalFreezesDuration ?? 0,
+  };
+});
+
+const lossyLink = (chapter) => withPipelineCall(async ({ server, open, run }) => {
+  const receiver = await open('receiver.html', 'receiver');
+  const receiverId = await withTimeout(receiver.socketId, STEP_TIMEOUT_MS, 'receiver socket id');
+  const startedAt = Date.now();
+  const pipeline = run(`${VP8_BRANCH} ! sig.sink_0 ${OPUS_BRANCH} ! sig.sink_1 ` +
+                       signaller(server, 'dialect=classic peer-id=auto'), 'lossy', [`--drop-outgoing=${LOSS_PERCENT}`]);
+  await callStartedWith(pipeline, receiverId);
+  await assertPlays(receiver, 'otherCamera', startedAt);
+  const first = await inboundVideo(receiver);
+  await sleep(LOSSY_SECONDS * 1000);
+  const last = await inboundVideo(receiver);
+  const link = pipeline.events.filter((e) => e.event === 'stats' && e.packets_out).pop();
+  const decoded = last.framesDecoded - first.framesDecoded;
+  const sent = FPS * LOSSY_SECONDS;
+  const nacks = last.nackCount - first.nackCount;
+  console.log(`# ${LOSS_PERCENT} % loss for ${LOSSY_SECONDS} s: ${decoded} of ~${sent} frames decoded ` +
+              `(${Math.round((100 * decoded) / sent)} %), ${nacks} NACKs sent by the page, ` +
+              `${last.retransmitted ?? '?'} packets retransmitted, packets lost after recovery ${last.packetsLost}, ` +
+              `${last.freezeCount - first.freezeCount} freezes (${(last.freezeSeconds - first.freezeSeconds).toFixed(2)} s), ` +
+              `PLIs ${last.pliCount}; the pipeline dropped ${link?.packets_dropped} of ${link?.packets_out} packets`);
+  assert.ok(link && link.packets_dropped > 0.02 * link.packets_out, 'the link was lossy');
+  assert.ok(decoded >= 0.8 * sent, `${decoded} frames decoded of ~${sent} sent`);
+  assert.ok(nacks > 0, 'the page sent NACKs');
+  assert.ok(last.retransmitted > 0, 'the pipeline retransmitted (RTX)');
+}, { chapter });
+
+if (serverKind === 'ours') {
+  bothPageSets(`g. ${LOSS_PERCENT} % of the pipeline's packets lost: NACK/RTX keep receiver.html playing`,
+               lossyLink);
+}
