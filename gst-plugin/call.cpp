@@ -72,6 +72,17 @@ std::vector<std::shared_ptr<SendBranch>> Call::branches() {
   return copy;
 }
 
+std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> Call::branch_pairs() {
+  std::lock_guard lock(branches_mutex_);
+  return branches_;
+}
+
+GstCaps* Call::branch_caps(GstPad* ghost) {
+  GstCaps* caps = gst_pad_get_current_caps(ghost);
+  // Nothing sent yet: what the payloader upstream can make says which codec it is.
+  return caps != nullptr ? caps : gst_pad_peer_query_caps(ghost, nullptr);
+}
+
 void Call::add_branch(const CallHost::SinkPad& pad) {
   if (webrtcbin_ == nullptr) return;
   const std::string label = std::string(GST_PAD_NAME(pad.ghost)) + " -> " + GST_OBJECT_NAME(webrtcbin_);
@@ -227,15 +238,9 @@ int Call::make_payload_types_unique() {
 // included, so each branch takes the type the offer gives its codec (Chromium: VP8 96, Opus 111).
 int Call::align_payload_types(const GstSDPMessage* offer) {
   int switching = 0;
-  std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> list;
-  {
-    std::lock_guard lock(branches_mutex_);
-    list = branches_;
-  }
+  const auto list = branch_pairs();
   for (auto& [ghost, branch] : list) {
-    GstCaps* caps = gst_pad_get_current_caps(ghost);
-    // Nothing sent yet: what the payloader upstream can make says which codec it is.
-    if (caps == nullptr) caps = gst_pad_peer_query_caps(ghost, nullptr);
+    GstCaps* caps = branch_caps(ghost);
     const int offered = offered_payload_type(offer, caps);
     const int current = payload_type_of(caps);
     if (offered < 0) {
@@ -256,11 +261,7 @@ int Call::align_payload_types(const GstSDPMessage* offer) {
 
 // After the local description is set: warn about streams the call does not carry.
 void Call::check_branches_sending() {
-  std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> list;
-  {
-    std::lock_guard lock(branches_mutex_);
-    list = branches_;
-  }
+  const auto list = branch_pairs();
   for (auto& [ghost, branch] : list) {
     if (branch->sending()) continue;
     GST_WARNING_OBJECT(bin_,
@@ -356,16 +357,11 @@ void Call::offer_room_for_peer_media_once() {
   room_offered_ = true;
   bool audio = false, video = false;
   std::set<int> taken;
-  std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> list;
-  {
-    std::lock_guard lock(branches_mutex_);
-    list = branches_;
-  }
+  const auto list = branch_pairs();
   for (auto& [ghost, branch] : list) {
     const int pt = branch->payload_type() >= 0 ? branch->payload_type() : branch->webrtcbin_payload_type();
     if (pt >= 0) taken.insert(pt);
-    GstCaps* caps = gst_pad_get_current_caps(ghost);
-    if (caps == nullptr) caps = gst_pad_peer_query_caps(ghost, nullptr);
+    GstCaps* caps = branch_caps(ghost);
     for (guint i = 0; caps != nullptr && i < gst_caps_get_size(caps); ++i) {
       const char* media = gst_structure_get_string(gst_caps_get_structure(caps, i), "media");
       audio = audio || g_strcmp0(media, "audio") == 0;
@@ -389,14 +385,9 @@ void Call::enable_nack_on_video() {
     nack_if_video(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
   }
   if (transceivers != nullptr) g_array_unref(transceivers);
-  std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> list;
-  {
-    std::lock_guard lock(branches_mutex_);
-    list = branches_;
-  }
+  const auto list = branch_pairs();
   for (auto& [ghost, branch] : list) {
-    GstCaps* caps = gst_pad_get_current_caps(ghost);
-    if (caps == nullptr) caps = gst_pad_peer_query_caps(ghost, nullptr);
+    GstCaps* caps = branch_caps(ghost);
     const GstStructure* s = caps != nullptr && gst_caps_get_size(caps) > 0 ? gst_caps_get_structure(caps, 0) : nullptr;
     const bool video = s != nullptr && g_strcmp0(gst_structure_get_string(s, "media"), "video") == 0;
     if (caps != nullptr) gst_caps_unref(caps);

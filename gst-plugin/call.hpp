@@ -136,6 +136,8 @@ class Call {
   mutable std::mutex branches_mutex_;
   std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> branches_;
   std::vector<std::shared_ptr<SendBranch>> branches();
+  std::vector<std::pair<GstPad*, std::shared_ptr<SendBranch>>> branch_pairs();  // a copy, with their ghosts
+  static GstCaps* branch_caps(GstPad* ghost);  // its current caps, else what upstream can make (transfer full)
 
   // Our references to the promises given to webrtcbin (network thread; the newest kPromisesKept):
   // interrupted before webrtcbin stops, see ~Call.

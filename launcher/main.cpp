@@ -125,6 +125,9 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
   if (!o.turn.empty()) props.emplace_back("turn-server", join(o.turn, ","));
   if (!o.turn_secret.empty()) props.emplace_back("turn-secret", o.turn_secret);
   if (o.relay_only) props.emplace_back("ice-transport-policy", "relay");
+  if (o.connect_timeout_s != 15) {
+    props.emplace_back("connect-timeout", std::to_string(static_cast<guint>(o.connect_timeout_s * 1000)));
+  }
   if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));
   if (o.insecure || launch.self_signed_server) props.emplace_back("tls-validation", "false");
   return props;

@@ -41,7 +41,7 @@ constexpr OptionSpec kOptions[] = {
     {"duration", Takes::Value},  {"status-interval", Takes::Value}, {"dry-run", Takes::Nothing},
     {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
     {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing}, {"turn-secret", Takes::Value},
-    {"ice-transport-policy", Takes::Value},
+    {"ice-transport-policy", Takes::Value}, {"connect-timeout", Takes::Value},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -281,6 +281,8 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
   } else if (s.name == "turn-secret") {
     if (v.empty()) return what + ": missing value";
     o.turn_secret = v;
+  } else if (s.name == "connect-timeout") {
+    if (!(err = parse_seconds(what, v, 3600, o.connect_timeout_s)).empty()) return err;
   } else if (s.name == "ice-transport-policy") {
     if (v == "all") o.relay_only = false;
     else if (v == "relay") o.relay_only = true;
@@ -485,6 +487,8 @@ std::string help_text() {
       "  --turn-secret=SECRET   secret shared with the TURN server (coturn's static-auth-secret):\n"
       "                         each call gets credentials valid for 24 h (default none)\n"
       "  --ice-transport-policy=P  all, or relay: calls only through --turn (default all)\n"
+      "  --connect-timeout=S    a call not connected S seconds after its offer ends and frees its\n"
+      "                         place, 0 = wait forever (default 15)\n"
       "  --ice-address=IP[,IP]  only gather ICE candidates on these local addresses (default: all)\n"
       "\n"
       "Sending (not with --mode=recv):\n"

@@ -1740,44 +1740,55 @@ struct LinkLoss {
   ~LinkLoss() { g_rand_free(rand); }
 };
 
-guint64 sum_uint_property(GstElement* bin, const char* factory, const char* property) {
-  guint64 total = 0;
+// Calls fn on every element made by `factory` inside `bin`, at any depth.
+void for_each_made_by(GstElement* bin, const char* factory, const std::function<void(GstElement*)>& fn) {
   GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
     auto* element = GST_ELEMENT(g_value_get_object(&item));
     GstElementFactory* f = gst_element_get_factory(element);
-    if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), factory)) {
-      guint value = 0;
-      g_object_get(element, property, &value, nullptr);
-      total += value;
-    }
+    if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), factory)) fn(element);
     g_value_reset(&item);
   }
   g_value_unset(&item);
   gst_iterator_free(it);
+}
+
+guint64 sum_uint_property(GstElement* bin, const char* factory, const char* property) {
+  guint64 total = 0;
+  for_each_made_by(bin, factory, [&](GstElement* element) {
+    guint value = 0;
+    g_object_get(element, property, &value, nullptr);
+    total += value;
+  });
   return total;
 }
 
 guint64 jitterbuffer_stat(GstElement* bin, const char* field) {
   guint64 total = 0;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* f = gst_element_get_factory(element);
-    if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), "rtpjitterbuffer")) {
-      GstStructure* stats = nullptr;
-      g_object_get(element, "stats", &stats, nullptr);
-      guint64 value = 0;
-      if (stats != nullptr && gst_structure_get_uint64(stats, field, &value)) total += value;
-      if (stats != nullptr) gst_structure_free(stats);
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  for_each_made_by(bin, "rtpjitterbuffer", [&](GstElement* element) {
+    GstStructure* stats = nullptr;
+    g_object_get(element, "stats", &stats, nullptr);
+    guint64 value = 0;
+    if (stats != nullptr && gst_structure_get_uint64(stats, field, &value)) total += value;
+    if (stats != nullptr) gst_structure_free(stats);
+  });
   return total;
+}
+
+// Counts the buffers through pad `pad` of the element named `name` in `pipeline`.
+void count_buffers(GstElement* pipeline, const char* name, const char* pad_name, std::atomic<int>& counter) {
+  GstElement* element = by_name(pipeline, name);
+  GstPad* pad = gst_element_get_static_pad(element, pad_name);
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) {
+        (*static_cast<std::atomic<int>*>(data))++;
+        return GST_PAD_PROBE_OK;
+      },
+      &counter, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(element);
 }
 
 GST_START_TEST(test_lossy_link) {
@@ -1787,36 +1798,12 @@ GST_START_TEST(test_lossy_link) {
     GstElement* receiver = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + server.url() +
                                   " s.video_0 ! queue ! rtpvp8depay ! vp8dec ! fakesink name=frames sync=false async=false");
     std::atomic<int> decoded{0};
-    {
-      GstElement* frames = by_name(receiver, "frames");
-      GstPad* pad = gst_element_get_static_pad(frames, "sink");
-      gst_pad_add_probe(
-          pad, GST_PAD_PROBE_TYPE_BUFFER,
-          [](GstPad*, GstPadProbeInfo*, gpointer data) {
-            (*static_cast<std::atomic<int>*>(data))++;
-            return GST_PAD_PROBE_OK;
-          },
-          &decoded, nullptr);
-      gst_object_unref(pad);
-      gst_object_unref(frames);
-    }
+    count_buffers(receiver, "frames", "sink", decoded);
     set_state_checked(receiver, GST_STATE_PLAYING);
     const std::string receiver_id = wait_connected(receiver);
     Node sender(server.url(), true, "peer-id=" + receiver_id);
     std::atomic<int> encoded{0};
-    {
-      GstElement* enc = by_name(sender->pipeline, "enc");
-      GstPad* pad = gst_element_get_static_pad(enc, "src");
-      gst_pad_add_probe(
-          pad, GST_PAD_PROBE_TYPE_BUFFER,
-          [](GstPad*, GstPadProbeInfo*, gpointer data) {
-            (*static_cast<std::atomic<int>*>(data))++;
-            return GST_PAD_PROBE_OK;
-          },
-          &encoded, nullptr);
-      gst_object_unref(pad);
-      gst_object_unref(enc);
-    }
+    count_buffers(sender->pipeline, "enc", "src", encoded);
     g_signal_connect(sender->pipeline, "deep-element-added",
                      G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer data) {
                        GstElementFactory* f = gst_element_get_factory(element);

@@ -24,13 +24,14 @@ IFS=:
 for file in $SUPPRESSIONS; do supp_args="$supp_args --suppressions=$file"; done
 unset IFS
 
-# Under valgrind a call takes 10 s or more to connect on two busy cores: the run lasts until a
-# status line counts 60 received frames (bounded by --duration=90), then SIGTERM stops it cleanly.
+# Under valgrind a call takes 10 s or more to connect on two busy cores (once more than the default
+# 15 s --connect-timeout: no timeout here): the run lasts until a status line counts 60 received
+# frames (bounded by --duration=90), then SIGTERM stops it cleanly.
 # shellcheck disable=SC2086
 G_SLICE=always-malloc "$VALGRIND" --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
   --num-callers=30 $supp_args \
   "$SIO_WEBRTC" --server="$url" --call=auto --mode=recv --sink="$tmp/call.mkv" \
-  --ice-address=127.0.0.1 --duration=90 --status-interval=1 >"$tmp/receiver.log" 2>&1 &
+  --ice-address=127.0.0.1 --duration=90 --status-interval=1 --connect-timeout=0 >"$tmp/receiver.log" 2>&1 &
 receiver=$!
 for _ in $(seq 1 900); do  # bounded: 90 s
   kill -0 "$receiver" 2>/dev/null || break

@@ -131,6 +131,8 @@ TEST(LauncherOptions, GoodRowsSetTheirFields) {
          EXPECT_EQ(o.turn, (std::vector<std::string>{"turn://a:b@10.0.0.1", "turn://c:d@10.0.0.2:3479"}));
          EXPECT_TRUE(o.relay_only);
        }},
+      {{"--connect-timeout=60"}, [](auto& o) { EXPECT_EQ(o.connect_timeout_s, 60); }},
+      {{"--connect-timeout=0"}, [](auto& o) { EXPECT_EQ(o.connect_timeout_s, 0); }},
       {{"--turn=turn://10.0.0.1:3478", "--turn-secret=north-wind"}, [](auto& o) {
          EXPECT_EQ(o.turn, std::vector<std::string>{"turn://10.0.0.1:3478"});
          EXPECT_EQ(o.turn_secret, "north-wind");
@@ -251,6 +253,7 @@ TEST(LauncherOptions, BadRowsNameTheOptionAndValue) {
       {{"--turn=turn://alice@turn.example.org", "--turn-secret=x"}, "--turn: needs a user name and a password"},
       {{"--turn=turn://a:b,c@host"}, "--turn: escape commas and spaces (%2C, %20)"},
       {{"--turn-secret=north-wind"}, "--turn-secret needs --turn"},
+      {{"--connect-timeout=soon"}, "--connect-timeout: not a number of seconds: 'soon'"},
       {{"--ice-transport-policy=relay"}, "--ice-transport-policy=relay needs --turn"},
       {{"--ice-transport-policy=turn", "--turn=turn://a:b@h"}, "--ice-transport-policy: expected all or relay, got 'turn'"},
       {{"--turn=stun://alice:pw@host"}, "--turn: expected turn://USER:PASSWORD@HOST[:PORT] or turns://..., got 'stun://alice:pw@host'"},
