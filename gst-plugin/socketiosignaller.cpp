@@ -293,8 +293,11 @@ class SignallerImpl final : public CallHost {
   // without a stableId as such calls were kept that show up within kRejoinWindowUs of our rejoin
   // are taken for them (a guess: see the README). Either way they are not called again.
   std::set<std::string> carried_;  // peer ids of calls kept through a loss
-  std::map<std::string, std::string> rejoined_as_;  // a peer's new id -> its kept call's (old) id
-  std::map<std::string, bool> matched_exactly_;      // by new id: by stableId (true) or guessed
+  struct Rejoined {
+    std::string call;  // the kept call's key: the peer's old id
+    bool exact;        // matched by stableId (true) or guessed
+  };
+  std::map<std::string, Rejoined> rejoined_as_;  // by the peer's new id
   std::map<std::string, std::string> call_stable_ids_;  // by call (peer id): the peer's stableId
   std::string stable_id_;  // ours, sent in the auth: the same across our reconnections
   std::string key_of(const std::string& id) const;  // the call key for a peer's current id
@@ -650,7 +653,6 @@ void SignallerImpl::connect() {
     peers_.clear();
     carried_.clear();
     rejoined_as_.clear();
-    matched_exactly_.clear();
     call_stable_ids_.clear();
     previous_id_.clear();
     rejoined_us_ = 0;
@@ -724,8 +726,7 @@ void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
       ++it;
       continue;
     }
-    if (matched_exactly_[it->first]) gone.push_back(it->second);
-    matched_exactly_.erase(it->first);
+    if (it->second.exact) gone.push_back(it->second.call);
     it = rejoined_as_.erase(it);
   }
   for (const auto& peer : gone) end_call(peer, "peer left");
@@ -740,12 +741,12 @@ void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
 
 std::string SignallerImpl::key_of(const std::string& id) const {
   auto it = rejoined_as_.find(id);
-  return it != rejoined_as_.end() ? it->second : id;
+  return it != rejoined_as_.end() ? it->second.call : id;
 }
 
 void SignallerImpl::match_rejoined_peers() {
   std::set<std::string> matched;  // kept calls already matched
-  for (const auto& [new_id, old_id] : rejoined_as_) matched.insert(old_id);
+  for (const auto& [new_id, rejoined] : rejoined_as_) matched.insert(rejoined.call);
   for (const auto& old_id : carried_) {
     auto stable = call_stable_ids_.find(old_id);
     if (matched.count(old_id) != 0 || stable == call_stable_ids_.end() || stable->second.empty()) continue;
@@ -753,8 +754,7 @@ void SignallerImpl::match_rejoined_peers() {
       if (peer == old_id || client_->stable_id_of(peer) != stable->second || rejoined_as_.count(peer) != 0) continue;
       GST_INFO_OBJECT(element_, "%s is %s (stableId %s): its call goes on", peer.c_str(), old_id.c_str(),
                       stable->second.c_str());
-      rejoined_as_[peer] = old_id;
-      matched_exactly_[peer] = true;
+      rejoined_as_[peer] = Rejoined{old_id, true};
       matched.insert(old_id);
       break;
     }
@@ -773,8 +773,7 @@ void SignallerImpl::match_rejoined_peers() {
     if (find_call(peer) != nullptr || rejoined_as_.count(peer) != 0 || !client_->stable_id_of(peer).empty()) continue;
     GST_INFO_OBJECT(element_, "%s joined just after our rejoin: taken for %s's peer (no stableId to tell), not called",
                     peer.c_str(), unmatched.back().c_str());
-    rejoined_as_[peer] = unmatched.back();
-    matched_exactly_[peer] = false;
+    rejoined_as_[peer] = Rejoined{unmatched.back(), false};
     unmatched.pop_back();
   }
 }
@@ -803,7 +802,6 @@ void SignallerImpl::on_lost(client::ClientError error, const std::string& messag
   }
   peers_.clear();
   rejoined_as_.clear();
-  matched_exactly_.clear();
   rejoined_us_ = 0;
   // A connected call does not need the server: its media goes on while we reconnect.
   GST_WARNING_OBJECT(element_, "signalling connection %s (%s); trying again in %u ms, %u call(s) go on",
@@ -1098,12 +1096,7 @@ void SignallerImpl::end_call(const std::string& peer, const std::string& reason)
     carried_.erase(peer);
     call_stable_ids_.erase(peer);
     for (auto it = rejoined_as_.begin(); it != rejoined_as_.end();) {
-      if (it->second != peer) {
-        ++it;
-        continue;
-      }
-      matched_exactly_.erase(it->first);
-      it = rejoined_as_.erase(it);
+      it = it->second.call == peer ? rejoined_as_.erase(it) : std::next(it);
     }
     if (latest_webrtcbin_ == call->webrtcbin()) latest_webrtcbin_ = nullptr;
     count = static_cast<guint>(calls_.size());
