@@ -28,6 +28,7 @@
 #include "receive_sinks.hpp"
 #include "send_branches.hpp"
 #include "socketiosignaller.hpp"
+#include "versions.hpp"
 
 #ifndef SIO_VERSION
 #define SIO_VERSION "0.1.0"
@@ -451,8 +452,13 @@ int main(int argc, char** argv) {
     case ParseStatus::Help:
       std::fputs(outcome.message.c_str(), stdout);
       return 0;
-    case ParseStatus::Version:
-      std::printf("%s\n", outcome.message.c_str());
+    case ParseStatus::Version: {
+      guint major = 0, minor = 0, micro = 0, nano = 0;
+      gst_version(&major, &minor, &micro, &nano);
+      std::printf("%s\nGStreamer %u.%u.%u, %s\n", outcome.message.c_str(), major, minor, micro,
+                  sio::signalling::library_versions().c_str());
+      return 0;
+    }
       return 0;
     case ParseStatus::Error:
       std::fprintf(stderr, "sio-webrtc: %s\nTry --help.\n", outcome.message.c_str());

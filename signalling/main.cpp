@@ -17,6 +17,7 @@
 #include "options.hpp"
 #include "process_limits.hpp"
 #include "server.hpp"
+#include "versions.hpp"
 
 namespace {
 
@@ -160,7 +161,7 @@ int main(int argc, char** argv) {
       std::fputs(outcome.message.c_str(), stdout);
       return 0;
     case ParseStatus::Version:
-      std::printf("%s\n", outcome.message.c_str());
+      std::printf("%s\n%s\n", outcome.message.c_str(), sio::signalling::library_versions().c_str());
       return 0;
     case ParseStatus::Error:
       std::fprintf(stderr, "sio-signalling: %s\nTry --help.\n", outcome.message.c_str());

@@ -23,6 +23,7 @@
 #include "server_context.hpp"
 #include "sio_connection.hpp"
 #include "static_files.hpp"
+#include "web_files.hpp"
 
 namespace sio::signalling {
 
@@ -258,7 +259,17 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
                 problem.c_str());
     return nullptr;
   }
-  impl->static_files = std::make_unique<StaticFiles>(config);
+  WebFiles web_files = locate_web_files(config, compiled_layout(), executable_dir());
+  if (!config.conformance) {
+    // Silent 404s for every page would be the alternative: say at start what is missing.
+    if (std::string problem = check_public_dir(web_files); !problem.empty()) {
+      g_set_error(glib::GErrorOut(error), G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s", problem.c_str());
+      return nullptr;
+    }
+    for (const auto& missing : missing_bundles(web_files)) SIO_LOG_WARN("static: %s will answer 404", missing.c_str());
+    SIO_LOG_DEBUG("static: pages from %s (%s)", web_files.public_dir.c_str(), web_files.origin.c_str());
+  }
+  impl->static_files = std::make_unique<StaticFiles>(web_files);
   ServerContext& server = impl->server;
   if (config.conformance) {
     impl->app = std::make_unique<ConformanceApp>(server);

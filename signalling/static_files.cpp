@@ -12,10 +12,6 @@
 #include "gobject_ptr.hpp"
 #include "log.hpp"
 
-#ifndef SIO_SOURCE_ROOT
-#error "SIO_SOURCE_ROOT must name the source tree (signalling/meson.build defines it)"
-#endif
-
 namespace sio::signalling {
 namespace {
 
@@ -28,13 +24,6 @@ constexpr std::string_view kClientFiles[] = {
     "socket.io.min.js.map",  "socket.io.esm.min.js",      "socket.io.esm.min.js.map",
     "socket.io.msgpack.min.js", "socket.io.msgpack.min.js.map",
 };
-
-std::string choose(const std::string& configured, const char* env_name, const char* bundled) {
-  if (!configured.empty()) return configured;
-  const char* from_env = g_getenv(env_name);
-  if (from_env && *from_env) return from_env;
-  return bundled;
-}
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
@@ -188,12 +177,8 @@ void refuse_method(SoupServerMessage* msg) {
 
 }  // namespace
 
-StaticFiles::StaticFiles(const ServerConfig& config)
-    : public_dir_(choose(config.public_dir, "SIO_WEB_DIR", SIO_SOURCE_ROOT "/web")),
-      client_dist_dir_(choose(config.client_dist_dir, "SIO_CLIENT_DIST_DIR",
-                              SIO_SOURCE_ROOT "/node_modules/socket.io-client/dist")),
-      simple_peer_file_(choose(config.simple_peer_file, "SIO_SIMPLE_PEER_FILE",
-                               SIO_SOURCE_ROOT "/node_modules/simple-peer/simplepeer.min.js")) {}
+StaticFiles::StaticFiles(const WebFiles& files)
+    : public_dir_(files.public_dir), client_dist_dir_(files.client_dist_dir), simple_peer_file_(files.simple_peer_file) {}
 
 bool StaticFiles::is_client_script(const char* path) const {
   if (!path) return false;

@@ -7,13 +7,13 @@
 
 #include <string>
 
-#include "config.hpp"
+#include "web_files.hpp"
 
 namespace sio::signalling {
 
 class StaticFiles {
  public:
-  explicit StaticFiles(const ServerConfig& config);  // resolves "" to the bundled locations
+  explicit StaticFiles(const WebFiles& files);
   // Serves GET/HEAD for `path`; returns false when the path is not a static file it knows
   // (the caller answers 404). Never serves outside the configured folders ("..", symlinks out).
   bool serve(SoupServerMessage* msg, const char* path) const;

@@ -4,11 +4,14 @@
 // GStreamer plugin directory (default /usr/lib/x86_64-linux-gnu/gstreamer-1.0).
 // The table is printed as '# ' lines, to be quoted in the closing note.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
 
 const binary = process.env.SIO_WEBRTC;
 if (!binary || !existsSync(binary)) throw new Error(`set SIO_WEBRTC to the built sio-webrtc (got '${binary ?? ''}')`);
@@ -182,10 +185,12 @@ describe('good command lines', () => {
     });
   }
 
-  test('--version: exit 0, "sio-webrtc X.Y.Z"', async () => {
+  test('--version: exit 0, "sio-webrtc X.Y.Z" and the GStreamer, libsoup and GLib in use', async () => {
     const { code, stdout, stderr } = await runRow(['--version']);
     assert.equal(code, 0, `stderr: ${stderr}`);
-    assert.match(stdout, /^sio-webrtc \d+\.\d+\.\d+\n$/);
+    const gst = (await exec('gst-inspect-1.0', ['--version'])).stdout.match(/GStreamer (\d+\.\d+\.\d+)/)[1];
+    assert.match(stdout, /^sio-webrtc \d+\.\d+\.\d+\nGStreamer \d+\.\d+\.\d+, libsoup 3\.\d+\.\d+, GLib 2\.\d+\.\d+\n$/);
+    assert.ok(stdout.includes(`GStreamer ${gst},`), `not the GStreamer in use (${gst}): ${stdout}`);
   });
 });
 

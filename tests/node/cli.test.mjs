@@ -87,6 +87,14 @@ describe('--help', () => {
   });
 });
 
+describe('--version', () => {
+  test('exits 0 with the version, then the libsoup and GLib in use', async () => {
+    const { code, stdout, stderr } = await runToExit(['--version']);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^sio-signalling \d+\.\d+\.\d+\nlibsoup 3\.\d+\.\d+, GLib 2\.\d+\.\d+\n$/);
+  });
+});
+
 describe('bad options exit 2 and name the option on stderr', () => {
   const rows = [
     { args: ['--no-such-option'], names: '--no-such-option' },

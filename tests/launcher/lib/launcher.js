@@ -68,8 +68,8 @@ const parseLine = (line) => {
 
 // `prefix`: a command that runs the launcher, e.g. ['ip', 'netns', 'exec', NAME] (it execs, so the
 // child is still the launcher: signals reach it).
-const startLauncher = (args, { name = 'sio-webrtc', env = {}, prefix = [] } = {}) => {
-  const binary = process.env.SIO_WEBRTC;
+// `binary`: another sio-webrtc than SIO_WEBRTC's (e.g. an installed one).
+const startLauncher = (args, { name = 'sio-webrtc', env = {}, prefix = [], binary = process.env.SIO_WEBRTC } = {}) => {
   assert.ok(binary, 'SIO_WEBRTC=/path/to/sio-webrtc is needed (meson sets it)');
   assert.ok(fs.existsSync(binary), `SIO_WEBRTC does not exist: ${binary}`);
   const command = [...prefix, binary];
