@@ -15,6 +15,16 @@ bool is_relayed_event(std::string_view name) {
   return name == "peerOffer" || name == "peerAnswer" || name == "peerIce" || name == "signal";
 }
 
+void count_relay(ServerStats& stats, std::string_view event) {
+  stats.relayed_messages++;
+  for (size_t i = 0; i < std::size(kRelayedEvents); ++i) {
+    if (event == kRelayedEvents[i]) {
+      stats.relayed_by_event[i]++;
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 ChapterApp::ChapterApp(ServerContext& server) : server_(server) {
@@ -79,7 +89,7 @@ bool ChapterApp::on_splice(SioSocket& socket, const fast_relay::Splice& splice) 
   splice_buffer_.clear();
   fast_relay::append_relayed(splice, socket.id, splice_buffer_);
   it->second->send_encoded(splice_buffer_);
-  server_.stats.relayed_messages++;
+  count_relay(server_.stats, splice.event);
   return true;
 }
 
@@ -98,7 +108,7 @@ void ChapterApp::on_event(SioSocket& socket, socketio::Packet& packet) {
   }
   if (target) {
     target->emit(std::move(relay->args));
-    server_.stats.relayed_messages++;
+    count_relay(server_.stats, name);
   } else {
     server_.stats.dropped_messages++;
     SIO_LOG_DEBUG("%s from %s dropped: no socket %s", name.c_str(), socket.id.c_str(),

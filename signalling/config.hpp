@@ -42,6 +42,7 @@ struct ServerConfig {
   // Exactly the handlers and timings of the official protocol test suites
   // (../shared/conformance/README.md): Engine.IO echo at /engine.io/, Socket.IO test app at /socket.io/.
   bool conformance = false;
+  bool metrics = false;  // GET /metrics answers Prometheus text (server_metrics.hpp)
 };
 
 }  // namespace sio::signalling

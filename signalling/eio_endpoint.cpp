@@ -129,6 +129,7 @@ bool EioEndpoint::refuse_over_limits(SoupServerMessage* msg, const std::string& 
   }
   if (!why) return false;
   const int limit = why == std::string_view("--max-clients") ? 0 : 1;
+  server_.stats.count(limit == 0 ? Refusal::MaxClients : Refusal::MaxClientsPerAddress);
   if (log::Throttle& throttle = refusal_log_[limit]; throttle.due()) {
     const std::string more = throttle.suppressed == 0 ? std::string()
                              : " (" + std::to_string(throttle.suppressed) + " more refused since the last line)";
@@ -139,6 +140,13 @@ bool EioEndpoint::refuse_over_limits(SoupServerMessage* msg, const std::string& 
   http::respond_text(msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "text/plain",
                      limit == 0 ? "Too many clients\n" : "Too many clients from this address\n");
   return true;
+}
+
+void EioEndpoint::count_transports(ServerStats& stats) const {
+  for (const auto& [sid, session] : sessions_) {
+    if (session->transport() == EioSession::Transport::WebSocket) stats.sessions_websocket++;
+    else stats.sessions_polling++;
+  }
 }
 
 EioSession* EioEndpoint::create_session(EioSession::Transport transport, std::string remote_host) {

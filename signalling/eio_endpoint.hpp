@@ -32,6 +32,8 @@ class EioEndpoint {
   void handle_request(SoupServerMessage* msg);
 
   ServerContext& server() { return server_; }
+  // Open sessions by transport, added to `stats` (metrics).
+  void count_transports(ServerStats& stats) const;
   const ServerConfig& config() const { return server_.config; }
 
   // For EioSession.

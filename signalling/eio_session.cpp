@@ -118,6 +118,7 @@ void EioSession::on_packet(engineio::PacketType type, std::string_view data, boo
     SIO_LOG_WARN("engine.io session %s: more than %u packets/s (burst %u); closing it",
                  sid_.c_str(), endpoint_.config().flood_packets_per_s, endpoint_.config().flood_burst);
     endpoint_.server().stats.protocol_errors++;
+    endpoint_.server().stats.count(Refusal::Flood);
     close("flood");
     return;
   }

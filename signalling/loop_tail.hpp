@@ -41,6 +41,13 @@ class LoopTail {
   bool watch(int fd, WsConnection* connection, bool want_write);
   void unwatch(int fd);
   GMainContext* context() const { return context_; }
+  // What the WebSocket connections read and wrote (metrics).
+  struct Traffic {
+    uint64_t bytes_in = 0;
+    uint64_t bytes_out = 0;
+    uint64_t send_buffer_overflows = 0;
+  };
+  Traffic& traffic() { return traffic_; }
   // A read buffer shared by all connections (reads never nest).
   char* scratch() { return scratch_.get(); }
   static constexpr std::size_t kScratchSize = 64 * 1024;
@@ -68,6 +75,7 @@ class LoopTail {
   bool running_ = false;
   gint64 log_flushed_us_ = 0;
   Timer log_timer_;
+  Traffic traffic_;
 };
 
 }  // namespace sio::signalling

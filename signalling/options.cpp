@@ -34,7 +34,7 @@ constexpr OptionSpec kOptions[] = {
     {"header-timeout", Takes::Value}, {"max-clients", Takes::Value}, {"max-clients-per-ip", Takes::Value},
     {"auth-token", Takes::Value},  {"auth-tokens-file", Takes::Value}, {"log-level", Takes::Value},
     {"env-file", Takes::Value},    {"conformance", Takes::Nothing}, {"help", Takes::Nothing},
-    {"version", Takes::Nothing},
+    {"version", Takes::Nothing},   {"metrics", Takes::Nothing},
 };
 
 std::string split_arguments(const std::vector<std::string>& args, std::vector<Setting>& out) {
@@ -102,6 +102,8 @@ std::string apply_setting(const Setting& s, Options& options) {
     (s.name == "tls-cert" ? server.tls_cert_file : server.tls_key_file) = s.value;
   } else if (s.name == "dev-tls") {
     options.dev_tls = true;
+  } else if (s.name == "metrics") {
+    server.metrics = true;
   } else if (s.name == "dev-tls-dir") {
     if (s.value.empty()) return what + ": missing value";
     options.dev_tls_dir = s.value;
@@ -330,6 +332,9 @@ std::string help_text() {
       "  --auth-token=TOKEN     clients must send this token (socket.io-client: auth: {token}); others\n"
       "                         get CONNECT_ERROR \"unauthorized\" and are closed. May be repeated\n"
       "  --auth-tokens-file=FILE  the same, one token a line ('#' comments), read again on SIGHUP\n"
+      "  --metrics              serve Prometheus metrics at /metrics: clients by transport, connects,\n"
+      "                         relays by event, bytes, refusals by reason, CPU and memory (default:\n"
+      "                         off; anyone who can reach the server can read them)\n"
       "  --log-level=LEVEL      error, warn, info or debug (default info)\n"
       "  --env-file=FILE        dotenv file to read (default .env; a missing .env is ignored)\n"
       "  --conformance          the official protocol test suites' setup: ping 300/200 ms,\n"

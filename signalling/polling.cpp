@@ -17,7 +17,8 @@ uint64_t outbox_limit(const ServerConfig& config) {
   return std::max<uint64_t>(config.max_payload * 16, 1 << 20);
 }
 
-void respond_payload(SoupServerMessage* msg, std::string_view body) {
+void respond_payload(ServerStats& stats, SoupServerMessage* msg, std::string_view body) {
+  stats.bytes_out += body.size();
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-store");
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
   soup_server_message_set_response(msg, "text/plain; charset=UTF-8", SOUP_MEMORY_COPY, body.data(),
@@ -36,6 +37,7 @@ void EioSession::flush_poll() {
     // fires at once and closes it from the main loop.
     SIO_LOG_WARN("engine.io session %s: %zu bytes queued and no poll; closing it", sid_.c_str(),
                  outbox_.size());
+    endpoint_.server().stats.count(Refusal::SendBuffer);
     outbox_.clear();
     heartbeat_ = Heartbeat::WaitingForPong;
     ping_timeout_refreshed_ = true;
@@ -48,7 +50,7 @@ void EioSession::answer_poll(std::string_view body) {
   SoupServerMessage* msg = pending_poll_;
   drop_pending_poll_handler();
   pending_poll_ = nullptr;
-  respond_payload(msg, body);
+  respond_payload(endpoint_.server().stats, msg, body);
   soup_server_message_unpause(msg);
   g_object_unref(msg);
 }
@@ -75,10 +77,10 @@ void EioSession::handle_poll(SoupServerMessage* msg) {
   if (state_ == State::Closing) {
     // Collecting a graceful close: whatever was queued, then the close packet.
     if (closed_by_client_) {
-      respond_payload(msg, "6");
+      respond_payload(endpoint_.server().stats, msg, "6");
     } else {
       outbox_.append_text("1");
-      respond_payload(msg, outbox_.payload());
+      respond_payload(endpoint_.server().stats, msg, outbox_.payload());
     }
     outbox_.clear();
     close("forced close");
@@ -97,7 +99,7 @@ void EioSession::handle_poll(SoupServerMessage* msg) {
     return;
   }
   if (!outbox_.empty()) {
-    respond_payload(msg, outbox_.take());
+    respond_payload(endpoint_.server().stats, msg, outbox_.take());
     return;
   }
   pending_poll_ = static_cast<SoupServerMessage*>(g_object_ref(msg));
@@ -138,6 +140,7 @@ void EioSession::handle_post(SoupServerMessage* msg) {
   glib::GBytesPtr bytes(soup_message_body_flatten(body));
   gsize size = 0;
   const char* data = static_cast<const char*>(g_bytes_get_data(bytes.get(), &size));
+  endpoint_.server().stats.bytes_in += size;
   auto packets = engineio::decode_payload(std::string_view(data ? data : "", size));
   if (!packets) {
     SIO_LOG_WARN("engine.io session %s: bad polling payload (%s at byte %zu); closing it",

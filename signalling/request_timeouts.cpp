@@ -14,6 +14,7 @@ constexpr const char* kHeadTimerKey = "sio-head-timer";  // on the message: its 
 struct Expiry {
   GSocket* socket;  // owned ref
   uint32_t ms;
+  uint64_t* expired;  // the server's count (metrics); the timer goes before the server
 };
 
 gboolean on_expired(gpointer data) {
@@ -29,6 +30,7 @@ gboolean on_expired(gpointer data) {
     }
     g_object_unref(address);
   }
+  (*expiry->expired)++;
   SIO_LOG_INFO("closing a connection from %s: no complete request head within %u ms (--header-timeout)",
                peer.c_str(), expiry->ms);
   // Shut down, not closed: libsoup owns the descriptor; its read then fails and it cleans up.
@@ -49,8 +51,8 @@ void destroy_timer(gpointer source) {
 
 }  // namespace
 
-RequestTimeouts::RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms)
-    : soup_(soup), context_(context), header_ms_(header_ms) {
+RequestTimeouts::RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms, uint64_t& expired)
+    : soup_(soup), context_(context), header_ms_(header_ms), expired_(expired) {
   if (header_ms_ > 0) handler_ = g_signal_connect(soup_, "request-started", G_CALLBACK(on_request_started), this);
 }
 
@@ -66,7 +68,7 @@ void RequestTimeouts::on_request_started(SoupServer*, SoupServerMessage* msg, gp
   GSocket* socket = Acceptor::accepting();
   if (!socket) return;  // a later request on a kept-alive connection: its head was timed already
   GSource* timer = g_timeout_source_new(self->header_ms_);
-  g_source_set_callback(timer, on_expired, new Expiry{G_SOCKET(g_object_ref(socket)), self->header_ms_},
+  g_source_set_callback(timer, on_expired, new Expiry{G_SOCKET(g_object_ref(socket)), self->header_ms_, &self->expired_},
                         free_expiry);
   g_source_set_static_name(timer, "sio-signalling header timeout");
   g_source_attach(timer, self->context_);

@@ -14,8 +14,9 @@ namespace sio::signalling {
 
 class RequestTimeouts {
  public:
-  // `soup` and `context` borrowed; `header_ms` 0 = no limit.
-  RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms);
+  // `soup` and `context` borrowed; `header_ms` 0 = no limit; `expired` counts the connections
+  // closed for it.
+  RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms, uint64_t& expired);
   ~RequestTimeouts();
 
   RequestTimeouts(const RequestTimeouts&) = delete;
@@ -28,6 +29,7 @@ class RequestTimeouts {
   SoupServer* soup_;
   GMainContext* context_;
   uint32_t header_ms_;
+  uint64_t& expired_;
   gulong handler_ = 0;
 };
 

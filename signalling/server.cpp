@@ -22,6 +22,9 @@
 #include "request_timeouts.hpp"
 #include "server_context.hpp"
 #include "sio_connection.hpp"
+#include "process_stats.hpp"
+#include "prometheus_text.hpp"
+#include "server_metrics.hpp"
 #include "static_files.hpp"
 #include "web_files.hpp"
 
@@ -31,6 +34,7 @@ namespace {
 
 constexpr std::string_view kSocketIoPath = "/socket.io/";
 constexpr std::string_view kEngineIoPath = "/engine.io/";
+constexpr const char* kMetricsPath = "/metrics";
 constexpr int kListenBacklog = 511;
 
 bool starts_with(const char* path, std::string_view prefix) {
@@ -72,6 +76,8 @@ struct Server::Impl {
   bool listen(glib::GErrorPtr& error);
   bool listen_on(GSocketAddress* address, glib::GErrorPtr& error);
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer self);
+  void answer_metrics(SoupServerMessage* msg);
+  ServerStats snapshot() const;  // the counters, with the gauges read now
   static void on_request_started(SoupServer*, SoupServerMessage* msg, gpointer);
   static void on_early_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
                                gpointer self);
@@ -145,9 +151,39 @@ void Server::Impl::route(SoupServerMessage* msg, const char* path) {
     engineio->handle_request(msg);
     return;
   }
+  if (server.config.metrics && g_strcmp0(path, kMetricsPath) == 0) {
+    answer_metrics(msg);
+    return;
+  }
   if (!static_files->serve(msg, path)) {
     http::respond_text(msg, SOUP_STATUS_NOT_FOUND, "text/plain", "Not Found");
   }
+}
+
+void Server::Impl::answer_metrics(SoupServerMessage* msg) {
+  const char* method = soup_server_message_get_method(msg);
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "GET, HEAD");
+    http::respond_text(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "Method Not Allowed\n");
+    return;
+  }
+  const std::string text = server_metrics_text(snapshot(), read_process_stats());
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Cache-Control", "no-store");
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  soup_server_message_set_response(msg, std::string(prometheus::kContentType).c_str(), SOUP_MEMORY_COPY,
+                                   text.data(), text.size());
+}
+
+ServerStats Server::Impl::snapshot() const {
+  ServerStats stats = server.stats;
+  stats.sessions_polling = stats.sessions_websocket = 0;
+  socketio->count_transports(stats);
+  if (engineio) engineio->count_transports(stats);
+  const LoopTail::Traffic& traffic = tail->traffic();
+  stats.bytes_in += traffic.bytes_in;
+  stats.bytes_out += traffic.bytes_out;
+  stats.refused[static_cast<size_t>(Refusal::SendBuffer)] += traffic.send_buffer_overflows;
+  return stats;
 }
 
 // True when answered here: a page from an origin that is not allowed (403), or a CORS preflight.
@@ -157,6 +193,7 @@ bool Server::Impl::refuse_origin(SoupServerMessage* msg) {
   const OriginDecision decision = decide_origin(origin, soup_message_headers_get_one(headers, "Host"),
                                                 server.config.allowed_origins, server.config.cors_origin);
   if (decision.allowed) return http::apply_cors(msg, decision.cors);
+  server.stats.count(Refusal::Origin);
   if (origin_log.due()) {
     SIO_LOG_WARN("refusing a %s from a page at %s: not an allowed origin (--allowed-origins)",
                  http::is_websocket_upgrade(msg) ? "WebSocket" : "request", origin);
@@ -285,7 +322,9 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
         return std::unique_ptr<EioSessionHandler>(std::make_unique<SioConnection>(session, *app, server));
       });
 
-  impl->timeouts = std::make_unique<RequestTimeouts>(impl->soup.get(), impl->context.get(), config.header_timeout_ms);
+  impl->timeouts = std::make_unique<RequestTimeouts>(
+      impl->soup.get(), impl->context.get(), config.header_timeout_ms,
+      impl->server.stats.refused[static_cast<size_t>(Refusal::HeaderTimeout)]);
   g_signal_connect(impl->soup.get(), "request-started", G_CALLBACK(&Impl::on_request_started), nullptr);
   soup_server_add_early_handler(impl->soup.get(), nullptr, &Impl::on_early_request, impl.get(), nullptr);
   soup_server_add_handler(impl->soup.get(), nullptr, &Impl::on_request, impl.get(), nullptr);
@@ -305,7 +344,7 @@ std::vector<std::string> Server::urls() const {
   return result;
 }
 
-ServerStats Server::stats() const { return impl_->server.stats; }
+ServerStats Server::stats() const { return impl_->snapshot(); }
 
 void Server::shut_down_gracefully(uint32_t grace_ms) {
   begin_shutdown();

@@ -4,6 +4,7 @@
 // Embeddable: sio-signalling's main() and the launcher both use this class.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,6 +17,25 @@
 
 namespace sio::signalling {
 
+// Why a client was refused or cut off by the server (metrics: refused_total{reason}); the logs
+// say the same with the details.
+enum class Refusal : uint8_t {
+  MaxClients,            // --max-clients reached (503)
+  MaxClientsPerAddress,  // --max-clients-per-ip reached (503)
+  Origin,                // a page from an origin not allowed (403)
+  Unauthorized,          // CONNECT without a valid token
+  HeaderTimeout,         // no complete request head in time (--header-timeout)
+  Flood,                 // over the packets-per-second limit
+  SendBuffer,            // stopped reading: over --max-send-buffer or the polling queue bound
+  Count
+};
+inline constexpr const char* kRefusalNames[] = {"max_clients", "max_clients_per_ip", "origin", "unauthorized",
+                                                "header_timeout", "flood", "send_buffer"};
+static_assert(std::size(kRefusalNames) == static_cast<size_t>(Refusal::Count));
+
+// The chapter's relayed events, in the order of ServerStats::relayed_by_event.
+inline constexpr const char* kRelayedEvents[] = {"peerOffer", "peerAnswer", "peerIce", "signal"};
+
 struct ServerStats {
   uint64_t sessions_opened = 0;
   uint64_t sessions_closed = 0;
@@ -24,6 +44,17 @@ struct ServerStats {
   uint64_t relayed_messages = 0;  // peerOffer/peerAnswer/peerIce/signal delivered
   uint64_t dropped_messages = 0;  // relays to an unknown id
   uint64_t protocol_errors = 0;   // connections closed for bad input
+  std::array<uint64_t, std::size(kRelayedEvents)> relayed_by_event{};  // delivered, by event
+  std::array<uint64_t, static_cast<size_t>(Refusal::Count)> refused{};
+  // Engine.IO traffic: polling bodies and WebSocket bytes (frames included), as read and written.
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  // At the time of Server::stats(): open sessions by transport (a polling session being upgraded
+  // counts as polling until the upgrade completes).
+  uint64_t sessions_polling = 0;
+  uint64_t sessions_websocket = 0;
+
+  void count(Refusal why) { refused[static_cast<size_t>(why)]++; }
 };
 
 class Server {

@@ -148,6 +148,7 @@ void SioConnection::connect(socketio::Packet& packet) {
     if (!token || !token->is_string() || !server_.auth.accepts(token->as_string())) {
       // As a socket.io middleware's next(new Error("unauthorized")); the connection is closed
       // after the refusal has gone out.
+      server_.stats.count(Refusal::Unauthorized);
       SIO_LOG_WARN("socket.io session %s: CONNECT %s; refused (unauthorized) and closed", session_.sid().c_str(),
                    token ? "with an unknown token" : "without a token (auth {\"token\": ...})");
       socketio::Packet refusal;

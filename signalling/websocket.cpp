@@ -123,6 +123,7 @@ void EioSession::on_ws_message(WsConnection& connection, std::string_view frame,
   }
   if (state_ != State::Open) return;
   if (!take_flood_token()) {
+    endpoint_.server().stats.count(Refusal::Flood);
     abandon_upgrade("flood on the probe");
     return;
   }

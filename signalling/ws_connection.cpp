@@ -104,6 +104,7 @@ bool WsConnection::over_send_buffer(std::size_t more) {
   // One message always fits an empty queue (messages are bounded by --max-payload).
   if (queued_ == 0 || queued_ + more <= max_send_buffer_) return false;
   overflowed_ = true;
+  tail_.traffic().send_buffer_overflows++;
   SIO_LOG_WARN("websocket client: %zu bytes queued and not read, %zu more would pass --max-send-buffer (%llu); "
                "closing the connection",
                queued_, more, static_cast<unsigned long long>(max_send_buffer_));
@@ -189,6 +190,7 @@ void WsConnection::flush() {
       return;
     }
     // Drop what went out.
+    tail_.traffic().bytes_out += static_cast<uint64_t>(written);
     auto left = static_cast<std::size_t>(written);
     queued_ -= std::min(queued_, left);
     while (left > 0) {
@@ -230,6 +232,7 @@ void WsConnection::on_readable() {
       return;
     }
     const auto size = static_cast<std::size_t>(n);
+    tail_.traffic().bytes_in += size;
     if (discard_input_) continue;  // failed: only waiting for the client to hang up
     std::size_t consumed = 0;
     bool more;
