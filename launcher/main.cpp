@@ -28,6 +28,7 @@
 #include "receive_sinks.hpp"
 #include "send_branches.hpp"
 #include "socketiosignaller.hpp"
+#include "sd_notify.hpp"
 #include "versions.hpp"
 
 #ifndef SIO_VERSION
@@ -191,6 +192,7 @@ gboolean on_eos_timeout(gpointer data) {
 void stop(Launch& launch) {
   if (launch.stopping) return;
   launch.stopping = true;
+  sio::signalling::notify_service_manager("STOPPING=1");
   GST_INFO("stopping: EOS through the pipeline");
   if (launch.receiver) launch.receiver->finish_recording("stopping");
   if (launch.mix) launch.mix->finish("stopping", kEosWaitMs * 3 / 5);
@@ -407,6 +409,8 @@ int run(LaunchOptions options) {
       }
       code = 1;
     } else {
+      // systemd (Type=notify): the embedded server listens and the pipeline is starting.
+      sio::signalling::notify_service_manager("READY=1");
       g_main_loop_run(loop.get());
       code = launch.exit_code;
     }

@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "options.hpp"
 #include "process_limits.hpp"
+#include "sd_notify.hpp"
 #include "server.hpp"
 #include "versions.hpp"
 
@@ -54,6 +55,7 @@ gboolean on_stop_signal(gpointer data) {
     return G_SOURCE_CONTINUE;
   }
   stopping->started = true;
+  notify_service_manager("STOPPING=1");
   SIO_LOG_INFO("signal received: telling %llu clients, then stopping",
                static_cast<unsigned long long>(stopping->server->stats().sessions_open));
   stopping->server->begin_shutdown();
@@ -131,6 +133,8 @@ int run(const Options& options) {
   Stopping stopping{loop.get(), server.get()};
   guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, &stopping);
   guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, &stopping);
+  // systemd (Type=notify): clients can connect, and a stop from now on is a clean one.
+  notify_service_manager("READY=1");
   g_main_loop_run(loop.get());
   g_source_remove(sigint);
   g_source_remove(sigterm);

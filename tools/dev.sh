@@ -15,7 +15,8 @@ cd "$repo"
 # 1.22 with webrtcbin and libnice) and tests
 # (Chromium, unshare/ip for lo-only network namespaces, openssl for certificates, gst-discoverer-1.0,
 # Xvfb + xwininfo for the window sink, coturn for the TURN calls); help2man makes the man pages
-# from --help; python3-prometheus-client parses /metrics in the tests. glib-networking is the TLS
+# from --help; python3-prometheus-client parses /metrics and systemd-analyze checks the units in the
+# tests. glib-networking is the TLS
 # backend libsoup needs at run time.
 debian_packages=(
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev
@@ -26,7 +27,7 @@ debian_packages=(
   libnice-dev libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
   gstreamer1.0-plugins-base-apps xvfb x11-utils chromium iproute2 util-linux openssl ca-certificates procps
-  coturn help2man python3-prometheus-client
+  coturn help2man python3-prometheus-client systemd
 )
 
 deps() {
