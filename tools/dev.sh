@@ -16,7 +16,7 @@ cd "$repo"
 # (Chromium, unshare/ip for lo-only network namespaces, openssl for certificates, gst-discoverer-1.0,
 # Xvfb + xwininfo for the window sink, coturn for the TURN calls); help2man makes the man pages
 # from --help; python3-prometheus-client parses /metrics and systemd-analyze checks the units in the
-# tests. glib-networking is the TLS
+# tests; python3-gi and gir1.2-gstreamer-1.0 run the Python example. glib-networking is the TLS
 # backend libsoup needs at run time.
 debian_packages=(
   meson ninja-build pkg-config g++ clang libclang-rt-14-dev
@@ -27,7 +27,7 @@ debian_packages=(
   libnice-dev libgstreamer1.0-dev
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
   gstreamer1.0-plugins-base-apps xvfb x11-utils chromium iproute2 util-linux openssl ca-certificates procps
-  coturn help2man python3-prometheus-client systemd
+  coturn help2man python3-prometheus-client systemd python3-gi gir1.2-gstreamer-1.0
 )
 
 deps() {
