@@ -24,11 +24,28 @@
  * only answers. Offers are answered up to `max-calls` (0: no limit); one beyond that is refused
  * with a warning on the bus naming the peer.
  *
- * Bus messages (element messages from the element): `socketio-connected` (local-id),
- * `socketio-peers` (peers), `socketio-call-started` (peer-id, role caller|answerer, calls: the
- * number of calls now), `socketio-call-connected` (peer-id, setup-ms), `socketio-call-ended`
- * (peer-id, reason, calls), `socketio-connection-lost` (reason, retry-ms, was-connected),
- * `socketio-rejoined` (local-id, previous-id, calls kept).
+ * ## Bus messages
+ * Element messages (GST_MESSAGE_ELEMENT from this element), by structure name:
+ * - `socketio-connected` (local-id: string): joined the signalling server; local-id is our
+ *   socket id, which the pages list. Posted again after every reconnection.
+ * - `socketio-rejoined` (local-id, previous-id: string, calls: uint): after a reconnection, with
+ *   the calls kept through it.
+ * - `socketio-peers` (peers: GStrv): the server's `clients` list changed; the other clients.
+ * - `socketio-call-started` (peer-id: string, role: "caller" or "answerer", calls: uint, the
+ *   calls now): a call's webrtcbin was made, before the offer or answer.
+ * - `socketio-call-connected` (peer-id: string, setup-ms: int64): the call's ICE and DTLS
+ *   connected, the first time; setup-ms counts from call-started.
+ * - `socketio-call-ended` (peer-id, reason: string, calls: uint): a call ended (peer left,
+ *   connection failed, timed out, state change...); its pads got EOS.
+ * - `socketio-connection-lost` (reason: string, retry-ms: uint, was-connected: boolean): the
+ *   server went or could not be reached; tried again after retry-ms.
+ *
+ * Errors (GST_MESSAGE_ERROR) say the cause: an invalid server-url; the server unreachable with
+ * `reconnect=false`; the server refusing to let us join (auth); a TLS failure; an unknown peer-id;
+ * a negotiation that failed; webrtcbin missing. Warnings (GST_MESSAGE_WARNING) keep the element
+ * running: the server lost or unreachable (each retry); a call that did not connect; a peer that
+ * did not answer; a call refused or not placed at `max-calls`; a TURN server webrtcbin refused;
+ * `ice-transport-policy=relay` without a TURN server.
  *
  * Reconnection (`reconnect`, default on): a lost connection, or a server that cannot be reached
  * at start, is tried again after 1 s, doubling to 5 s, +-50 %, with a warning each time; a bad
@@ -1674,11 +1691,33 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
                          "per call): not from a streaming thread",
                          GST_TYPE_STRUCTURE, ro));
 
+  /**
+   * GstSocketIOSignaller::peers-changed:
+   * @self: the element
+   * @peers: the other clients in the server's `clients` list (socket ids)
+   *
+   * The list changed (a client joined or left). From the element's network thread.
+   */
   signals[SIGNAL_PEERS_CHANGED] =
       g_signal_new("peers-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                    G_TYPE_NONE, 1, G_TYPE_STRV);
+  /**
+   * GstSocketIOSignaller::call-started:
+   * @self: the element
+   * @peer: the socket id of the peer called or answered
+   *
+   * A call began (its webrtcbin exists; the offer or answer follows). From the network thread.
+   */
   signals[SIGNAL_CALL_STARTED] = g_signal_new("call-started", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                               nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * GstSocketIOSignaller::call-ended:
+   * @self: the element
+   * @peer: the socket id of the call's peer
+   * @reason: why it ended, for people (e.g. "peer left", "connection failed")
+   *
+   * A call ended; its pads got EOS. From the network thread.
+   */
   signals[SIGNAL_CALL_ENDED] = g_signal_new("call-ended", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
                                             nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
@@ -1687,8 +1726,7 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
   gst_element_class_add_static_pad_template(element_class, &audio_src_template);
   gst_element_class_set_static_metadata(
       element_class, "Socket.IO WebRTC signaller", "Network/WebRTC/Bin",
-      "Calls and answers WebRTC peers (the course chapter's pages, other pipelines) through a Socket.IO "
-      "signalling server, one webrtcbin per call, every call fed by the same encoders",
+      "Calls and answers WebRTC peers through a Socket.IO signalling server",
       "gst-socketio-webrtc");
 
   element_class->request_new_pad = gst_socketio_signaller_request_new_pad;

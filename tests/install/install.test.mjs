@@ -172,6 +172,9 @@ test('gst-inspect-1.0 finds the installed plugin through GST_PLUGIN_PATH', async
   const { stdout } = await runMasked(['gst-inspect-1.0', 'socketiosignaller'],
                                      { GST_PLUGIN_PATH: PLUGIN_DIR, GST_REGISTRY: registry });
   assert.match(stdout, /Factory Details:/);
+  // One line of description (usage is in the element's documentation), and the signals.
+  assert.match(stdout, /^ +Description +Calls and answers WebRTC peers through a Socket\.IO signalling server$/m);
+  for (const name of ['peers-changed', 'call-started', 'call-ended']) assert.match(stdout, new RegExp(`"${name}"`));
   assert.ok(stdout.includes(path.join(PLUGIN_DIR, 'libgstsocketio.so')), `not loaded from ${PLUGIN_DIR}:\n${stdout}`);
 });
 
