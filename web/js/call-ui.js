@@ -3,12 +3,30 @@
 // no bundler) that defines one global, callUi; each page keeps its own signalling and peer code.
 //
 // The status line is three elements every page has: #myId (our socket id), #peerId (the peer we
-// talk to) and #state (what the call is doing).
+// talk to) and #state (what the call is doing). #notice says what needs the user's attention (the
+// camera refused, the peer gone, the server lost), #stats what the call carries (every second).
 'use strict';
 
 const callUi = {
   setState(text) {
     document.getElementById('state').textContent = text;
+  },
+
+  // One notice at a time; `kind` lets the condition that raised it clear it (and no other).
+  noticeKind: undefined,
+  notice(text, kind = 'info') {
+    const $notice = document.getElementById('notice');
+    if (!$notice) return;
+    $notice.textContent = text;
+    $notice.hidden = false;
+    callUi.noticeKind = kind;
+  },
+  clearNotice(kind) {
+    const $notice = document.getElementById('notice');
+    if (!$notice || (kind && callUi.noticeKind !== kind)) return;
+    $notice.hidden = true;
+    $notice.textContent = '';
+    callUi.noticeKind = undefined;
   },
 
   showPeer(peerId) {
@@ -41,11 +59,14 @@ const callUi = {
     socket.on('connect', () => {
       console.log(socket.id);
       document.getElementById('myId').textContent = socket.id;
+      callUi.clearNotice('server');
     });
     // socket.io-client reconnects by itself (1 s doubling to 5 s); a call in progress does not need
     // the server and goes on meanwhile: nothing is torn down here.
     socket.on('disconnect', () => {
       document.getElementById('myId').textContent = 'reconnecting…';
+      callUi.notice('Lost the connection to the signalling server; trying again. A call in progress goes on ' +
+                    'without it; new calls wait until it is back.', 'server');
     });
   },
 
@@ -76,9 +97,27 @@ const callUi = {
     ready.then((stream) => {
       $video.srcObject = stream;
     }, (error) => {
-      callUi.setState(`camera error: ${error.name}: ${error.message}`);
+      callUi.setState(`camera error: ${error.name}`);
+      callUi.notice(callUi.cameraProblem(error), 'camera');
     });
     return ready;
+  },
+
+  // What to tell a person whose camera did not start.
+  cameraProblem(error) {
+    switch (error.name) {
+      case 'NotAllowedError':
+      case 'SecurityError':
+        return 'The camera was refused: allow camera and microphone for this site in the browser, then ' +
+               'reload. Calls still work, receiving only.';
+      case 'NotFoundError':
+      case 'OverconstrainedError':
+        return 'No camera or microphone found: this page can only receive.';
+      case 'NotReadableError':
+        return 'The camera is in use by another program (or failed to start): close it and reload.';
+      default:
+        return `The camera did not start (${error.name}: ${error.message}).`;
+    }
   },
 
   // Safari may need a user gesture before playing.
@@ -123,17 +162,119 @@ const callUi = {
     });
   },
 
-  // RTCPeerConnection state on the status line while pc is the page's current connection.
+  // RTCPeerConnection state on the status line while pc is the page's current connection; a
+  // connection that dropped is said in the notice.
   showConnectionState(pc, isCurrent) {
     pc.addEventListener('connectionstatechange', () => {
-      if (isCurrent()) callUi.setState(pc.connectionState);
+      if (!isCurrent()) return;
+      callUi.setState(pc.connectionState);
+      if (pc.connectionState === 'connected') callUi.clearNotice('peer');
+      if (pc.connectionState === 'failed') callUi.notice('The connection to the peer failed.', 'peer');
     });
+  },
+
+  // The peer we talk to left the server's `clients` list: say so, and end the call (onLeft).
+  // A server restart gives every client a new id while calls go on: a peer that sends a stableId
+  // (sio-signalling lists it) is followed to its new id (onRenamed); one without is judged only on
+  // lists from the same server connection as one that listed it, else the call's own state
+  // (connection failed) tells.
+  watchPeerLeaving(socket, currentPeerId, onLeft, onRenamed = () => {}) {
+    const has = (map, key) => Object.prototype.hasOwnProperty.call(map, key);
+    let connection = 0;        // bumped at each (re)connect of our socket
+    let seenOn = -1;           // the connection whose list last showed the peer
+    let seenStableId;
+    let followed;
+    socket.on('connect', () => { connection++; });
+    socket.on('clients', (clients) => {
+      const peerId = currentPeerId();
+      if (!peerId) return;
+      if (peerId !== followed) {
+        followed = peerId;
+        seenStableId = undefined;
+      }
+      if (has(clients, peerId)) {
+        seenOn = connection;
+        seenStableId = clients[peerId] && clients[peerId].stableId;
+        return;
+      }
+      const renamed = seenStableId &&
+        Object.keys(clients).find((id) => clients[id] && clients[id].stableId === seenStableId);
+      if (renamed) {
+        followed = renamed;
+        seenOn = connection;
+        onRenamed(renamed);
+        callUi.showPeer(renamed);
+        return;
+      }
+      if (seenOn === connection) {
+        callUi.peerLeft();
+        onLeft();
+      }
+    });
+  },
+
+  peerLeft() {
+    callUi.setState('peer left');
+    callUi.notice('The peer left the call.', 'peer');
+  },
+
+  // Every second: what the call carries, from getStats() of getPc()'s connection (the video
+  // codec, size, frame rate and bitrate each way, the round trip and packets lost).
+  watchStats(getPc) {
+    const $stats = document.getElementById('stats');
+    if (!$stats) return;
+    let last = new Map();  // stats id -> {bytes, timestamp}
+    const kbps = (s, bytes) => {
+      const previous = last.get(s.id);
+      last.set(s.id, { bytes, timestamp: s.timestamp });
+      if (!previous || s.timestamp <= previous.timestamp) return null;
+      return Math.round(((bytes - previous.bytes) * 8) / (s.timestamp - previous.timestamp));  // bit/ms
+    };
+    setInterval(async () => {
+      const pc = getPc();
+      if (!pc || pc.connectionState === 'closed') {
+        $stats.textContent = '';
+        last = new Map();
+        return;
+      }
+      let report;
+      try {
+        report = await pc.getStats();
+      } catch (error) {
+        return;
+      }
+      const parts = [];
+      let lost = 0;
+      let rtt;
+      report.forEach((s) => {
+        if (s.type === 'inbound-rtp') lost += s.packetsLost || 0;
+        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' &&
+            s.currentRoundTripTime !== undefined) {
+          rtt = s.currentRoundTripTime;
+        }
+        if ((s.type !== 'inbound-rtp' && s.type !== 'outbound-rtp') || s.kind !== 'video') return;
+        const inbound = s.type === 'inbound-rtp';
+        const codec = s.codecId && report.get(s.codecId) ? report.get(s.codecId).mimeType.replace(/^video\//, '') : '?';
+        const rate = kbps(s, inbound ? s.bytesReceived : s.bytesSent);
+        const size = s.frameWidth ? ` ${s.frameWidth}x${s.frameHeight}` : '';
+        const fps = s.framesPerSecond ? ` ${Math.round(s.framesPerSecond)} fps` : '';
+        parts.push(`${inbound ? 'in' : 'out'}: ${codec}${size}${fps}${rate === null ? '' : ` ${rate} kbps`}`);
+      });
+      if (!parts.length) {
+        $stats.textContent = '';
+        return;
+      }
+      parts.push(`RTT ${rtt === undefined ? '-' : `${Math.round(rtt * 1000)} ms`}`, `lost ${lost}`);
+      $stats.textContent = parts.join(' · ');
+    }, 1000);
   },
 
   // simple-peer's connect/close/error on the status line while peer is the page's current one.
   showPeerState(peer, isCurrent) {
     peer.on('connect', () => {
-      if (isCurrent()) callUi.setState('connected');
+      if (!isCurrent()) return;
+      callUi.setState('connected');
+      callUi.clearNotice('peer');
     });
     peer.on('close', () => {
       if (isCurrent()) callUi.setState('closed');

@@ -170,8 +170,9 @@ const launchBrowser = ({ executablePath = chromiumPath } = {}) =>
   chromium.launch({ executablePath, headless: true, args: chromiumArgs });
 
 // One browser context per page: separate profiles, as two windows of two people would be.
-const openPage = async (browser, url, { chapter = false, name }) => {
-  const context = await browser.newContext();
+// `viewport`: {width, height} of the window (playwright's default is 1280x720).
+const openPage = async (browser, url, { chapter = false, name, viewport }) => {
+  const context = await browser.newContext(viewport ? { viewport } : {});
   await context.addInitScript(capturePeerConnections);
   if (chapter) {
     await context.route(CDN_SIMPLE_PEER, (route) => route.fulfill({
