@@ -417,6 +417,22 @@ void CallMonitor::print_status() {
   std::fflush(stdout);
 }
 
+LauncherSnapshot CallMonitor::snapshot() const {
+  LauncherSnapshot s;
+  for (const auto& [peer, call] : calls_) {
+    s.calls.push_back({peer, call->state, static_cast<double>(call->send_kbps) * 1000,
+                       static_cast<double>(call->recv_kbps) * 1000, call->packets_lost, call->rtt_s,
+                       counters_.video_frames_of(peer)});
+  }
+  s.calls_started = calls_started_;
+  s.sent_video_frames = counters_.sent_video_frames.load();
+  s.received_video_frames = counters_.received_video_frames.load();
+  s.received_audio_buffers = counters_.received_audio_buffers.load();
+  s.keyframe_requests = counters_.keyframe_requests.load();
+  s.video_encoders = counters_.video_encoders.load();
+  return s;
+}
+
 std::string CallMonitor::summary_line() const {
   char line[320];
   std::snprintf(line, sizeof line,

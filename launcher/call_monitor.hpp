@@ -15,6 +15,7 @@
 
 #include <gst/gst.h>
 
+#include "launcher_metrics.hpp"
 #include "media_counters.hpp"
 
 namespace sio::launcher {
@@ -27,6 +28,8 @@ class CallMonitor {
   // Asks webrtcbin for statistics; the status line is printed when they arrive (main context).
   void request_status();
   std::string summary_line() const;
+  // The calls as of the last statistics round and the counters now (main context; --metrics-port).
+  LauncherSnapshot snapshot() const;
   // The element's bus messages (main context): socketio-call-started says who called.
   void on_element_message(const GstStructure* structure);
 

@@ -22,6 +22,7 @@
 #include "json.hpp"
 #include "log.hpp"
 #include "media_counters.hpp"
+#include "metrics_endpoint.hpp"
 #include "options.hpp"
 #include "plugins.hpp"
 #include "mix_sinks.hpp"
@@ -170,6 +171,7 @@ bool add_send_branch(Launch& launch, const SendBranch& branch, bool video, std::
     if (pay) {
       glib::GObjectPtr<GstPad> pad(gst_element_get_static_pad(pay.get(), "sink"));
       count_buffers_on(pad.get(), launch.counters.sent_video_frames, &launch.counters.in_call);
+      count_keyframe_requests_on(pad.get(), launch.counters.keyframe_requests);
     }
   }
   return true;
@@ -371,6 +373,20 @@ int run(LaunchOptions options) {
   gst_bin_add(GST_BIN(launch.pipeline), launch.signaller);
   set_signaller_properties(launch);
   launch.monitor = std::make_unique<CallMonitor>(launch.signaller, launch.counters);
+  // Before the pipeline starts, after the monitor exists: a scrape can come at once.
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (o.metrics_port >= 0) {
+    std::string error;
+    metrics = MetricsEndpoint::start(o.host, static_cast<uint16_t>(o.metrics_port),
+                                     [&launch] { return launcher_metrics_text(launch.monitor->snapshot()); }, error);
+    if (!metrics) {
+      std::fprintf(stderr, "sio-webrtc: %s\n", error.c_str());
+      gst_object_unref(launch.pipeline);
+      return 1;
+    }
+    std::printf("metrics on %s\n", metrics->url().c_str());
+    std::fflush(stdout);
+  }
   if (receives(o) && max_calls(o) != 1) {
     // Several calls at once: their videos side by side, their audio mixed (0 = no limit: 16 places).
     launch.mix = std::make_unique<MixSinks>(launch.pipeline, launch.signaller, launch.sink_kind, o.sink_file,

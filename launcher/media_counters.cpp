@@ -1,5 +1,7 @@
 #include "media_counters.hpp"
 
+#include <gst/video/video.h>
+
 namespace sio::launcher {
 namespace {
 
@@ -25,6 +27,16 @@ void count_buffers_on(GstPad* pad, std::atomic<uint64_t>& counter, const std::at
   gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                     on_buffer, new Counting{&counter, gate},
                     [](gpointer data) { delete static_cast<Counting*>(data); });
+}
+
+void count_keyframe_requests_on(GstPad* pad, std::atomic<uint64_t>& counter) {
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info))) ++*static_cast<std::atomic<uint64_t>*>(data);
+        return GST_PAD_PROBE_OK;
+      },
+      &counter, nullptr);
 }
 
 void count_buffers_on(GstPad* pad, std::shared_ptr<std::atomic<uint64_t>> counter) {

@@ -17,6 +17,7 @@ struct MediaCounters {
   std::atomic<uint64_t> sent_video_frames{0};       // buffers into the video payloader during a call
   std::atomic<uint64_t> received_video_frames{0};   // decoded (or, recording, parsed) video frames
   std::atomic<uint64_t> received_audio_buffers{0};  // decoded (or parsed) audio buffers
+  std::atomic<uint64_t> keyframe_requests{0};       // force-key-unit events up to the video encoder
   std::atomic<uint64_t> video_encoders{0};          // encoder elements in the running pipeline
   std::atomic<uint64_t> audio_encoders{0};
 
@@ -40,6 +41,8 @@ struct MediaCounters {
 // Counts buffers (and buffer-list entries) flowing through `pad` into `counter`; with `gate`, only
 // while it is true. Both must outlive the pad's data flow.
 void count_buffers_on(GstPad* pad, std::atomic<uint64_t>& counter, const std::atomic<bool>* gate = nullptr);
+// Counts the keyframe requests (upstream force-key-unit events) that pass `pad`.
+void count_keyframe_requests_on(GstPad* pad, std::atomic<uint64_t>& counter);
 // The same into a shared counter (kept alive by the probe).
 void count_buffers_on(GstPad* pad, std::shared_ptr<std::atomic<uint64_t>> counter);
 

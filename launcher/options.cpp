@@ -39,6 +39,7 @@ constexpr OptionSpec kOptions[] = {
     {"width", Takes::Value},     {"height", Takes::Value},      {"fps", Takes::Value},
     {"codec", Takes::Value},     {"bitrate", Takes::Value},     {"sink", Takes::Value},
     {"duration", Takes::Value},  {"status-interval", Takes::Value}, {"dry-run", Takes::Nothing},
+    {"metrics-port", Takes::Value},
     {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
     {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing}, {"turn-secret", Takes::Value},
     {"ice-transport-policy", Takes::Value}, {"connect-timeout", Takes::Value},
@@ -325,6 +326,10 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     o.status_interval_s = seconds;
   } else if (s.name == "dry-run") {
     o.dry_run = true;
+  } else if (s.name == "metrics-port") {
+    int port = 0;
+    if (!(err = parse_int(what, v, 0, 65535, port)).empty()) return err;
+    o.metrics_port = port;
   }
   // help and version never reach here.
   return "";
@@ -509,6 +514,9 @@ std::string help_text() {
       "Running:\n"
       "  --duration=SECONDS     stop cleanly after this long, e.g. 30 or 2.5 (default: until Ctrl-C)\n"
       "  --status-interval=S    seconds between status lines, 0 = none (default 5)\n"
+      "  --metrics-port=P       serve Prometheus metrics at http://HOST:P/metrics (HOST: --host), per\n"
+      "                         call (state, bitrates, packets lost, RTT, frames) as of the last\n"
+      "                         status round; 0 = a free port, printed (default: off)\n"
       "  --dry-run              check plugins and devices, print the sending pipeline, exit\n"
       "  -h, --help             show this help and exit\n"
       "  --version              show the version and exit\n"

@@ -56,6 +56,7 @@ struct LaunchOptions {
 
   double duration_s = 0;          // --duration=SECONDS (> 0; 0 = until Ctrl-C)
   double status_interval_s = 5;   // --status-interval=SECONDS (0 = no status lines)
+  int metrics_port = -1;          // --metrics-port=P (-1 = no metrics endpoint, 0 = a free port)
   bool dry_run = false;           // --dry-run: check plugins/devices, print the pipeline, exit 0
 };
 

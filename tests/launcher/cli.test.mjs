@@ -86,6 +86,7 @@ const badOptions = [
   [['--duration=0'], '--duration: must be more than 0 seconds, got 0'],
   [['--duration=-1'], "--duration: not a number of seconds: '-1'"],
   [['--status-interval=-1'], "--status-interval: not a number of seconds: '-1'"],
+  [['--metrics-port=70000'], '--metrics-port: out of range (0-65535): 70000'],
   [['--sink=call.mp4'], "--sink: expected auto, fake or a FILE.mkv to record to, got 'call.mp4'"],
   [['--sink=/no/such/dir/call.mkv'], "--sink: the directory of '/no/such/dir/call.mkv' does not exist: /no/such/dir"],
   [['--public=/no/such/dir'], '--public: directory not found: /no/such/dir'],
@@ -172,7 +173,7 @@ describe('good command lines', () => {
   const everyOption = ['--mode', '--server', '--host', '--port', '--public', '--dev-tls', '--dev-tls-dir', '--dialect',
     '--call', '--stun', '--turn', '--ice-address', '--insecure', '--video', '--audio', '--width', '--height', '--fps',
     '--codec', '--bitrate', '--sink', '--duration', '--status-interval', '--dry-run', '--help', '--version',
-    '--max-calls'];
+    '--max-calls', '--metrics-port'];
 
   for (const flag of ['--help', '-h']) {
     test(`${flag}: exit 0, every option with its default`, async () => {

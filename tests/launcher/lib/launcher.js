@@ -10,6 +10,7 @@
 //   status-call: k=v ...                 with several calls, one per call before `status:`
 //   (stderr) sio-webrtc: warning: TEXT   a warning from the pipeline
 //   summary: k=v ...                     once, at exit
+//   metrics on URL                       with --metrics-port
 // waitFor() fails at once when the launcher exits, so a case does not sit out its timeout after
 // the launcher has already given up; the log (stdout and stderr) goes into failure reports.
 'use strict';
@@ -63,6 +64,7 @@ const parseLine = (line) => {
   if ((m = /^status: (.*)$/.exec(line))) return { type: 'status', ...parseFields(m[1]) };
   if ((m = /^status-call: (.*)$/.exec(line))) return { type: 'status-call', ...parseFields(m[1]) };
   if ((m = /^summary: (.*)$/.exec(line))) return { type: 'summary', ...parseFields(m[1]) };
+  if ((m = /^metrics on (http:\/\/\S+)$/.exec(line))) return { type: 'metrics', url: m[1] };
   return null;
 };
 
