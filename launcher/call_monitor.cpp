@@ -366,14 +366,16 @@ void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
 void CallMonitor::stats_arrived(GstElement* webrtcbin, unsigned round, const StatsSample& sample, bool ok) {
   if (round != stats_round_) return;  // a late reply: its round was printed without it
   if (CallInfo* call = find(webrtcbin); call && ok) {
-    call->send_kbps = call->recv_kbps = 0;
+    call->send_bps = call->recv_bps = 0;
     if (call->last.at_us && sample.at_us > call->last.at_us) {
       const double seconds = (sample.at_us - call->last.at_us) / 1e6;
       if (sample.bytes_sent >= call->last.bytes_sent)
-        call->send_kbps = (sample.bytes_sent - call->last.bytes_sent) * 8 / 1000.0 / seconds;
+        call->send_bps = (sample.bytes_sent - call->last.bytes_sent) * 8 / seconds;
       if (sample.bytes_received >= call->last.bytes_received)
-        call->recv_kbps = (sample.bytes_received - call->last.bytes_received) * 8 / 1000.0 / seconds;
+        call->recv_bps = (sample.bytes_received - call->last.bytes_received) * 8 / seconds;
     }
+    call->send_kbps = static_cast<long long>(call->send_bps / 1000);
+    call->recv_kbps = static_cast<long long>(call->recv_bps / 1000);
     call->last = sample;
     call->packets_lost = sample.packets_lost;
     call->rtt_s = sample.rtt_s;
@@ -420,8 +422,8 @@ void CallMonitor::print_status() {
 LauncherSnapshot CallMonitor::snapshot() const {
   LauncherSnapshot s;
   for (const auto& [peer, call] : calls_) {
-    s.calls.push_back({peer, call->state, static_cast<double>(call->send_kbps) * 1000,
-                       static_cast<double>(call->recv_kbps) * 1000, call->packets_lost, call->rtt_s,
+    s.calls.push_back({peer, call->state, call->send_bps, call->recv_bps, call->last.bytes_sent,
+                       call->last.bytes_received, call->packets_lost, call->rtt_s,
                        counters_.video_frames_of(peer)});
   }
   s.calls_started = calls_started_;

@@ -55,6 +55,7 @@ class CallMonitor {
     gint64 started_us = 0;
     guint connect_timer = 0;
     StatsSample last;                 // the previous sample (bitrates are the difference)
+    double send_bps = 0, recv_bps = 0;  // bit/s over the last statistics round
     long long send_kbps = 0, recv_kbps = 0;
     int64_t packets_lost = 0;
     double rtt_s = -1;

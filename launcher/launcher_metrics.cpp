@@ -34,17 +34,23 @@ std::string launcher_metrics_text(const LauncherSnapshot& s) {
   w.family("sio_webrtc_call_receive_bits_per_second", pt::Type::Gauge, "What each call receives, in bit/s.");
   for (const auto& c : s.calls)
     w.sample("sio_webrtc_call_receive_bits_per_second", c.receive_bits_per_second, {{"peer", c.peer}});
+  w.family("sio_webrtc_call_sent_bytes_total", pt::Type::Counter, "Bytes each call sent (RTP, all streams).");
+  for (const auto& c : s.calls) w.sample("sio_webrtc_call_sent_bytes_total", static_cast<double>(c.sent_bytes), {{"peer", c.peer}});
+  w.family("sio_webrtc_call_received_bytes_total", pt::Type::Counter, "Bytes each call received (RTP, all streams).");
+  for (const auto& c : s.calls)
+    w.sample("sio_webrtc_call_received_bytes_total", static_cast<double>(c.received_bytes), {{"peer", c.peer}});
   w.family("sio_webrtc_call_packets_lost", pt::Type::Gauge,
            "RTP packets lost in each call, by us and as its peer reports (RTCP's cumulative count).");
   for (const auto& c : s.calls) w.sample("sio_webrtc_call_packets_lost", static_cast<double>(c.packets_lost), {{"peer", c.peer}});
   w.family("sio_webrtc_call_round_trip_seconds", pt::Type::Gauge, "Each call's round trip (RTCP), when known.");
   for (const auto& c : s.calls)
     if (c.round_trip_seconds >= 0) w.sample("sio_webrtc_call_round_trip_seconds", c.round_trip_seconds, {{"peer", c.peer}});
-  w.family("sio_webrtc_call_received_video_frames", pt::Type::Gauge,
+  w.family("sio_webrtc_call_received_video_frames_total", pt::Type::Counter,
            "Video frames received from each peer, when counted per peer (several calls mixed or recorded).");
   for (const auto& c : s.calls)
     if (c.received_video_frames >= 0)
-      w.sample("sio_webrtc_call_received_video_frames", static_cast<double>(c.received_video_frames), {{"peer", c.peer}});
+      w.sample("sio_webrtc_call_received_video_frames_total", static_cast<double>(c.received_video_frames),
+               {{"peer", c.peer}});
   return w.text();
 }
 

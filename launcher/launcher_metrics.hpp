@@ -13,6 +13,8 @@ struct CallSnapshot {
   std::string state;               // negotiating, connecting, connected, failed...
   double send_bits_per_second = 0; // as of the last statistics round
   double receive_bits_per_second = 0;
+  uint64_t sent_bytes = 0;         // as webrtcbin counts them, at the last statistics round
+  uint64_t received_bytes = 0;
   int64_t packets_lost = 0;        // by us and as the peer reports
   double round_trip_seconds = -1;  // -1 unknown
   int64_t received_video_frames = -1;  // -1 when not counted per peer

@@ -381,6 +381,7 @@ int run(LaunchOptions options) {
                                      [&launch] { return launcher_metrics_text(launch.monitor->snapshot()); }, error);
     if (!metrics) {
       std::fprintf(stderr, "sio-webrtc: %s\n", error.c_str());
+      launch.monitor.reset();  // it disconnects from the signaller, which goes with the pipeline
       gst_object_unref(launch.pipeline);
       return 1;
     }
@@ -431,6 +432,8 @@ int run(LaunchOptions options) {
       code = launch.exit_code;
     }
   }
+  // No scrape from here on: the teardown below frees what it reads (the monitor).
+  metrics.reset();
   // From here Ctrl-C has its default effect again (GLib restores it with the last watch), so a
   // teardown that hangs can still be interrupted.
   g_source_remove(int_watch);
@@ -479,7 +482,6 @@ int main(int argc, char** argv) {
                   sio::signalling::library_versions().c_str());
       return 0;
     }
-      return 0;
     case ParseStatus::Error:
       std::fprintf(stderr, "sio-webrtc: %s\nTry --help.\n", outcome.message.c_str());
       return 2;

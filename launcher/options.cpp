@@ -356,10 +356,13 @@ std::string check_conflicts(const std::vector<Setting>& settings, const LaunchOp
   }
   if (!o.turn_secret.empty() && o.turn.empty()) return "--turn-secret needs --turn=turn://HOST[:PORT]";
   if (o.relay_only && o.turn.empty()) return "--ice-transport-policy=relay needs --turn (calls go only through it)";
+  if (o.metrics_port >= 0 && o.status_interval_s == 0)
+    return "--metrics-port needs statistics rounds: --status-interval=0 would leave every call's gauges at 0";
   if (!o.server_url.empty()) {
     for (const auto& s : settings)
       for (std::string_view name : kEmbeddedServerOptions)
-        if (s.name == name)
+        // With --metrics-port, --host names the metrics' address, which --server does not replace.
+        if (s.name == name && !(s.name == "host" && o.metrics_port >= 0))
           return spelled(s) + " cannot be used with --server=" + o.server_url +
                  " (it configures the embedded server, which --server replaces)";
   }
@@ -514,9 +517,10 @@ std::string help_text() {
       "Running:\n"
       "  --duration=SECONDS     stop cleanly after this long, e.g. 30 or 2.5 (default: until Ctrl-C)\n"
       "  --status-interval=S    seconds between status lines, 0 = none (default 5)\n"
-      "  --metrics-port=P       serve Prometheus metrics at http://HOST:P/metrics (HOST: --host), per\n"
-      "                         call (state, bitrates, packets lost, RTT, frames) as of the last\n"
-      "                         status round; 0 = a free port, printed (default: off)\n"
+      "  --metrics-port=P       serve Prometheus metrics at http://HOST:P/metrics (HOST: --host, also\n"
+      "                         with --server), per call (state, bitrates, bytes, packets lost, RTT,\n"
+      "                         frames) as of the last status round; 0 = a free port, printed\n"
+      "                         (default: off)\n"
       "  --dry-run              check plugins and devices, print the sending pipeline, exit\n"
       "  -h, --help             show this help and exit\n"
       "  --version              show the version and exit\n"

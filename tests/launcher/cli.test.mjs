@@ -87,6 +87,8 @@ const badOptions = [
   [['--duration=-1'], "--duration: not a number of seconds: '-1'"],
   [['--status-interval=-1'], "--status-interval: not a number of seconds: '-1'"],
   [['--metrics-port=70000'], '--metrics-port: out of range (0-65535): 70000'],
+  [['--metrics-port=0', '--status-interval=0'],
+   "--metrics-port needs statistics rounds: --status-interval=0 would leave every call's gauges at 0"],
   [['--sink=call.mp4'], "--sink: expected auto, fake or a FILE.mkv to record to, got 'call.mp4'"],
   [['--sink=/no/such/dir/call.mkv'], "--sink: the directory of '/no/such/dir/call.mkv' does not exist: /no/such/dir"],
   [['--public=/no/such/dir'], '--public: directory not found: /no/such/dir'],

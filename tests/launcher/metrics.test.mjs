@@ -44,18 +44,19 @@ test('--metrics-port: per-call gauges and counters of a sending and a receiving 
 
   const s = await scrapeUntil(senderMetrics, (m) => m.sample('sio_webrtc_call_send_bits_per_second', { peer: receiverId }) > 0,
                               'a send bitrate for the call');
-  assertConventions(s.families);
+  assertConventions(s.text);
   assert.equal(s.sample('sio_webrtc_calls'), 1);
   assert.equal(s.sample('sio_webrtc_call_state', { peer: receiverId, state: 'connected' }), 1);
   assert.equal(s.sample('sio_webrtc_calls_started_total'), 1);
   assert.equal(s.sample('sio_webrtc_video_encoders'), 1);
   assert.ok(s.sample('sio_webrtc_sent_video_frames_total') > 0);
+  assert.ok(s.sample('sio_webrtc_call_sent_bytes_total', { peer: receiverId }) > 0, 'bytes sent in the call');
   assert.ok(s.sample('sio_webrtc_keyframe_requests_total') >= 1, 'the connected call asked for a keyframe');
 
   const r = await scrapeUntil(receiverMetrics, (m) => m.sample('sio_webrtc_received_video_frames_total') >= 30 &&
                               m.sample('sio_webrtc_call_receive_bits_per_second', { peer: senderId }) > 0,
                               '30 frames and a receive bitrate');
-  assertConventions(r.families);
+  assertConventions(r.text);
   assert.equal(r.sample('sio_webrtc_call_state', { peer: senderId, state: 'connected' }), 1);
   assert.equal(r.sample('sio_webrtc_sent_video_frames_total'), 0);
   assert.equal(r.sample('sio_webrtc_video_encoders'), 0);
