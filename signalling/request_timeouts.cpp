@@ -14,7 +14,7 @@ constexpr const char* kHeadTimerKey = "sio-head-timer";  // on the message: its 
 struct Expiry {
   GSocket* socket;  // owned ref
   uint32_t ms;
-  uint64_t* expired;  // the server's count (metrics); the timer goes before the server
+  std::shared_ptr<uint64_t> expired;  // shared with RequestTimeouts: a timer may outlive it
 };
 
 gboolean on_expired(gpointer data) {
@@ -51,8 +51,8 @@ void destroy_timer(gpointer source) {
 
 }  // namespace
 
-RequestTimeouts::RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms, uint64_t& expired)
-    : soup_(soup), context_(context), header_ms_(header_ms), expired_(expired) {
+RequestTimeouts::RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms)
+    : soup_(soup), context_(context), header_ms_(header_ms), expired_(std::make_shared<uint64_t>(0)) {
   if (header_ms_ > 0) handler_ = g_signal_connect(soup_, "request-started", G_CALLBACK(on_request_started), this);
 }
 
@@ -68,7 +68,7 @@ void RequestTimeouts::on_request_started(SoupServer*, SoupServerMessage* msg, gp
   GSocket* socket = Acceptor::accepting();
   if (!socket) return;  // a later request on a kept-alive connection: its head was timed already
   GSource* timer = g_timeout_source_new(self->header_ms_);
-  g_source_set_callback(timer, on_expired, new Expiry{G_SOCKET(g_object_ref(socket)), self->header_ms_, &self->expired_},
+  g_source_set_callback(timer, on_expired, new Expiry{G_SOCKET(g_object_ref(socket)), self->header_ms_, self->expired_},
                         free_expiry);
   g_source_set_static_name(timer, "sio-signalling header timeout");
   g_source_attach(timer, self->context_);

@@ -9,14 +9,16 @@
 #include <libsoup/soup.h>
 
 #include <cstdint>
+#include <memory>
 
 namespace sio::signalling {
 
 class RequestTimeouts {
  public:
-  // `soup` and `context` borrowed; `header_ms` 0 = no limit; `expired` counts the connections
-  // closed for it.
-  RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms, uint64_t& expired);
+  // `soup` and `context` borrowed; `header_ms` 0 = no limit.
+  RequestTimeouts(SoupServer* soup, GMainContext* context, uint32_t header_ms);
+  // Connections closed for a request head that did not come in time (metrics).
+  uint64_t expired() const { return *expired_; }
   ~RequestTimeouts();
 
   RequestTimeouts(const RequestTimeouts&) = delete;
@@ -29,7 +31,7 @@ class RequestTimeouts {
   SoupServer* soup_;
   GMainContext* context_;
   uint32_t header_ms_;
-  uint64_t& expired_;
+  std::shared_ptr<uint64_t> expired_;
   gulong handler_ = 0;
 };
 

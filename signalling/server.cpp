@@ -183,6 +183,7 @@ ServerStats Server::Impl::snapshot() const {
   stats.bytes_in += traffic.bytes_in;
   stats.bytes_out += traffic.bytes_out;
   stats.refused[static_cast<size_t>(Refusal::SendBuffer)] += traffic.send_buffer_overflows;
+  if (timeouts) stats.refused[static_cast<size_t>(Refusal::HeaderTimeout)] += timeouts->expired();
   return stats;
 }
 
@@ -322,9 +323,7 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
         return std::unique_ptr<EioSessionHandler>(std::make_unique<SioConnection>(session, *app, server));
       });
 
-  impl->timeouts = std::make_unique<RequestTimeouts>(
-      impl->soup.get(), impl->context.get(), config.header_timeout_ms,
-      impl->server.stats.refused[static_cast<size_t>(Refusal::HeaderTimeout)]);
+  impl->timeouts = std::make_unique<RequestTimeouts>(impl->soup.get(), impl->context.get(), config.header_timeout_ms);
   g_signal_connect(impl->soup.get(), "request-started", G_CALLBACK(&Impl::on_request_started), nullptr);
   soup_server_add_early_handler(impl->soup.get(), nullptr, &Impl::on_early_request, impl.get(), nullptr);
   soup_server_add_handler(impl->soup.get(), nullptr, &Impl::on_request, impl.get(), nullptr);

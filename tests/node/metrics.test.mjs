@@ -1,8 +1,10 @@
 // sio-signalling --metrics: /metrics read by Prometheus's own parser, values checked against a
 // known scenario: three clients (two WebSocket, one long-polling only), relays of each event, one
-// relay to an unknown id, a page from a refused origin, a client that left. Without --metrics the
+// relay to an unknown id, a page from a refused origin, a connection that never sent its request
+// head, a client that left. Without --metrics the
 // path is a plain 404.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 
 import { ourServerCommand, spawnServer } from './lib/server.mjs';
@@ -12,7 +14,7 @@ import { assertConventions, scrape } from './lib/metrics.mjs';
 let server;
 before(async () => {
   const [command, ...args] = ourServerCommand();
-  server = await spawnServer(command, [...args, '--metrics']);
+  server = await spawnServer(command, [...args, '--metrics', '--header-timeout=500']);
 });
 after(async () => { if (server) await server.stop(); });
 
@@ -42,14 +44,21 @@ test('/metrics counts clients by transport, relays by event, drops, refusals and
     const refused = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`,
                                 { headers: { Origin: 'https://evil.example' } });
     assert.equal(refused.status, 403);
+    // A connection that never sends its request head: closed at --header-timeout, counted.
+    const silent = net.connect(server.port, '127.0.0.1');
+    await new Promise((resolve, reject) => {
+      silent.once('close', resolve);
+      silent.once('error', reject);
+      setTimeout(() => reject(new Error('the silent connection was not closed within 5 s')), 5000);
+    });
 
     const metrics = await waitUntil(async () => {
       const m = await scrape(`${server.url}/metrics`);
       return m.sample('sio_signalling_dropped_messages_total') === 1 &&
              m.sample('sio_signalling_clients', { transport: 'websocket' }) === 2 ? m : null;
     }, 5000, 'the drop and the departure counted');
-    const { sample, families } = metrics;
-    assertConventions(families);
+    const { sample, families, text } = metrics;
+    assertConventions(text);
     const expect = [
       ['sio_signalling_clients', { transport: 'websocket' }, 2],
       ['sio_signalling_clients', { transport: 'polling' }, 1],
@@ -62,6 +71,7 @@ test('/metrics counts clients by transport, relays by event, drops, refusals and
       ['sio_signalling_relayed_messages_total', { event: 'signal' }, 1],
       ['sio_signalling_dropped_messages_total', {}, 1],
       ['sio_signalling_refused_total', { reason: 'origin' }, 1],
+      ['sio_signalling_refused_total', { reason: 'header_timeout' }, 1],
       ['sio_signalling_refused_total', { reason: 'max_clients' }, 0],
       ['sio_signalling_protocol_errors_total', {}, 0],
     ];

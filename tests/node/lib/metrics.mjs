@@ -24,7 +24,7 @@ export function parseMetrics(text) {
     }
     return undefined;
   };
-  return { families, sample };
+  return { families, sample, text };
 }
 
 export async function scrape(url) {
@@ -34,12 +34,20 @@ export async function scrape(url) {
   return parseMetrics(await response.text());
 }
 
-// Prometheus naming: counters end in _total; every family has HELP (the parser keeps it).
-export function assertConventions(families) {
-  for (const family of families) {
-    for (const s of family.samples) {
-      if (family.type === 'counter') assert.match(s.name, /_total$/, `counter ${s.name} lacks _total`);
-      assert.match(s.name, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
-    }
-  }
+// Prometheus naming, on the text as served (the parser would add a missing _total itself): a
+// counter's name ends in _total, a gauge's does not, and every # TYPE follows its # HELP.
+export function assertConventions(text) {
+  const lines = text.split('\n');
+  let types = 0;
+  lines.forEach((line, i) => {
+    const m = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (!m) return;
+    types++;
+    const [, name, type] = m;
+    assert.match(name, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
+    if (type === 'counter') assert.match(name, /_total$/, `counter ${name} lacks _total`);
+    else assert.doesNotMatch(name, /_total$/, `${type} ${name} is named like a counter`);
+    assert.ok(lines[i - 1]?.startsWith(`# HELP ${name} `), `# TYPE ${name} without its # HELP before it`);
+  });
+  assert.ok(types > 0, 'no # TYPE line at all');
 }
