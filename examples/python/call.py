@@ -40,7 +40,10 @@ class Call:
     def __init__(self, args):
         self.loop = GLib.MainLoop()
         self.exit_status = 0
-        self.counts = {}  # pad name -> RTP packets received
+        # Pad name -> RTP packets received. Written by the pads' streaming threads (one key each,
+        # the GIL makes each += whole), read by the main loop.
+        self.counts = {}
+        self.sinks = {}  # pad name -> its fakesink, removed with the pad
         if Gst.ElementFactory.find("socketiosignaller") is None:
             raise SystemExit("socketiosignaller not found: set GST_PLUGIN_PATH to the plugin's folder "
                              "(build/gst-plugin, or <prefix>/lib/<arch>/gstreamer-1.0)")
@@ -54,6 +57,7 @@ class Call:
         sig.connect("call-started", self.on_call_started)
         sig.connect("call-ended", self.on_call_ended)
         sig.connect("pad-added", self.on_pad_added)
+        sig.connect("pad-removed", self.on_pad_removed)
         bus = self.pipeline.get_bus()
         bus.add_signal_watch()
         bus.connect("message::error", self.on_error)
@@ -84,9 +88,21 @@ class Call:
         sink.sync_state_with_parent()
         pad.link(sink.get_static_pad("sink"))
         name = pad.get_name()
+        self.sinks[name] = sink
         self.counts[name] = 0
         pad.add_probe(Gst.PadProbeType.BUFFER, self.on_packet, name)
         GLib.idle_add(say, f"receiving on {name}")
+
+    def on_pad_removed(self, _sig, pad):
+        # A call's pads go when it ends (several calls): its sink goes too, on the main loop.
+        GLib.idle_add(self.remove_sink, pad.get_name())
+
+    def remove_sink(self, name):
+        sink = self.sinks.pop(name, None)
+        if sink is not None:
+            sink.set_state(Gst.State.NULL)
+            self.pipeline.remove(sink)
+        return GLib.SOURCE_REMOVE
 
     def on_packet(self, _pad, _info, name):
         self.counts[name] += 1

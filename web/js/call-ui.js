@@ -12,21 +12,26 @@ const callUi = {
     document.getElementById('state').textContent = text;
   },
 
-  // One notice at a time; `kind` lets the condition that raised it clear it (and no other).
-  noticeKind: undefined,
+  // Notices by kind (camera, peer, server): the latest is shown; clearing one (its condition
+  // went away) shows the one before it again, so the server coming back does not hide the camera
+  // advice.
+  notices: new Map(),
   notice(text, kind = 'info') {
-    const $notice = document.getElementById('notice');
-    if (!$notice) return;
-    $notice.textContent = text;
-    $notice.hidden = false;
-    callUi.noticeKind = kind;
+    callUi.notices.delete(kind);
+    callUi.notices.set(kind, text);
+    callUi.showNotice();
   },
   clearNotice(kind) {
+    if (kind) callUi.notices.delete(kind);
+    else callUi.notices.clear();
+    callUi.showNotice();
+  },
+  showNotice() {
     const $notice = document.getElementById('notice');
-    if (!$notice || (kind && callUi.noticeKind !== kind)) return;
-    $notice.hidden = true;
-    $notice.textContent = '';
-    callUi.noticeKind = undefined;
+    if (!$notice) return;
+    const texts = [...callUi.notices.values()];
+    $notice.textContent = texts.length ? texts[texts.length - 1] : '';
+    $notice.hidden = texts.length === 0;
   },
 
   showPeer(peerId) {
@@ -191,6 +196,7 @@ const callUi = {
       if (peerId !== followed) {
         followed = peerId;
         seenStableId = undefined;
+        seenOn = -1;
       }
       if (has(clients, peerId)) {
         seenOn = connection;
@@ -223,7 +229,8 @@ const callUi = {
   watchStats(getPc) {
     const $stats = document.getElementById('stats');
     if (!$stats) return;
-    let last = new Map();  // stats id -> {bytes, timestamp}
+    let last = new Map();  // stats id -> {bytes, timestamp}, for the connection lastPc
+    let lastPc;
     const kbps = (s, bytes) => {
       const previous = last.get(s.id);
       last.set(s.id, { bytes, timestamp: s.timestamp });
@@ -232,9 +239,12 @@ const callUi = {
     };
     setInterval(async () => {
       const pc = getPc();
+      if (pc !== lastPc) {
+        lastPc = pc;
+        last = new Map();
+      }
       if (!pc || pc.connectionState === 'closed') {
         $stats.textContent = '';
-        last = new Map();
         return;
       }
       let report;
