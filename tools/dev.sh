@@ -28,6 +28,7 @@ debian_packages=(
   libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev valgrind
   gstreamer1.0-plugins-base-apps xvfb x11-utils chromium iproute2 util-linux openssl ca-certificates procps
   coturn help2man python3-prometheus-client systemd python3-gi gir1.2-gstreamer-1.0
+  debhelper dpkg-dev lintian fakeroot curl
 )
 
 deps() {
@@ -65,15 +66,38 @@ build() {
 }
 
 run_tests() {
-  local rc=0
+  local rc=0 package=() deb_dir="$build/deb" deb_pid=""
+  # The full run also builds the Debian package (tools/build-deb.sh): its compile runs beside the
+  # tests at the lowest CPU and I/O priority (it uses only what the tests leave idle), its install
+  # and checks after them (an installed plugin would be visible to the tests).
+  if [ $# -eq 0 ] && [ "$(id -u)" -eq 0 ]; then
+    rm -rf "$deb_dir" && mkdir -p "$deb_dir"
+    nice -n 19 ionice -c 3 bash tools/build-deb.sh build "$deb_dir" > "$deb_dir/build.log" 2>&1 &
+    deb_pid=$!
+  fi
   # Heavy suites (Chromium calls, the official suites with their 300 ms pings) are registered as
   # non-parallel in meson, so one busy test cannot starve another's timers.
   meson test -C "$build" --print-errorlogs "$@" || rc=$?
-  summarize "$build/meson-logs/testlog.json"
+  if [ -n "$deb_pid" ]; then
+    local deb_rc=0
+    wait "$deb_pid" || deb_rc=$?
+    if ((deb_rc == 0)); then
+      bash tools/build-deb.sh check "$deb_dir"/gst-socketio-webrtc_*.deb >> "$deb_dir/build.log" 2>&1 || deb_rc=$?
+    fi
+    if ((deb_rc == 0)); then
+      package=(package=OK)
+      grep -E "^(built|package)" "$deb_dir/build.log"
+    else
+      package=(package=FAIL) rc=1
+      echo "Debian package failed:" && tail -30 "$deb_dir/build.log"
+    fi
+  fi
+  summarize "$build/meson-logs/testlog.json" "${package[@]}"
   return $rc
 }
 
-# One plain line from meson's JSON log: CI reads it, not meson's own summary.
+# One plain line from meson's JSON log (and the package's result, package=OK|FAIL, when it was
+# built): CI reads it, not meson's own summary.
 summarize() {
   node -e '
     const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean);
@@ -86,10 +110,14 @@ summarize() {
         if (t.result === "SKIP") skipped.push(t.name);
       }
     }
+    for (const extra of process.argv.slice(2)) {
+      if (extra === "package=OK") passed++;
+      else { failed++; console.log("failed: the Debian package (tools/build-deb.sh)"); }
+    }
     // A skipped suite checked nothing: it counts as failed.
     if (skipped.length) console.log(`skipped (counted as failed): ${skipped.join(", ")}`);
     console.log(`${passed} passed, ${failed} failed`);
-  ' "$1"
+  ' "$@"
 }
 
 cmd=${1:-}
