@@ -119,9 +119,9 @@ guint64 Call::send_queue_overruns() {
   return total;
 }
 
-void Call::request_keyframes(const char* why) {
+void Call::request_keyframes(const char* why, bool urgent) {
   for (const auto& pad : host_.sink_pads()) {
-    if (pad.gate) pad.gate->request(why);
+    if (pad.gate) pad.gate->request(why, urgent);
   }
 }
 
@@ -155,6 +155,7 @@ void Call::start_answering(const std::string& peer, Dialect dialect, const std::
   role_ = CallRole::Answerer;
   dialect_ = dialect;
   started_us_ = g_get_monotonic_time();
+  remote_description_us_ = started_us_;  // the offer starts the call
   GST_INFO_OBJECT(bin_, "call with %s starts (answering, %s)", peer.c_str(), GST_OBJECT_NAME(webrtcbin_));
   apply_remote(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
 }
@@ -165,6 +166,7 @@ void Call::on_remote_answer(const std::string& sdp) {
     return;
   }
   offer_pending_ = false;
+  remote_description_us_ = g_get_monotonic_time();
   apply_remote(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
 }
 
@@ -498,8 +500,18 @@ void Call::on_connection_state(GstWebRTCPeerConnectionState state) {
     GST_INFO_OBJECT(bin_, "call with %s connected in %" G_GINT64_FORMAT " ms", peer_.c_str(),
                     (g_get_monotonic_time() - started_us_) / 1000);
     // The peer's decoder needs a keyframe now, not at the encoder's next periodic one.
-    request_keyframes("a call connected");
+    request_keyframes("a call connected", true);
   }
+}
+
+void Call::on_ice_connection_state(GstWebRTCICEConnectionState state, gint64 when_us) {
+  if (ice_connected_us_ != 0 || started_us_ == 0) return;
+  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED || state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED)
+    ice_connected_us_ = when_us;
+}
+
+Call::Timeline Call::timeline() const {
+  return Timeline{started_us_, description_sent_us_, remote_description_us_, ice_connected_us_, connected_us_};
 }
 
 void Call::on_promise(PromiseStep step, GstStructure* reply, const std::string& error) {
@@ -539,6 +551,7 @@ void Call::on_promise(PromiseStep step, GstStructure* reply, const std::string& 
           };
         }
         signalling->send_description(dialect_, peer_, offer ? "offer" : "answer", sdp, std::move(unknown));
+        if (description_sent_us_ == 0) description_sent_us_ = g_get_monotonic_time();
       }
       return;
     }

@@ -74,6 +74,16 @@ class Call {
   bool offer_pending() const { return offer_pending_; }
   bool connected() const { return connected_; }
   gint64 started_us() const { return started_us_; }
+  // When each step of the call's setup happened (g_get_monotonic_time, 0 = not yet): what the
+  // socketio-call-connected message reports, and what the setup benchmark breaks down.
+  struct Timeline {
+    gint64 started_us = 0;
+    gint64 description_sent_us = 0;    // our offer (caller) or answer (answerer) handed to the client
+    gint64 remote_description_us = 0;  // the peer's answer (caller) or offer (answerer) arrived
+    gint64 ice_connected_us = 0;       // ICE connected (a candidate pair works)
+    gint64 connected_us = 0;           // DTLS done as well: media can flow
+  };
+  Timeline timeline() const;
   // For the element's watchdog (see call_timeouts.hpp): also starts watching new ICE transports.
   CallTimes times();
   // "ICE checking, connection connecting": how far the call got.
@@ -96,6 +106,7 @@ class Call {
   void on_ice_candidate(guint mline_index, const std::string& candidate);
   void on_gathering_complete();
   void on_connection_state(GstWebRTCPeerConnectionState state);
+  void on_ice_connection_state(GstWebRTCICEConnectionState state, gint64 when_us);
   void on_promise(PromiseStep step, GstStructure* reply, const std::string& error);
 
   // Before the webrtcbin stops (READY->NULL of the element): see detach_receive_bins_from_ice.
@@ -103,7 +114,7 @@ class Call {
   // Times this call's send queues were full and dropped data, over all its streams.
   guint64 send_queue_overruns();
   // Asks every sink pad's encoder for a keyframe (through its gate).
-  void request_keyframes(const char* why);
+  void request_keyframes(const char* why, bool urgent = false);
 
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -148,6 +159,9 @@ class Call {
   chapter::Dialect dialect_ = chapter::Dialect::Classic;
   gint64 started_us_ = 0;
   gint64 connected_us_ = 0;
+  gint64 description_sent_us_ = 0;
+  gint64 remote_description_us_ = 0;
+  gint64 ice_connected_us_ = 0;
   MediaWatch media_;
   bool negotiation_needed_ = false;
   bool offer_pending_ = false;

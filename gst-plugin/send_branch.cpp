@@ -106,10 +106,15 @@ void KeyframeGate::send(GstPad* pad) {
   gst_pad_push_event(pad, force_key_unit_event());
 }
 
-void KeyframeGate::request(const char* why) {
+void KeyframeGate::request(const char* why, bool urgent) {
   if (pad_ == nullptr) return;
   const GstClockTime now = g_get_monotonic_time() * GST_USECOND;
-  if (admit(now)) {
+  if (urgent) {
+    std::lock_guard lock(mutex_);
+    last_ = now;
+    held_ = false;
+  }
+  if (urgent || admit(now)) {
     GST_DEBUG_OBJECT(pad_, "keyframe requested upstream: %s", why);
     send(pad_);
   } else {

@@ -24,8 +24,11 @@ class KeyframeGate {
   // Installs the gate on `pad` (the tee's sink pad): upstream force-key-unit events through it
   // are coalesced, and a held request is sent with the next buffer that passes after the interval.
   void install(GstPad* pad);
-  // Asks upstream for a keyframe through the gate (a call joined or connected).
-  void request(const char* why);
+  // Asks upstream for a keyframe through the gate (a call joined or connected). `urgent`: at once,
+  // even within the interval: a call whose DTLS just completed shows nothing until its first
+  // keyframe, and the one a branch asked for as it started taking the stream went out before
+  // media could flow (calls connect one at a time: no storm to guard against).
+  void request(const char* why, bool urgent = false);
   guint64 forwarded() const { return forwarded_; }
   guint64 coalesced() const { return coalesced_; }
 

@@ -33,8 +33,10 @@
  * - `socketio-peers` (peers: GStrv): the server's `clients` list changed; the other clients.
  * - `socketio-call-started` (peer-id: string, role: "caller" or "answerer", calls: uint, the
  *   calls now): a call's webrtcbin was made, before the offer or answer.
- * - `socketio-call-connected` (peer-id: string, setup-ms: int64): the call's ICE and DTLS
- *   connected, the first time; setup-ms counts from call-started.
+ * - `socketio-call-connected` (peer-id, role: string; setup-ms, description-sent-ms,
+ *   remote-description-ms, ice-connected-ms: int64): the call's ICE and DTLS connected, the first
+ *   time. Each field counts milliseconds from call-started (-1: not seen): our offer or answer
+ *   sent, the peer's answer or offer in, ICE connected, and (setup-ms) DTLS done.
  * - `socketio-call-ended` (peer-id, reason: string, calls: uint): a call ended (peer left,
  *   connection failed, timed out, state change...); its pads got EOS.
  * - `socketio-connection-lost` (reason: string, retry-ms: uint, was-connected: boolean): the
@@ -46,6 +48,13 @@
  * running: the server lost or unreachable (each retry); a call that did not connect; a peer that
  * did not answer; a call refused or not placed at `max-calls`; a TURN server webrtcbin refused;
  * `ice-transport-policy=relay` without a TURN server.
+ *
+ * Call setup is kept short for every call, the first included: the next call's webrtcbin (the
+ * spare) is made and READY before it is needed; the DTLS certificate GStreamer 1.22 makes for the
+ * process when the first DTLS element is created (an RSA key: hundreds of ms, seconds on a small
+ * board) is made at NULL->READY on a thread of its own, not when the first offer is created; and
+ * a call that connects asks the encoders for a keyframe at once. `latency` (the receiving jitter
+ * buffer) applies to every call, the ones after a call ended included.
  *
  * Reconnection (`reconnect`, default on): a lost connection, or a server that cannot be reached
  * at start, is tried again after 1 s, doubling to 5 s, +-50 %, with a warning each time; a bad
@@ -105,6 +114,7 @@
 #include "call.hpp"
 #include "call_stats.hpp"
 #include "debug.hpp"
+#include "dtls_warmup.hpp"
 #include "gobject_ptr.hpp"
 #include "network_thread.hpp"
 #include "server_url.hpp"
@@ -137,6 +147,8 @@ constexpr const char* DEFAULT_LOCAL_ADDRESSES = nullptr;
 constexpr guint DEFAULT_MAX_CALLS = 1;
 constexpr guint DEFAULT_CONNECT_TIMEOUT_MS = 15000;
 constexpr guint DEFAULT_MEDIA_TIMEOUT_MS = 10000;
+// webrtcbin's own default jitter-buffer latency (see README "Latency" for what it costs and buys).
+constexpr guint DEFAULT_LATENCY_MS = 200;
 // How often the watchdog looks at the calls' times (connect-timeout, media-timeout).
 constexpr guint kWatchdogIntervalMs = 500;
 
@@ -165,6 +177,7 @@ enum {
   PROP_MEDIA_TIMEOUT,
   PROP_CALLS,
   PROP_STATS,
+  PROP_LATENCY,
 };
 
 enum { SIGNAL_PEERS_CHANGED, SIGNAL_CALL_STARTED, SIGNAL_CALL_ENDED, N_SIGNALS };
@@ -195,6 +208,7 @@ struct Settings {
   guint max_calls = DEFAULT_MAX_CALLS;
   guint connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   guint media_timeout_ms = DEFAULT_MEDIA_TIMEOUT_MS;
+  guint latency_ms = DEFAULT_LATENCY_MS;
 };
 
 }  // namespace
@@ -231,6 +245,8 @@ class SignallerImpl final : public CallHost {
   std::vector<SinkPad> sink_pads() override;
 
   void make_spare();  // instance_init, and whenever a call takes the spare
+  void apply_latency_to_spare();  // the latency property changed
+  void schedule_spare();  // network thread: a new spare, once the call that took the last one is set up
   GstStructure* stats();  // the `stats` property
   GstElement* webrtcbin_ref();  // the latest call's, else the spare's
 
@@ -323,6 +339,7 @@ class SignallerImpl final : public CallHost {
   gint64 rejoined_us_ = 0;
   guint unknown_peer_timer_ = 0;
   guint watchdog_ = 0;
+  guint spare_timer_ = 0;  // schedule_spare()
 
   // Guarded by pads_mutex_ (not held across state changes of the whole bin). Calls are changed
   // on the network thread; pads are added from the application's and streaming threads.
@@ -479,6 +496,15 @@ void on_connection_state(GstElement* webrtcbin, GParamSpec*, gpointer data) {
   static_cast<SignallerImpl*>(data)->on_connection_state(webrtcbin, state);
 }
 
+// Stamped here, on webrtcbin's thread: the hop to the network thread is not part of the setup.
+void on_ice_connection_state(GstElement* webrtcbin, GParamSpec*, gpointer data) {
+  GstWebRTCICEConnectionState state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+  g_object_get(webrtcbin, "ice-connection-state", &state, nullptr);
+  const gint64 now = g_get_monotonic_time();
+  static_cast<SignallerImpl*>(data)->to_call(webrtcbin,
+                                             [state, now](Call& call) { call.on_ice_connection_state(state, now); });
+}
+
 void on_pad_added(GstElement* webrtcbin, GstPad* pad, gpointer data) {
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
   static_cast<SignallerImpl*>(data)->on_webrtcbin_pad_added(webrtcbin, pad);
@@ -497,7 +523,7 @@ Settings SignallerImpl::settings_copy() {
 
 WebRtcSettings SignallerImpl::webrtc_settings() {
   Settings s = settings_copy();
-  return WebRtcSettings{s.stun_server, s.local_addresses};
+  return WebRtcSettings{s.stun_server, s.local_addresses, s.latency_ms};
 }
 
 void SignallerImpl::connect_webrtcbin_signals(GstElement* webrtcbin) {
@@ -505,6 +531,7 @@ void SignallerImpl::connect_webrtcbin_signals(GstElement* webrtcbin) {
   g_signal_connect(webrtcbin, "on-ice-candidate", G_CALLBACK(sio::gst::on_ice_candidate), this);
   g_signal_connect(webrtcbin, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state), this);
   g_signal_connect(webrtcbin, "notify::connection-state", G_CALLBACK(sio::gst::on_connection_state), this);
+  g_signal_connect(webrtcbin, "notify::ice-connection-state", G_CALLBACK(on_ice_connection_state), this);
   g_signal_connect(webrtcbin, "pad-added", G_CALLBACK(on_pad_added), this);
 }
 
@@ -537,6 +564,12 @@ void SignallerImpl::make_spare() {
   }
   spare_ = std::move(call);
   if (latest_webrtcbin_ == nullptr) g_object_notify(G_OBJECT(element_), "webrtcbin");
+}
+
+void SignallerImpl::apply_latency_to_spare() {
+  const guint latency = settings_copy().latency_ms;
+  std::lock_guard lock(pads_mutex_);
+  if (spare_) g_object_set(spare_->webrtcbin(), "latency", latency, nullptr);
 }
 
 GstStructure* SignallerImpl::stats() {
@@ -639,6 +672,7 @@ bool SignallerImpl::start() {
     std::lock_guard lock(pads_mutex_);
     if (spare_) apply_local_addresses_once(spare_->webrtcbin(), s.local_addresses, element_);
   }
+  warm_up_dtls_certificate();
   network.start("sio-signaller");
   network_running_ = true;
   return true;
@@ -857,6 +891,31 @@ void SignallerImpl::on_failed(client::ClientError error, const std::string& mess
     for (auto& [peer, call] : calls_) peers.push_back(peer);
   }
   for (const auto& peer : peers) end_call(peer, "signalling connection lost");
+}
+
+// Late enough that the call that took the spare has sent its offer or answer and, on loopback or
+// a LAN, connected; a call that comes sooner makes its webrtcbin itself (start_call).
+constexpr guint kSpareDelayMs = 1000;
+
+void SignallerImpl::schedule_spare() {
+  if (spare_timer_ != 0) return;
+  GSource* source = g_timeout_source_new(kSpareDelayMs);
+  g_source_set_callback(
+      source,
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<SignallerImpl*>(data);
+        self->spare_timer_ = 0;
+        bool missing = false;
+        {
+          std::lock_guard lock(self->pads_mutex_);
+          missing = !self->spare_;
+        }
+        if (missing) self->make_spare();
+        return G_SOURCE_REMOVE;
+      },
+      this, nullptr);
+  spare_timer_ = g_source_attach(source, network.context());
+  g_source_unref(source);
 }
 
 void SignallerImpl::start_watchdog() {
@@ -1096,8 +1155,9 @@ Call* SignallerImpl::start_call(const std::string& peer, CallRole role, Dialect 
                                          nullptr));
   if (calling) call->start_calling(peer, dialect);
   else call->start_answering(peer, dialect, offer_sdp);
-  // The next call's webrtcbin, made now so that it is ready when that call comes.
-  make_spare();
+  // The next call's webrtcbin, made ahead so that it is ready when that call comes; not now:
+  // making one takes this thread for 10-40 ms, while this call's offer or answer is on its way.
+  schedule_spare();
   return call;
 }
 
@@ -1141,9 +1201,15 @@ void SignallerImpl::on_connection_state(GstElement* webrtcbin, GstWebRTCPeerConn
     const bool first = !call.connected();
     call.on_connection_state(state);
     if (first) {
-      const gint64 setup_ms = (g_get_monotonic_time() - call.started_us()) / 1000;
-      post_element_message(gst_structure_new("socketio-call-connected", "peer-id", G_TYPE_STRING, call.peer().c_str(),
-                                             "setup-ms", G_TYPE_INT64, setup_ms, nullptr));
+      // Each step in ms since the call started (-1: not seen), for the launcher's line and benchmarks.
+      const Call::Timeline t = call.timeline();
+      const auto since_start = [&t](gint64 us) -> gint64 { return us != 0 ? (us - t.started_us) / 1000 : -1; };
+      post_element_message(gst_structure_new(
+          "socketio-call-connected", "peer-id", G_TYPE_STRING, call.peer().c_str(), "role", G_TYPE_STRING,
+          call.role() == CallRole::Caller ? "caller" : "answerer", "setup-ms", G_TYPE_INT64,
+          since_start(t.connected_us), "description-sent-ms", G_TYPE_INT64, since_start(t.description_sent_us),
+          "remote-description-ms", G_TYPE_INT64, since_start(t.remote_description_us), "ice-connected-ms",
+          G_TYPE_INT64, since_start(t.ice_connected_us), nullptr));
     }
   });
 }
@@ -1358,13 +1424,15 @@ void SignallerImpl::stop() {
   std::vector<std::string> peers;
   network.stop([this]() {
     cancel_unknown_peer_timer();
-    if (watchdog_ != 0) {
-      if (GSource* source = g_main_context_find_source_by_id(network.context(), watchdog_)) g_source_destroy(source);
-      watchdog_ = 0;
+    for (guint* id : {&watchdog_, &spare_timer_}) {
+      if (*id == 0) continue;
+      if (GSource* source = g_main_context_find_source_by_id(network.context(), *id)) g_source_destroy(source);
+      *id = 0;
     }
     client_.reset();
   });
   network_running_ = false;
+  finish_dtls_warmup();
   {
     std::lock_guard lock(pads_mutex_);
     for (auto& [peer, call] : calls_) {
@@ -1445,6 +1513,12 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
         gst_object_unref(webrtcbin);
       }
       break;
+    case PROP_LATENCY:
+      GST_OBJECT_LOCK(self);
+      s.latency_ms = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      self->impl->apply_latency_to_spare();  // calls in progress keep theirs; the next one takes it
+      break;
     case PROP_TURN_SERVER: set_string(self, s.turn_server, value); break;  // each call takes it as it starts
     case PROP_TURN_SECRET: set_string(self, s.turn_secret, value); break;
     case PROP_ICE_TRANSPORT_POLICY:
@@ -1524,6 +1598,11 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_CALLS: g_value_set_uint(value, self->impl->call_count); break;
+    case PROP_LATENCY:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, s.latency_ms);
+      GST_OBJECT_UNLOCK(self);
+      break;
     case PROP_STATS: g_value_take_boxed(value, self->impl->stats()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
@@ -1678,6 +1757,13 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
                         "RTCP: a receiver still sends reports) before it ends, e.g. a page closed while the "
                         "signalling server was down (0 = never)",
                         0, G_MAXUINT, DEFAULT_MEDIA_TIMEOUT_MS, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY,
+      g_param_spec_uint("latency", "Latency",
+                        "Milliseconds the receiving jitter buffer holds packets to reorder and retransmit lost "
+                        "ones (webrtcbin's latency), for every call: the ones after a call ended too. Changed "
+                        "while playing, it applies from the next call",
+                        0, G_MAXUINT, DEFAULT_LATENCY_MS, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_CALLS,
       g_param_spec_uint("calls", "Calls", "Calls in progress now", 0, G_MAXUINT, 0, ro));

@@ -38,6 +38,7 @@ GstElement* make_webrtcbin(const WebRtcSettings& settings, const char* name) {
   gst_util_set_object_arg(G_OBJECT(webrtcbin), "bundle-policy", "max-bundle");
   g_signal_connect(webrtcbin, "on-new-transceiver", G_CALLBACK(on_new_transceiver), nullptr);
   if (!settings.stun_server.empty()) g_object_set(webrtcbin, "stun-server", settings.stun_server.c_str(), nullptr);
+  g_object_set(webrtcbin, "latency", settings.latency_ms, nullptr);
   return webrtcbin;
 }
 

@@ -18,6 +18,7 @@ namespace sio::gst {
 struct WebRtcSettings {
   std::string stun_server;      // "" = none
   std::string local_addresses;  // comma-separated IPs; "" = every interface
+  guint latency_ms = 200;       // webrtcbin's jitter-buffer latency
 };
 
 // TURN servers (turn(s)://user:pass@host:port, user and password escaped) and the ICE transport

@@ -80,6 +80,7 @@ class CallMonitor {
   void detach(CallInfo& call);
   void gathering_complete(GstElement* webrtcbin);
   void connect_timeout(GstElement* webrtcbin);
+  void print_connected(const GstStructure* structure);
   void update_in_call();
 
   GstElement* signaller_;

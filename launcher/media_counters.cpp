@@ -1,5 +1,7 @@
 #include "media_counters.hpp"
 
+#include <cstdio>
+
 #include <gst/video/video.h>
 
 namespace sio::launcher {
@@ -37,6 +39,34 @@ void count_keyframe_requests_on(GstPad* pad, std::atomic<uint64_t>& counter) {
         return GST_PAD_PROBE_OK;
       },
       &counter, nullptr);
+}
+
+void print_first_frame_of_each_stream(GstPad* pad, GstPad* source) {
+  struct Watch {
+    GstPad* source;  // owned ref
+    std::atomic<bool> armed{true};
+    ~Watch() { gst_object_unref(source); }
+  };
+  gst_pad_add_probe(
+      pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                   GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto* watch = static_cast<Watch*>(data);
+        if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+          if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_STREAM_START) watch->armed = true;
+          return GST_PAD_PROBE_OK;
+        }
+        if (!watch->armed.exchange(false)) return GST_PAD_PROBE_OK;
+        gchar* peer = nullptr;
+        if (g_object_class_find_property(G_OBJECT_GET_CLASS(watch->source), "peer-id"))
+          g_object_get(watch->source, "peer-id", &peer, nullptr);
+        std::printf("picture: first video frame from %s\n", peer != nullptr ? peer : "?");
+        std::fflush(stdout);
+        g_free(peer);
+        return GST_PAD_PROBE_OK;
+      },
+      new Watch{GST_PAD(gst_object_ref(source))}, [](gpointer data) { delete static_cast<Watch*>(data); });
 }
 
 void count_buffers_on(GstPad* pad, std::shared_ptr<std::atomic<uint64_t>> counter) {

@@ -43,6 +43,11 @@ struct MediaCounters {
 void count_buffers_on(GstPad* pad, std::atomic<uint64_t>& counter, const std::atomic<bool>* gate = nullptr);
 // Counts the keyframe requests (upstream force-key-unit events) that pass `pad`.
 void count_keyframe_requests_on(GstPad* pad, std::atomic<uint64_t>& counter);
+// Prints "picture: first video frame from PEER" (and flushes) when the first buffer of each
+// stream passes `pad` (armed again by every stream-start: with max-calls=1 the next call's stream
+// comes through the same pads). PEER is `source`'s peer-id then (the element's src pad, held).
+// The moment a call's first picture is decoded, for people and for the setup benchmark.
+void print_first_frame_of_each_stream(GstPad* pad, GstPad* source);
 // The same into a shared counter (kept alive by the probe).
 void count_buffers_on(GstPad* pad, std::shared_ptr<std::atomic<uint64_t>> counter);
 

@@ -25,6 +25,7 @@ constexpr double kMaxDurationSeconds = 31536000;    // a year: keeps microsecond
 constexpr double kMaxStatusIntervalSeconds = 86400;
 constexpr double kMinStatusIntervalSeconds = 0.1;   // below that the status lines would flood stdout
 constexpr int kMaxCalls = 1024;                      // 0 = no limit
+constexpr int kMaxLatencyMs = 10000;
 
 using cli::OptionSpec;
 using cli::Setting;
@@ -43,6 +44,7 @@ constexpr OptionSpec kOptions[] = {
     {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
     {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing}, {"turn-secret", Takes::Value},
     {"ice-transport-policy", Takes::Value}, {"connect-timeout", Takes::Value},
+    {"latency", Takes::Value},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -284,6 +286,8 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     o.turn_secret = v;
   } else if (s.name == "connect-timeout") {
     if (!(err = parse_seconds(what, v, 3600, o.connect_timeout_s)).empty()) return err;
+  } else if (s.name == "latency") {
+    if (!(err = parse_int(what, v, 0, kMaxLatencyMs, o.latency_ms)).empty()) return err;
   } else if (s.name == "ice-transport-policy") {
     if (v == "all") o.relay_only = false;
     else if (v == "relay") o.relay_only = true;
@@ -513,6 +517,8 @@ std::string help_text() {
       "Receiving (not with --mode=send):\n"
       "  --sink=SINK            auto, fake or FILE.mkv (default auto: a window when a display exists,\n"
       "                         else fake; FILE.mkv records the call, its folder must exist)\n"
+      "  --latency=MS           jitter buffer of received streams: how long a packet may wait for\n"
+      "                         reordering and retransmission, 0-10000 (default 200)\n"
       "\n"
       "Running:\n"
       "  --duration=SECONDS     stop cleanly after this long, e.g. 30 or 2.5 (default: until Ctrl-C)\n"

@@ -1403,6 +1403,146 @@ GST_START_TEST(test_three_calls) {
 }
 GST_END_TEST;
 
+// What call setup relies on, for every call and not only the first: three peers, one after the
+// other, call a hub (peer-id=all) that keeps running. Every offer the hub makes carries the same
+// DTLS fingerprint (one certificate, made at READY, not per call); the hub's encoder is asked for
+// a keyframe when each call connects; the latency set on the element reaches each call's
+// webrtcbin and jitter buffers, also after a call ended and after it was changed while playing;
+// and socketio-call-connected carries each setup step in order.
+std::string fingerprint_of(GstElement* webrtcbin) {
+  GstWebRTCSessionDescription* local = nullptr;
+  g_object_get(webrtcbin, "local-description", &local, nullptr);
+  if (local == nullptr) return "";
+  gchar* text = gst_sdp_message_as_text(local->sdp);
+  gst_webrtc_session_description_free(local);
+  std::string sdp = text;
+  g_free(text);
+  const auto at = sdp.find("a=fingerprint:");
+  return at == std::string::npos ? "" : sdp.substr(at, sdp.find('\r', at) - at);
+}
+
+// The latency of every rtpjitterbuffer in `bin` (one per received stream).
+std::vector<guint> jitterbuffer_latencies(GstElement* bin) {
+  std::vector<guint> latencies;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElement* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* f = gst_element_get_factory(element);
+    if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), "rtpjitterbuffer")) {
+      guint latency = 0;
+      g_object_get(element, "latency", &latency, nullptr);
+      latencies.push_back(latency);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return latencies;
+}
+
+// When the newest webrtcbin of a socketiosignaller reached connection-state connected (ICE and
+// DTLS done), stamped on webrtcbin's own thread.
+struct ConnectedStamp {
+  std::atomic<gint64> at_us{0};
+  static void on_connection_state(GstElement* webrtcbin, GParamSpec*, gpointer data) {
+    GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+    g_object_get(webrtcbin, "connection-state", &state, nullptr);
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+      static_cast<ConnectedStamp*>(data)->at_us = g_get_monotonic_time();
+  }
+  static void on_webrtcbin(GstElement* signaller, GParamSpec*, gpointer data) {
+    GstElement* webrtcbin = nullptr;
+    g_object_get(signaller, "webrtcbin", &webrtcbin, nullptr);
+    if (webrtcbin == nullptr) return;
+    g_signal_handlers_disconnect_by_data(webrtcbin, data);  // the same one notified again
+    g_signal_connect(webrtcbin, "notify::connection-state", G_CALLBACK(on_connection_state), data);
+    gst_object_unref(webrtcbin);
+  }
+};
+
+GST_START_TEST(test_setup_every_call) {
+  ServerThread server;
+  ConnectedStamp dtls;
+  {
+    Node hub(server.url(), true, "peer-id=all max-calls=3 latency=40");  // pads per call: counted by peer
+    g_signal_connect(hub->signaller, "notify::webrtcbin", G_CALLBACK(ConnectedStamp::on_webrtcbin), &dtls);
+    hub.start();
+    std::string first_fingerprint;
+    for (int i = 0; i < 3; ++i) {
+      const guint latency = i < 2 ? 40 : 70;
+      if (i == 2) g_object_set(hub->signaller, "latency", 70u, nullptr);  // while playing: from the next call
+      const int requests_before = hub->keyframe_requests;
+      Node peer(server.url(), true, "");
+      peer.start();
+      GstMessage* connected = wait_for(
+          hub->pipeline,
+          [&](GstMessage* m) {
+            return is_element_message(m, "socketio-call-connected") && string_field(m, "peer-id") == peer->id;
+          },
+          10000, "socketio-call-connected");
+      const gint64 connected_at = g_get_monotonic_time();
+      const GstStructure* st = gst_message_get_structure(connected);
+      gint64 sent = -1, remote = -1, ice = -1, setup = -1;
+      fail_unless(gst_structure_get_int64(st, "description-sent-ms", &sent) &&
+                  gst_structure_get_int64(st, "remote-description-ms", &remote) &&
+                  gst_structure_get_int64(st, "ice-connected-ms", &ice) &&
+                  gst_structure_get_int64(st, "setup-ms", &setup));
+      fail_unless_equals_string(gst_structure_get_string(st, "role"), "caller");
+      g_print("call %d: offer sent %" G_GINT64_FORMAT " ms, answer in %" G_GINT64_FORMAT " ms, ICE %" G_GINT64_FORMAT
+              " ms, DTLS %" G_GINT64_FORMAT " ms\n",
+              i + 1, sent, remote, ice, setup);
+      fail_unless(0 <= sent && sent <= remote && remote <= ice && ice <= setup, "steps out of order");
+      gst_message_unref(connected);
+
+      // A keyframe request reached the encoder once DTLS was done and before the element said the
+      // call connected: sent at once, not held back by the one the call's start asked for (the
+      // element pushes it upstream before it posts the message). keyframe-max-dist=3000: no
+      // periodic keyframe either.
+      const gint64 request_at = hub->last_keyframe_request_us;
+      fail_unless(hub->keyframe_requests > requests_before && dtls.at_us != 0);
+      fail_unless(request_at >= dtls.at_us && request_at <= connected_at,
+                  "call %d: no keyframe request between DTLS connected and call-connected (last one %" G_GINT64_FORMAT
+                  " ms after DTLS)", i + 1, (request_at - dtls.at_us) / 1000);
+      g_print("call %d: keyframe request at the encoder %.1f ms after DTLS connected\n", i + 1,
+              (request_at - dtls.at_us) / 1000.0);
+      wait_until(std::vector<Node*>{&hub, &peer}, [&] { return peer->video_from(hub->id) >= 10 && hub->video_from(peer->id) >= 10; },
+                 10000, "video both ways");
+
+      GstElement* webrtcbin = nullptr;
+      g_object_get(hub->signaller, "webrtcbin", &webrtcbin, nullptr);
+      fail_unless(webrtcbin != nullptr);
+      const std::string fingerprint = fingerprint_of(webrtcbin);
+      g_print("call %d: %s\n", i + 1, fingerprint.c_str());
+      fail_unless(!fingerprint.empty(), "no fingerprint in the hub's offer");
+      if (i == 0) first_fingerprint = fingerprint;
+      fail_unless(fingerprint == first_fingerprint, "call %d offered another certificate", i + 1);
+      guint webrtcbin_latency = 0;
+      g_object_get(webrtcbin, "latency", &webrtcbin_latency, nullptr);
+      fail_unless_equals_int(webrtcbin_latency, latency);
+      const std::vector<guint> latencies = jitterbuffer_latencies(webrtcbin);
+      fail_unless(!latencies.empty(), "no jitter buffer in call %d", i + 1);
+      for (guint l : latencies) fail_unless_equals_int(l, latency);
+      gst_object_unref(webrtcbin);
+
+      // The peer leaves; its call ends before the next peer comes.
+      const std::string peer_id = peer->id;
+      gst_element_set_state(peer->pipeline, GST_STATE_NULL);
+      GstMessage* ended = wait_for(
+          hub->pipeline,
+          [&](GstMessage* m) {
+            return is_element_message(m, "socketio-call-ended") && string_field(m, "peer-id") == peer_id;
+          },
+          10000, "call-ended");
+      gst_message_unref(ended);
+    }
+    guint latency = 0;
+    g_object_get(hub->signaller, "latency", &latency, nullptr);
+    fail_unless_equals_int(latency, 70);
+  }
+}
+GST_END_TEST;
+
 // max-calls is a limit for answering too: a hub answering with max-calls=2 takes two callers and
 // refuses the third with a warning on the bus that names it.
 GST_START_TEST(test_max_calls_refusal) {
@@ -2180,6 +2320,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_checked_fixture(multi, nullptr, stop_leftover_pipelines);
   tcase_set_timeout(multi, 600);
   tcase_add_test(multi, test_three_calls);
+  tcase_add_test(multi, test_setup_every_call);
   tcase_add_test(multi, test_call_survives_server_restart);
   tcase_add_test(multi, test_reconnect_cycles);
   tcase_add_test(multi, test_rejoin_by_stable_id);

@@ -4,7 +4,8 @@
 //   open URL to ...                      the page to open
 //   connected: local id ID
 //   call: started with PEER (calling|answering)
-//   call: connected with PEER in N ms
+//   call: connected with PEER in N ms (offer sent N ms, answer in N ms, ICE N ms, DTLS N ms)
+//   picture: first video frame from PEER   the first received frame decoded (--sink=fake/auto/file)
 //   call: ended with PEER (REASON)
 //   status: k=v ...                      every --status-interval seconds (all calls)
 //   status-call: k=v ...                 with several calls, one per call before `status:`
@@ -48,9 +49,16 @@ const parseLine = (line) => {
   if ((m = /^call: started with (\S+)(?: \((calling|answering)\))?$/.exec(line))) {
     return { type: 'call-started', peer: m[1], role: m[2] || '' };
   }
-  if ((m = /^call: connected with (\S+) in (\d+) ms/.exec(line))) {
-    return { type: 'call-connected', peer: m[1], ms: Number(m[2]) };
+  if ((m = /^call: connected with (\S+) in (\d+) ms(?: \((.*)\))?/.exec(line))) {
+    // The element's steps: "offer sent 38 ms, answer in 83 ms, ICE 154 ms, DTLS 164 ms".
+    const steps = {};
+    for (const part of (m[3] || '').split(', ')) {
+      const step = /^(.+) (\d+) ms$/.exec(part);
+      if (step) steps[step[1]] = Number(step[2]);
+    }
+    return { type: 'call-connected', peer: m[1], ms: Number(m[2]), steps };
   }
+  if ((m = /^picture: first video frame from (\S+)/.exec(line))) return { type: 'first-frame', peer: m[1] };
   if ((m = /^call: ended with (\S+) \((.*)\)/.exec(line))) return { type: 'call-ended', peer: m[1], reason: m[2] };
   if ((m = /^call: not connected with (\S+) after (\d+) s:? (.*)$/.exec(line))) {
     return { type: 'call-not-connected', peer: m[1], seconds: Number(m[2]), reason: m[3] };
@@ -109,7 +117,8 @@ const startLauncher = (args, { name = 'sio-webrtc', env = {}, prefix = [], binar
     }
     const event = parseLine(line);
     if (!event) return;
-    event.t_ms = Date.now() - startedAt;
+    event.at = Date.now();  // wall clock, to line up with a page's performance.timeOrigin + now()
+    event.t_ms = event.at - startedAt;
     events.push(event);
     settle();
   });
