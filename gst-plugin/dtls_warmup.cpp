@@ -3,6 +3,8 @@
 #include <gst/gst.h>
 
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "debug.hpp"
 
@@ -12,7 +14,19 @@ namespace {
 
 std::mutex warmup_mutex;
 bool warmup_started = false;
+bool certificate_ready = false;
 GThread* warmup_thread = nullptr;  // until joined
+std::vector<std::function<void()>> waiting;  // when_dtls_ready callbacks, until the certificate exists
+
+void announce_ready() {
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard lock(warmup_mutex);
+    certificate_ready = true;
+    callbacks.swap(waiting);
+  }
+  for (auto& fn : callbacks) fn();
+}
 
 gpointer warm_up(gpointer) {
   const gint64 start = g_get_monotonic_time();
@@ -20,10 +34,11 @@ gpointer warm_up(gpointer) {
   GstElement* dtlsdec = gst_element_factory_make("dtlsdec", nullptr);
   if (dtlsdec == nullptr) {
     GST_WARNING("no dtlsdec element: webrtcbin cannot work either (gstreamer1.0-plugins-bad)");
-    return nullptr;
+  } else {
+    gst_object_unref(gst_object_ref_sink(dtlsdec));
+    GST_INFO("DTLS certificate ready in %" G_GINT64_FORMAT " ms", (g_get_monotonic_time() - start) / 1000);
   }
-  gst_object_unref(gst_object_ref_sink(dtlsdec));
-  GST_INFO("DTLS certificate ready in %" G_GINT64_FORMAT " ms", (g_get_monotonic_time() - start) / 1000);
+  announce_ready();
   return nullptr;
 }
 
@@ -34,6 +49,17 @@ void warm_up_dtls_certificate() {
   if (warmup_started) return;
   warmup_started = true;
   warmup_thread = g_thread_new("sio-dtls-warmup", warm_up, nullptr);
+}
+
+void when_dtls_ready(std::function<void()> fn) {
+  {
+    std::lock_guard lock(warmup_mutex);
+    if (warmup_started && !certificate_ready) {
+      waiting.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
 }
 
 void finish_dtls_warmup() {

@@ -9,12 +9,18 @@
 // its key (it hashes every base64 line of the PEM, the key's too).
 #pragma once
 
+#include <functional>
+
 namespace sio::gst {
 
 // Once per process (NULL->READY); returns at once, the work runs on a thread of its own.
 void warm_up_dtls_certificate();
+// Calls `fn` once the certificate exists: at once if it does (or no warm-up was started), else on
+// the warm-up thread when it is made. The element joins the signalling server from there, so that
+// no call reaches it while webrtcbin would still be waiting for the certificate.
+void when_dtls_ready(std::function<void()> fn);
 // Joins that thread if it is still running (READY->NULL): a process that exits right after must
-// not tear OpenSSL down under it.
+// not tear OpenSSL down under it, and every `when_dtls_ready` callback has run when this returns.
 void finish_dtls_warmup();
 
 }  // namespace sio::gst

@@ -192,7 +192,12 @@ GstStaticPadTemplate audio_src_template =
 
 std::string or_empty(const char* s) { return s != nullptr ? s : ""; }
 
-// Properties; guarded by the element's object lock.
+}  // namespace
+
+namespace sio::gst {
+
+// Properties; guarded by the element's object lock. (Not in the anonymous namespace: a member of
+// SignallerImpl, which has external linkage.)
 struct Settings {
   std::string server_url = DEFAULT_SERVER_URL;
   GstSocketIoDialect dialect = DEFAULT_DIALECT;
@@ -210,10 +215,6 @@ struct Settings {
   guint media_timeout_ms = DEFAULT_MEDIA_TIMEOUT_MS;
   guint latency_ms = DEFAULT_LATENCY_MS;
 };
-
-}  // namespace
-
-namespace sio::gst {
 
 using chapter::Dialect;
 using client::IncomingSignal;
@@ -256,6 +257,7 @@ class SignallerImpl final : public CallHost {
 
   bool start();    // NULL->READY, before chaining up
   void connect();  // NULL->READY, after chaining up: nothing reaches webrtcbin before it is READY
+  void join(const client::ClientConfig& config, bool reconnect_enabled);  // connect(), any thread
   void before_webrtcbin_stops();  // READY->NULL, before chaining up
   void stop();     // READY->NULL, after chaining up
 
@@ -687,6 +689,12 @@ void SignallerImpl::connect() {
   config.auth_json = chapter::auth_with_stable_id(s.auth, stable_id_);
   config.tls_validation = s.tls_validation;
   const bool reconnect_enabled = s.reconnect;
+  // Joined once the DTLS certificate exists (see dtls_warmup.hpp): a call that came sooner would
+  // wait for it inside webrtcbin, hundreds of ms; the wait is the same, but before the call.
+  when_dtls_ready([this, config, reconnect_enabled]() { join(config, reconnect_enabled); });
+}
+
+void SignallerImpl::join(const client::ClientConfig& config, bool reconnect_enabled) {
   network.post([this, config, reconnect_enabled]() {
     client::SignallingCallbacks callbacks;
     callbacks.connected = [this](const std::string& id) { on_connected(id); };
@@ -1422,6 +1430,7 @@ void SignallerImpl::stop() {
   // with the bin) leave it here, after the thread is gone.
   std::vector<std::unique_ptr<Call>> ended;
   std::vector<std::string> peers;
+  finish_dtls_warmup();  // its callbacks (join) have run or been dropped before the thread goes
   network.stop([this]() {
     cancel_unknown_peer_timer();
     for (guint* id : {&watchdog_, &spare_timer_}) {
@@ -1432,7 +1441,6 @@ void SignallerImpl::stop() {
     client_.reset();
   });
   network_running_ = false;
-  finish_dtls_warmup();
   {
     std::lock_guard lock(pads_mutex_);
     for (auto& [peer, call] : calls_) {

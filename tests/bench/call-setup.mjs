@@ -30,7 +30,9 @@ const arg = (name, fallback) => {
 const RUNS = Number(arg('runs', 5));
 const STEP_MS = 20000;
 const ICE = '--ice-address=127.0.0.1';
-const QUIET = ['--status-interval=0', ICE];
+// --latency=MS: the receiving launchers' jitter buffer (default: theirs).
+const LATENCY = arg('latency', '');
+const QUIET = ['--status-interval=0', ICE, ...(LATENCY ? [`--latency=${LATENCY}`] : [])];
 
 // Before any page script: wall-clock stamps of the first RTCPeerConnection and of each video's
 // first frame.
@@ -293,7 +295,8 @@ const fmt = (s) => (s ? `${Math.round(s.min)} / ${Math.round(s.median)} / ${Math
 
 const report = (table) => {
   const reference = table.find((row) => row.name.includes('reference'));
-  console.log(`\ncall start -> first decoded frame, ms (min / median / max of ${RUNS} runs)`);
+  console.log(`\ncall start -> first decoded frame, ms (min / median / max of ${RUNS} runs; launchers' ` +
+              `latency ${LATENCY || 'default'})`);
   console.log('| case | cold | warm | warm median vs Chromium -> Chromium |');
   console.log('|---|---|---|---|');
   for (const row of table) {
