@@ -97,8 +97,10 @@ const pageToPipeline = async (launcher, launcherId, browser, url) => {
     const first = await launcher.waitFor('first-frame', `picture: first video frame from ${id}`, STEP_MS,
                                          (e) => e.peer === id && e.at >= before);
     const connected = await launcher.waitFor('call-connected', 'call: connected', STEP_MS, (e) => e.peer === id);
+    const started = await launcher.waitFor('call-started', 'call: started', STEP_MS, (e) => e.peer === id);
     const pcAt = await page.page.evaluate(() => window.__bench.pcAt);
-    return { ms: first.at - pcAt, steps: connected.steps };
+    // The page's share: from its RTCPeerConnection to its offer reaching the launcher.
+    return { ms: first.at - pcAt, steps: connected.steps, pageSteps: { 'offer in': started.at - pcAt } };
   } finally {
     await page.close();
   }
@@ -310,7 +312,8 @@ const report = (table) => {
   console.log('| case | side | steps |');
   console.log('|---|---|---|');
   for (const row of table) {
-    for (const [side, key] of [['caller', 'steps'], ['answerer', 'answererSteps']]) {
+    for (const [side, key] of [['caller (page, since its RTCPeerConnection)', 'pageSteps'], ['caller', 'steps'],
+                               ['answerer', 'answererSteps']]) {
       const names = [...new Set(row.warm.flatMap((r) => Object.keys(r[key] || {})))];
       if (!names.length) continue;
       const parts = names.map((n) => {
@@ -318,7 +321,7 @@ const report = (table) => {
         const c = stats(row.cold.map((r) => (r[key] || {})[n]));
         return `${n} ${w ? Math.round(w.median) : '-'} (${c ? Math.round(c.median) : '-'})`;
       });
-      const who = row.name.startsWith('Chromium sender') ? 'answerer (launcher)' : side;
+      const who = row.name.startsWith('Chromium sender') && key === 'steps' ? 'answerer (launcher, since the offer)' : side;
       console.log(`| ${row.name} | ${who} | ${parts.join(', ')} |`);
     }
   }
