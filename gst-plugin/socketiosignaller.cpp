@@ -1461,6 +1461,8 @@ void SignallerImpl::stop() {
       GstState state = GST_STATE_NULL;
       gst_element_get_state(spare_->webrtcbin(), &state, nullptr, 0);
       if (state != GST_STATE_NULL) gst_element_set_state(spare_->webrtcbin(), GST_STATE_NULL);
+    } else {
+      make_spare();  // its timer (schedule_spare) went with the network thread: the next run has one
     }
   }
   GST_OBJECT_LOCK(element_);

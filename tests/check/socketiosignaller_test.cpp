@@ -247,9 +247,10 @@ std::string string_field(GstMessage* message, const char* field) {
 }
 
 // Waits for the element's "socketio-connected" and returns its local id.
+// The process's first join waits for its DTLS certificate (dtls_warmup.hpp): seconds under valgrind.
 std::string wait_connected(GstElement* pipeline) {
   GstMessage* message = wait_for(
-      pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-connected"); }, 5000,
+      pipeline, [](GstMessage* m) { return is_element_message(m, "socketio-connected"); }, 20000,
       "socketio-connected");
   std::string id = string_field(message, "local-id");
   gst_message_unref(message);

@@ -2,8 +2,9 @@
 // upright (390x844), each in a call with a sio-webrtc --mode=both through sio-signalling.
 // Checked on both: the remote picture's box lies fully inside the window and is larger than the
 // local preview; nothing is wider than the window; the stats line names a codec and a bitrate;
-// once the server is stopped the page says so (and the call goes on). Screenshots of each step
-// go to SIO_ARTEFACTS (meson: <build>/artefacts/pages/).
+// once the server is stopped the page says so (and the call goes on). And a camera that fails the
+// way browsers fail it (refused, absent, busy): each page that uses one says which, in words.
+// Screenshots of each step go to SIO_ARTEFACTS (meson: <build>/artefacts/pages/).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -101,4 +102,44 @@ test('index.html on a laptop and a phone: picture, stats, and the server going a
     await closePages(pages);
   }
   console.log(`# screenshots in ${artefacts}`);
+});
+
+// getUserMedia as a browser fails it, before the page's scripts run: Chromium's flags here accept
+// every prompt and fake a camera, so the refusal is made in the page, with the DOMException name
+// a real refusal, a machine without a camera or a camera held by another program gives.
+const failingCamera = (name) => {
+  navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('test: ' + name, name));
+};
+
+test('a refused, absent or busy camera: sender.html and index.html say which', { timeout: 60000 }, async () => {
+  const server = await startServer(webDir, 'ours');
+  cleanups.push(() => server.stop());
+  const browser = await launchBrowser();
+  cleanups.push(() => browser.close());
+  const cases = [
+    ['NotAllowedError', /refused/],
+    ['NotFoundError', /No camera or microphone found/],
+    ['NotReadableError', /in use by another program/],
+  ];
+  const pages = [];
+  try {
+    for (const [error, expected] of cases) {
+      for (const file of ['sender.html', 'index.html']) {
+        const record = await openPage(browser, `${server.baseUrl}${file}`,
+                                      { name: `${file.replace('.html', '')}-${error}`, init: [failingCamera, error] });
+        pages.push(record);
+        const notice = await waitForText(record, '#notice', (t) => expected.test(t), `no notice for ${error}`);
+        const state = await record.page.locator('#state').innerText();
+        assert.match(state, new RegExp(`camera error: ${error}`), `${record.name}: the status line`);
+        await record.socketId;  // still joined: it can be called and receive
+        await shoot(record, 'camera');
+        console.log(`# ${record.name}: "${notice}"`);
+      }
+    }
+  } catch (error) {
+    console.log(describeFailure(server, pages).replace(/^/gm, '# '));
+    throw error;
+  } finally {
+    await closePages(pages);
+  }
 });

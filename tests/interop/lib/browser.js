@@ -170,10 +170,12 @@ const launchBrowser = ({ executablePath = chromiumPath } = {}) =>
   chromium.launch({ executablePath, headless: true, args: chromiumArgs });
 
 // One browser context per page: separate profiles, as two windows of two people would be.
-// `viewport`: {width, height} of the window (playwright's default is 1280x720).
-const openPage = async (browser, url, { chapter = false, name, viewport }) => {
+// `viewport`: {width, height} of the window (playwright's default is 1280x720). `init`: [fn, arg],
+// one more script to run before the page's own (e.g. a camera that fails).
+const openPage = async (browser, url, { chapter = false, name, viewport, init }) => {
   const context = await browser.newContext(viewport ? { viewport } : {});
   await context.addInitScript(capturePeerConnections);
+  if (init) await context.addInitScript(...init);
   if (chapter) {
     await context.route(CDN_SIMPLE_PEER, (route) => route.fulfill({
       status: 200,
