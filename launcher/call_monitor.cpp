@@ -439,6 +439,8 @@ void CallMonitor::print_status() {
               static_cast<unsigned long long>(counters_.received_audio_buffers.load()),
               static_cast<long long>(packets_lost), rtt, static_cast<unsigned long long>(counters_.video_encoders.load()),
               static_cast<unsigned long long>(counters_.audio_encoders.load()));
+  if (auto figures = counters_.glass_to_glass.take_interval())
+    std::printf("%s\n", GlassToGlass::describe(*figures, "since the last status").c_str());
   std::fflush(stdout);
 }
 

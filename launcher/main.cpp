@@ -174,6 +174,11 @@ bool add_send_branch(Launch& launch, const SendBranch& branch, bool video, std::
       count_buffers_on(pad.get(), launch.counters.sent_video_frames, &launch.counters.in_call);
       count_keyframe_requests_on(pad.get(), launch.counters.keyframe_requests);
     }
+    // --stamp: the test pattern's frames get the send time before the encoder's queue.
+    if (glib::GObjectPtr<GstElement> stamp(gst_bin_get_by_name(GST_BIN(bin), "stamp")); stamp) {
+      glib::GObjectPtr<GstPad> pad(gst_element_get_static_pad(stamp.get(), "src"));
+      stamp_frames_on(pad.get());
+    }
   }
   return true;
 }
@@ -445,6 +450,10 @@ int run(LaunchOptions options) {
   for (int i = 0; i < 1000 && g_main_context_iteration(nullptr, FALSE); ++i) {
   }
   std::printf("%s\n", launch.monitor->summary_line().c_str());
+  if (auto figures = launch.counters.glass_to_glass.whole_run()) {
+    const size_t dropped = launch.counters.glass_to_glass.dropped();
+    std::printf("%s\n", GlassToGlass::describe(*figures, dropped ? "the run's last frames" : "the whole run").c_str());
+  }
   std::fflush(stdout);
 
   if (launch.eos_timeout_id) g_source_remove(launch.eos_timeout_id);

@@ -10,6 +10,8 @@
 
 #include <gst/gst.h>
 
+#include "glass_to_glass.hpp"
+
 namespace sio::launcher {
 
 struct MediaCounters {
@@ -20,6 +22,7 @@ struct MediaCounters {
   std::atomic<uint64_t> keyframe_requests{0};       // force-key-unit events up to the video encoder
   std::atomic<uint64_t> video_encoders{0};          // encoder elements in the running pipeline
   std::atomic<uint64_t> audio_encoders{0};
+  GlassToGlass glass_to_glass;                      // stamped frames received (--stamp on the sender)
 
   // Received video frames per peer, when calls are mixed (several calls at once).
   std::shared_ptr<std::atomic<uint64_t>> video_frames_from(const std::string& peer) {

@@ -44,14 +44,14 @@ constexpr OptionSpec kOptions[] = {
     {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
     {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing}, {"turn-secret", Takes::Value},
     {"ice-transport-policy", Takes::Value}, {"connect-timeout", Takes::Value},
-    {"latency", Takes::Value},
+    {"latency", Takes::Value},   {"stamp", Takes::Nothing},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
 constexpr std::string_view kEmbeddedServerOptions[] = {"host", "port", "public", "dev-tls", "dev-tls-dir"};
 // Options that shape what is sent, so they mean nothing with --mode=recv (video/audio checked apart:
 // "none" is allowed there).
-constexpr std::string_view kSendingOptions[] = {"codec", "bitrate", "width", "height", "fps"};
+constexpr std::string_view kSendingOptions[] = {"codec", "bitrate", "width", "height", "fps", "stamp"};
 
 const OptionSpec* find_option(std::string_view name) { return cli::find_option(kOptions, name); }
 
@@ -328,6 +328,8 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     if (seconds != 0 && seconds < kMinStatusIntervalSeconds)
       return what + ": 0 (no status lines) or at least 0.1 seconds, got " + v;
     o.status_interval_s = seconds;
+  } else if (s.name == "stamp") {
+    o.stamp = true;
   } else if (s.name == "dry-run") {
     o.dry_run = true;
   } else if (s.name == "metrics-port") {
@@ -385,6 +387,8 @@ std::string check_conflicts(const std::vector<Setting>& settings, const LaunchOp
       for (std::string_view name : kSendingOptions)
         if (s.name == name) return spelled(s) + " cannot be used with --mode=recv (nothing is sent)";
   }
+  if (o.stamp && o.video != VideoChoice::Test)
+    return "--stamp needs --video=test (the send time is drawn into the test pattern)";
   return "";
 }
 
@@ -513,6 +517,9 @@ std::string help_text() {
       "  --fps=N                frames per second, 1-120 (default 30)\n"
       "  --codec=CODEC          vp8 or h264 (default vp8)\n"
       "  --bitrate=KBPS         video bitrate in kbit/s, 50-50000 (default 1500)\n"
+      "  --stamp                draw the send time into the test pattern (a row of blocks at the\n"
+      "                         top), so a receiving sio-webrtc prints glass-to-glass latency\n"
+      "                         (needs --video=test)\n"
       "\n"
       "Receiving (not with --mode=send):\n"
       "  --sink=SINK            auto, fake or FILE.mkv (default auto: a window when a display exists,\n"

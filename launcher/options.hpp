@@ -50,6 +50,7 @@ struct LaunchOptions {
   int fps = 30;                           // --fps    1..120
   Codec codec = Codec::Vp8;               // --codec=vp8|h264
   int bitrate_kbps = 1500;                // --bitrate (kbit/s) 50..50000
+  bool stamp = false;                     // --stamp: the send time drawn into the test pattern
 
   // What we do with received media.
   SinkChoice sink = SinkChoice::Auto;  // --sink=auto|fake|FILE.mkv

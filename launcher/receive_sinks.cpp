@@ -236,6 +236,7 @@ void ReceiveSinks::link(GstPad* pad) {
     glib::GObjectPtr<GstPad> count_pad(gst_element_get_static_pad(count.get(), "sink"));
     count_buffers_on(count_pad.get(), video ? counters_.received_video_frames : counters_.received_audio_buffers);
     if (video) print_first_frame_of_each_stream(count_pad.get(), pad);
+    if (video && kind_ != SinkKind::File) measure_stamps_on(count_pad.get(), counters_.glass_to_glass);
     // Recording: "out" is the chain's open end, for the muxer.
     if (glib::GObjectPtr<GstElement> out(gst_bin_get_by_name(GST_BIN(bin), "out")); out) {
       glib::GObjectPtr<GstPad> out_src(gst_element_get_static_pad(out.get(), "src"));

@@ -99,6 +99,8 @@ SendBranch test_pattern_branch(const LaunchOptions& options, const std::string& 
   // A running wall clock shows at a glance that the picture is live and how late it is.
   chain.add("clockoverlay",
             "clockoverlay halignment=right valignment=bottom shaded-background=true", needed_for);
+  // --stamp: the launcher draws the send time into the frames leaving "stamp" (glass_to_glass.hpp).
+  if (options.stamp) chain.add("identity", "identity name=stamp", "--stamp");
   add_leaky_queue(chain);
   add_encoder(chain, options);
   std::string summary = "test pattern " + std::to_string(options.width) + "x" +

@@ -419,12 +419,15 @@ test('d. two --mode=both launchers call each other through one server (--server=
 
 // --- d2. classic dialect, calling a socket id: a sender calls a receiver named by --call=ID
 
-test('d2. --mode=send --call=ID calls a --mode=recv launcher (classic dialect)',
+// The sender stamps its frames (--stamp): the receiver reads the send time back and prints
+// glass-to-glass figures, the "shown" one through its --latency jitter buffer.
+const D2_LATENCY_MS = 120;
+test('d2. --mode=send --call=ID calls a --mode=recv launcher (classic dialect), glass to glass with --stamp',
      { timeout: CASE_TIMEOUT_MS }, () =>
   withLauncherCall(async ({ launch, stopped }) => {
-    const receiver = launch(['--mode=recv', '--sink=fake'], 'receiver');
+    const receiver = launch(['--mode=recv', '--sink=fake', `--latency=${D2_LATENCY_MS}`], 'receiver');
     const receiverId = await receiver.localId(START_TIMEOUT_MS);
-    const sender = launch(['--mode=send', ...SEND, `--call=${receiverId}`], 'sender');
+    const sender = launch(['--mode=send', ...SEND, '--stamp', `--call=${receiverId}`], 'sender');
     const senderId = await sender.localId(START_TIMEOUT_MS);
     await Promise.all([callStarted(sender, receiverId, 'calling'), callStarted(receiver, senderId, 'answering')]);
     await receivedFrames(receiver, MIN_CALL_FRAMES, senderId);
@@ -441,6 +444,19 @@ test('d2. --mode=send --call=ID calls a --mode=recv launcher (classic dialect)',
     assert.ok(receiverSummary.received_audio_buffers > 0,
               `receiver summary received_audio_buffers=${receiverSummary.received_audio_buffers}`);
     assert.ok(receiverSummary.call_setup_ms > 0, `receiver call_setup_ms=${receiverSummary.call_setup_ms}`);
+    // Every decoded frame carries a stamp (after the first keyframe); a misread one would give
+    // times far off, or none.
+    const g2g = receiver.events.find((e) => e.type === 'latency' && e.what === 'the whole run');
+    assert.ok(g2g, 'the receiver printed no "latency: the whole run" line for a stamped stream');
+    console.log(`# glass to glass: ${JSON.stringify(g2g)}`);
+    assert.ok(g2g.frames >= receiverSummary.received_video_frames / 2,
+              `${g2g.frames} stamped of ${receiverSummary.received_video_frames} decoded frames`);
+    assert.ok(g2g.decoded >= 0 && g2g.decoded < 1000, `decoded ${g2g.decoded} ms after it was sent`);
+    assert.ok(g2g.upstream >= D2_LATENCY_MS && g2g.upstream < D2_LATENCY_MS + 100,
+              `latency upstream of the sink ${g2g.upstream} ms with --latency=${D2_LATENCY_MS}`);
+    assert.ok(g2g.shown >= D2_LATENCY_MS && g2g.shown >= g2g.decoded,
+              `shown ${g2g.shown} ms, decoded ${g2g.decoded} ms, with --latency=${D2_LATENCY_MS}`);
+    assert.ok(!sender.events.some((e) => e.type === 'latency'), 'the sender measured something: it receives nothing');
   }, { separateServer: true }));
 
 // --- j. calls outlive the signalling server (issue 11): kill -9 of the server with two launchers

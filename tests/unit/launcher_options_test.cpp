@@ -176,6 +176,7 @@ TEST(LauncherOptions, GoodRowsSetTheirFields) {
        }},
       {{"--sink=fake"}, [](auto& o) { EXPECT_EQ(o.sink, sl::SinkChoice::Fake); }},
       {{"--mode=recv", "--sink=auto"}, [](auto& o) { EXPECT_EQ(o.sink, sl::SinkChoice::Auto); }},
+      {{"--video=test", "--stamp"}, [](auto& o) { EXPECT_TRUE(o.stamp); }},
       {{"--sink=" + dir + "/call.mkv"}, [dir](auto& o) {
          EXPECT_EQ(o.sink, sl::SinkChoice::File);
          EXPECT_EQ(o.sink_file, dir + "/call.mkv");
@@ -308,6 +309,9 @@ TEST(LauncherOptions, BadRowsNameTheOptionAndValue) {
       {{"--mode=recv", "--width=320"}, "--width=320 cannot be used with --mode=recv"},
       {{"--mode=recv", "--height=240"}, "--height=240 cannot be used with --mode=recv"},
       {{"--mode=recv", "--fps=15"}, "--fps=15 cannot be used with --mode=recv"},
+      {{"--mode=recv", "--stamp"}, "--stamp cannot be used with --mode=recv (nothing is sent)"},
+      {{"--stamp"}, "--stamp needs --video=test (the send time is drawn into the test pattern)"},
+      {{"--video=v4l2", "--stamp"}, "--stamp needs --video=test"},
       {{"--mode=send", "--video=none", "--audio=none"}, "--mode=send with --video=none and --audio=none: nothing to send"},
       {{"--server=http://127.0.0.1:3000", "--port=4000"},
        "--port=4000 cannot be used with --server=http://127.0.0.1:3000 (it configures the embedded server"},

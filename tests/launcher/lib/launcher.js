@@ -73,6 +73,12 @@ const parseLine = (line) => {
   if ((m = /^status-call: (.*)$/.exec(line))) return { type: 'status-call', ...parseFields(m[1]) };
   if ((m = /^summary: (.*)$/.exec(line))) return { type: 'summary', ...parseFields(m[1]) };
   if ((m = /^metrics on (http:\/\/\S+)$/.exec(line))) return { type: 'metrics', url: m[1] };
+  // --stamp on the sender: glass-to-glass figures (launcher/glass_to_glass.cpp).
+  if ((m = /^latency: (.*): (\d+) stamped frames, glass to glass (-?\d+) ms median \(p95 (-?\d+)\) when shown, (-?\d+) ms \(p95 (-?\d+)\) when decoded; (\d+) ms of latency upstream/.exec(line))) {
+    const [what, frames, shown, shownP95, decoded, decodedP95, upstream] = m.slice(1);
+    return { type: 'latency', what, frames: Number(frames), shown: Number(shown), shownP95: Number(shownP95),
+             decoded: Number(decoded), decodedP95: Number(decodedP95), upstream: Number(upstream) };
+  }
   return null;
 };
 
