@@ -147,8 +147,10 @@ constexpr const char* DEFAULT_LOCAL_ADDRESSES = nullptr;
 constexpr guint DEFAULT_MAX_CALLS = 1;
 constexpr guint DEFAULT_CONNECT_TIMEOUT_MS = 15000;
 constexpr guint DEFAULT_MEDIA_TIMEOUT_MS = 10000;
-// webrtcbin's own default jitter-buffer latency (see README "Latency" for what it costs and buys).
-constexpr guint DEFAULT_LATENCY_MS = 200;
+// The jitter buffer's latency, chosen from glass-to-glass measurements (README "Glass to glass"):
+// with webrtcbin's own 200 ms a displayed picture is ~200 ms late on a LAN; 50 ms still leaves a
+// retransmission time on paths up to ~40 ms of round trip.
+constexpr guint DEFAULT_LATENCY_MS = 50;
 // How often the watchdog looks at the calls' times (connect-timeout, media-timeout).
 constexpr guint kWatchdogIntervalMs = 500;
 
@@ -1771,8 +1773,9 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       gobject_class, PROP_LATENCY,
       g_param_spec_uint("latency", "Latency",
                         "Milliseconds the receiving jitter buffer holds packets to reorder and retransmit lost "
-                        "ones (webrtcbin's latency), for every call: the ones after a call ended too. Changed "
-                        "while playing, it applies from the next call",
+                        "ones (webrtcbin's latency; its own default is 200), for every call: the ones after a "
+                        "call ended too. Raise it on paths with more than ~40 ms of round trip. Changed while "
+                        "playing, it applies from the next call",
                         0, G_MAXUINT, DEFAULT_LATENCY_MS, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_CALLS,

@@ -18,7 +18,7 @@ namespace sio::gst {
 struct WebRtcSettings {
   std::string stun_server;      // "" = none
   std::string local_addresses;  // comma-separated IPs; "" = every interface
-  guint latency_ms = 200;       // webrtcbin's jitter-buffer latency
+  guint latency_ms = 50;        // webrtcbin's jitter-buffer latency (the element's default)
 };
 
 // TURN servers (turn(s)://user:pass@host:port, user and password escaped) and the ICE transport

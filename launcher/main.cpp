@@ -131,7 +131,7 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
   if (o.connect_timeout_s != 15) {
     props.emplace_back("connect-timeout", std::to_string(static_cast<guint>(o.connect_timeout_s * 1000)));
   }
-  if (o.latency_ms != 200) props.emplace_back("latency", std::to_string(o.latency_ms));
+  if (o.latency_ms != kDefaultLatencyMs) props.emplace_back("latency", std::to_string(o.latency_ms));
   if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));
   if (o.insecure || launch.self_signed_server) props.emplace_back("tls-validation", "false");
   return props;

@@ -9,6 +9,9 @@
 namespace sio::launcher {
 
 enum class Mode { Send, Recv, Both };
+
+// socketiosignaller's default latency (ms), which --latency also defaults to.
+constexpr int kDefaultLatencyMs = 50;
 enum class Dialect { Classic, SimplePeer };
 enum class VideoChoice { Auto, Test, V4l2, None };
 enum class AudioChoice { Auto, Test, None };
@@ -36,7 +39,7 @@ struct LaunchOptions {
   std::vector<std::string> turn;       // --turn=turn(s)://user:pass@host:port, repeatable
   std::string turn_secret;             // --turn-secret: credentials for the --turn URIs without any
   bool relay_only = false;             // --ice-transport-policy=relay
-  int latency_ms = 200;                // --latency: the receiving jitter buffer, every call
+  int latency_ms = kDefaultLatencyMs;  // --latency: the receiving jitter buffer, every call
   double connect_timeout_s = 15;       // --connect-timeout: a call not connected by then ends (0 = never)
   std::vector<std::string> ice_addresses;  // --ice-address=IP[,IP...] (IP literals)
   bool insecure = false;               // --insecure: accept a self-signed signalling server

@@ -2,7 +2,7 @@
 // picture (launcher/frame_stamp.hpp has the layout; sio-webrtc --stamp, or a page's stamped canvas
 // camera) and the receiver reads it back from the decoded picture, on one machine (one clock):
 //   launcher -> launcher          sio-webrtc --stamp calls sio-webrtc --mode=recv, for several
-//                                 receiving --latency values (the jitter buffer)
+//                                 receiving --latency values (--latencies=default,20,...)
 //   launcher -> Chromium          sio-webrtc --stamp calls our receiver.html and the chapter's
 //   Chromium -> launcher          our sender.html (a stamped canvas as its camera) calls sio-webrtc
 //   Chromium -> Chromium          the same sender.html calls receiver.html: the reference
@@ -22,7 +22,8 @@ const arg = (name, fallback) => {
   return found ? found.slice(name.length + 3) : fallback;
 };
 const SECONDS = Number(arg('seconds', 10));
-const LATENCIES = arg('latencies', '200,100,50,20').split(',').map(Number);
+// Receiving --latency values; "default" runs without the option (the element's default).
+const LATENCIES = arg('latencies', 'default,20,100,200').split(',');
 const STEP_MS = 20000;
 const QUIET = ['--status-interval=0', '--ice-address=127.0.0.1'];
 
@@ -140,7 +141,8 @@ const launcherToLauncher = async (url, latency) => {
   const sender = startLauncher(sendArgs(url), { name: 'sender' });
   try {
     await sender.localId(STEP_MS);
-    const receiver = startLauncher(['--mode=recv', `--server=${url}`, '--sink=fake', `--latency=${latency}`,
+    const receiver = startLauncher(['--mode=recv', `--server=${url}`, '--sink=fake',
+                                    ...(latency === 'default' ? [] : [`--latency=${latency}`]),
                                     `--duration=${SECONDS}`, ...QUIET], { name: 'receiver' });
     await receiver.waitFor('first-frame', 'picture: first video frame', STEP_MS);
     await receiver.waitExit((SECONDS + 10) * 1000);
@@ -221,7 +223,7 @@ const main = async () => {
   };
   try {
     for (const latency of LATENCIES) {
-      await run(`launcher -> launcher, --latency=${latency}${latency === 200 ? ' (default)' : ''}`,
+      await run(`launcher -> launcher, ${latency === 'default' ? 'default --latency' : `--latency=${latency}`}`,
                 () => launcherToLauncher(ours.baseUrl, latency));
     }
     const browser = await launchBrowser();

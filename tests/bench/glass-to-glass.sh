@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Glass-to-glass benchmark (tests/bench/glass-to-glass.mjs): prints a table, asserts nothing.
-#   tests/bench/glass-to-glass.sh [--seconds=10] [--latencies=200,100,50,20]   about 2 minutes
+#   tests/bench/glass-to-glass.sh [--seconds=10] [--latencies=default,20,100,200]   about 2 minutes
 # Defaults: $SIO_WEBRTC / $SIO_SIGNALLING or build/. In an lo-only network namespace of its own
 # (tests/interop/netns.sh: root, or unprivileged user namespaces).
 set -euo pipefail

@@ -64,6 +64,8 @@ TEST(LauncherOptions, DefaultsMatchTheContract) {
   EXPECT_EQ(o.codec, sl::Codec::Vp8);
   EXPECT_EQ(o.width, 640);
   EXPECT_EQ(o.height, 480);
+  EXPECT_EQ(o.latency_ms, 50);  // the element's default, from the glass-to-glass measurement
+  EXPECT_FALSE(o.stamp);
   EXPECT_EQ(o.fps, 30);
   EXPECT_EQ(o.bitrate_kbps, 1500);
   EXPECT_EQ(o.sink, sl::SinkChoice::Auto);
