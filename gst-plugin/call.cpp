@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "debug.hpp"
+#include "sdp_start_bitrate.hpp"
 #include "signalling_client.hpp"
 
 namespace sio::gst {
@@ -426,6 +427,7 @@ void Call::apply_remote(GstWebRTCSDPType type, const std::string& sdp) {
     return;
   }
   remote_mids_ = media_mids(description);
+  if (type == GST_WEBRTC_SDP_TYPE_ANSWER) answer_sends_ = description_sends_media(description);
   if (type == GST_WEBRTC_SDP_TYPE_OFFER) {
     // Before create-answer looks at the sink pads' caps (see RemoteSet in on_promise).
     const int switching = align_payload_types(description->sdp);
@@ -535,6 +537,7 @@ void Call::on_promise(PromiseStep step, GstStructure* reply, const std::string& 
         return;
       }
       local_mids_ = media_mids(description);
+      if (offer) offered_to_receive_ = description_receives_media(description);
       std::string sdp = description_text(description);
       emit_with_promise("set-local-description", description, PromiseStep::LocalSet);
       gst_webrtc_session_description_free(description);
@@ -550,7 +553,8 @@ void Call::on_promise(PromiseStep step, GstStructure* reply, const std::string& 
             host_.call_failed(*this, "unknown peer");
           };
         }
-        signalling->send_description(dialect_, peer_, offer ? "offer" : "answer", sdp, std::move(unknown));
+        signalling->send_description(dialect_, peer_, offer ? "offer" : "answer", with_start_bitrate(sdp, host_.browser_start_bitrate_kbps()),
+                                     std::move(unknown));
         if (description_sent_us_ == 0) description_sent_us_ = g_get_monotonic_time();
       }
       return;
@@ -559,7 +563,11 @@ void Call::on_promise(PromiseStep step, GstStructure* reply, const std::string& 
       remote_set_ = true;
       for (const auto& candidate : pending_remote_candidates_) add_remote_candidate(candidate);
       pending_remote_candidates_.clear();
-      if (role_ == CallRole::Caller) check_branches_sending();  // the answer is in
+      if (role_ == CallRole::Caller) {
+        check_branches_sending();  // the answer is in
+        if (dialect_ == chapter::Dialect::SimplePeer && offered_to_receive_ && !answer_sends_)
+          host_.answered_without_media(*this);
+      }
       if (role_ != CallRole::Answerer) return;
       // webrtcbin pairs a sink pad with an offered m-line only if the caps it has received carry
       // the offered payload type: answer once the branches send it (or give up waiting).

@@ -56,6 +56,11 @@ struct CallHost {
     std::shared_ptr<KeyframeGate> gate;
   };
   virtual std::vector<SinkPad> sink_pads() = 0;
+  // x-google-start-bitrate for the descriptions we send (0 = none), as set now.
+  virtual unsigned browser_start_bitrate_kbps() = 0;
+  // Our offer asked to receive and the peer's answer (simple-peer dialect) sends nothing: the
+  // chapter's index.html answers that way when an offer comes before its camera is ready.
+  virtual void answered_without_media(Call& call) = 0;
 };
 
 class Call {
@@ -177,6 +182,8 @@ class Call {
   std::vector<chapter::IceCandidate> pending_remote_candidates_;
   std::vector<std::string> local_mids_;
   std::vector<std::string> remote_mids_;
+  bool offered_to_receive_ = false;  // our offer has an m-line we receive on
+  bool answer_sends_ = true;         // the peer's answer sends on some m-line
   // Acks from the server may come after the call is gone: they check this first.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

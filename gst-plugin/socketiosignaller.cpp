@@ -54,7 +54,9 @@
  * process when the first DTLS element is created (an RSA key: hundreds of ms, seconds on a small
  * board) is made at NULL->READY on a thread of its own, not when the first offer is created; and
  * a call that connects asks the encoders for a keyframe at once. `latency` (the receiving jitter
- * buffer) applies to every call, the ones after a call ended included.
+ * buffer) applies to every call, the ones after a call ended included. Browsers sending to us are
+ * asked to start at `browser-start-bitrate` rather than Chromium's 300 kbit/s, at which their
+ * first keyframe took a few hundred ms more to arrive.
  *
  * Reconnection (`reconnect`, default on): a lost connection, or a server that cannot be reached
  * at start, is tried again after 1 s, doubling to 5 s, +-50 %, with a warning each time; a bad
@@ -151,6 +153,9 @@ constexpr guint DEFAULT_MEDIA_TIMEOUT_MS = 10000;
 // with webrtcbin's own 200 ms a displayed picture is ~200 ms late on a LAN; 50 ms still leaves a
 // retransmission time on paths up to ~40 ms of round trip.
 constexpr guint DEFAULT_LATENCY_MS = 50;
+// Chromium's own start is 300 kbit/s; from 1000 its first picture in a call to us came ~200 ms
+// sooner (2500 gained nothing more). README "Call setup".
+constexpr guint DEFAULT_BROWSER_START_BITRATE_KBPS = 1000;
 // How often the watchdog looks at the calls' times (connect-timeout, media-timeout).
 constexpr guint kWatchdogIntervalMs = 500;
 
@@ -158,6 +163,11 @@ constexpr const char* kAuto = "auto";
 constexpr const char* kAll = "all";
 // peer-id=all: a peer that has not answered by then is left alone until it reconnects.
 constexpr guint kAnswerTimeoutMs = 10000;
+// A page that answered without media is called again this much later, doubling, at most this often
+// (its getUserMedia: ~0.1-0.5 s in headless Chromium with a fake camera, seconds when a person
+// has to allow the camera first).
+constexpr guint kFirstRecallDelayMs = 1000;
+constexpr unsigned kMaxRecalls = 4;
 
 enum {
   PROP_0,
@@ -180,6 +190,7 @@ enum {
   PROP_CALLS,
   PROP_STATS,
   PROP_LATENCY,
+  PROP_BROWSER_START_BITRATE,
 };
 
 enum { SIGNAL_PEERS_CHANGED, SIGNAL_CALL_STARTED, SIGNAL_CALL_ENDED, N_SIGNALS };
@@ -216,6 +227,7 @@ struct Settings {
   guint connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   guint media_timeout_ms = DEFAULT_MEDIA_TIMEOUT_MS;
   guint latency_ms = DEFAULT_LATENCY_MS;
+  guint browser_start_bitrate_kbps = DEFAULT_BROWSER_START_BITRATE_KBPS;
 };
 
 using chapter::Dialect;
@@ -246,6 +258,8 @@ class SignallerImpl final : public CallHost {
   void report_error(SignallerError error, const std::string& subject, const std::string& detail) override;
   void call_failed(Call& call, const std::string& reason) override;
   std::vector<SinkPad> sink_pads() override;
+  unsigned browser_start_bitrate_kbps() override { return settings_copy().browser_start_bitrate_kbps; }
+  void answered_without_media(Call& call) override;
 
   void make_spare();  // instance_init, and whenever a call takes the spare
   void apply_latency_to_spare();  // the latency property changed
@@ -320,6 +334,7 @@ class SignallerImpl final : public CallHost {
   std::unique_ptr<client::SignallingClient> client_;
   std::vector<std::string> peers_;
   std::set<std::string> unanswered_;  // peer-id=all: peers that did not answer (until they leave)
+  std::map<std::string, unsigned> recalls_;  // times called again after answers without media (until they leave)
   std::set<std::string> limit_warned_;  // peer-id=all: peers not called for max-calls, told once
   bool called_configured_peer_ = false;
   bool failed_ = false;
@@ -663,6 +678,43 @@ void SignallerImpl::call_failed(Call& call, const std::string& reason) {
   });
 }
 
+// The chapter's index.html makes its peer with whatever camera stream it has when an offer comes:
+// an offer that beats its getUserMedia gets an answer that sends nothing, a one-way call for good.
+// Such a page is called again 1, 2, 4 and 8 s later (its camera may wait for the user to allow it);
+// after that, or with no camera at all, the call stays one-way.
+void SignallerImpl::answered_without_media(Call& call) {
+  const std::string peer = call.peer();
+  unsigned& recalls = recalls_[peer];
+  if (recalls >= kMaxRecalls) return;
+  const guint delay_ms = kFirstRecallDelayMs << recalls++;
+  network.post([this, peer, delay_ms, webrtcbin = call.webrtcbin()]() {
+    Call* current = find_call(peer);
+    if (current == nullptr || current->webrtcbin() != webrtcbin) return;
+    GST_WARNING_OBJECT(element_, "%s answered without sending media (its camera not ready yet?): calling it again in %u ms",
+                       peer.c_str(), delay_ms);
+    end_call(peer, "answered without sending media; calling it again");
+    struct Data {
+      SignallerImpl* self;
+      std::string peer;
+    };
+    GSource* source = g_timeout_source_new(delay_ms);
+    g_source_set_callback(
+        source,
+        [](gpointer data) -> gboolean {
+          auto* d = static_cast<Data*>(data);
+          SignallerImpl* self = d->self;
+          // A configured peer-id is called once: this is that once again.
+          if (self->settings_copy().peer_id == d->peer && self->find_call(d->peer) == nullptr)
+            self->called_configured_peer_ = false;
+          self->maybe_call();
+          return G_SOURCE_REMOVE;
+        },
+        new Data{this, peer}, [](gpointer data) { delete static_cast<Data*>(data); });
+    g_source_attach(source, network.context());
+    g_source_unref(source);
+  });
+}
+
 // --- the signalling client and the policy (network thread) ---------------------------------------
 
 bool SignallerImpl::start() {
@@ -796,6 +848,9 @@ void SignallerImpl::on_peers(const std::vector<std::string>& peers) {
     for (auto it = forgotten->begin(); it != forgotten->end();) {
       it = client_->has_peer(*it) ? std::next(it) : forgotten->erase(it);
     }
+  }
+  for (auto it = recalls_.begin(); it != recalls_.end();) {
+    it = client_->has_peer(it->first) ? std::next(it) : recalls_.erase(it);
   }
   maybe_call();
 }
@@ -1531,6 +1586,11 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       GST_OBJECT_UNLOCK(self);
       self->impl->apply_latency_to_spare();  // calls in progress keep theirs; the next one takes it
       break;
+    case PROP_BROWSER_START_BITRATE:  // read as each description is sent
+      GST_OBJECT_LOCK(self);
+      s.browser_start_bitrate_kbps = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      break;
     case PROP_TURN_SERVER: set_string(self, s.turn_server, value); break;  // each call takes it as it starts
     case PROP_TURN_SECRET: set_string(self, s.turn_secret, value); break;
     case PROP_ICE_TRANSPORT_POLICY:
@@ -1613,6 +1673,11 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_LATENCY:
       GST_OBJECT_LOCK(self);
       g_value_set_uint(value, s.latency_ms);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_BROWSER_START_BITRATE:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, s.browser_start_bitrate_kbps);
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_STATS: g_value_take_boxed(value, self->impl->stats()); break;
@@ -1777,6 +1842,13 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
                         "call ended too. Raise it on paths with more than ~40 ms of round trip. Changed while "
                         "playing, it applies from the next call",
                         0, G_MAXUINT, DEFAULT_LATENCY_MS, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_BROWSER_START_BITRATE,
+      g_param_spec_uint("browser-start-bitrate", "Browser start bitrate",
+                        "kbit/s a browser sending video to us starts at (x-google-start-bitrate in the video "
+                        "fmtp of our offers and answers; Chromium starts at 300 and paces its first keyframe "
+                        "out slowly); 0 = leave it to the browser. Other peers ignore it",
+                        0, 100000, DEFAULT_BROWSER_START_BITRATE_KBPS, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_CALLS,
       g_param_spec_uint("calls", "Calls", "Calls in progress now", 0, G_MAXUINT, 0, ro));

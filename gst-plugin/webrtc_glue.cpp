@@ -225,6 +225,33 @@ std::vector<std::string> media_mids(const GstWebRTCSessionDescription* descripti
 
 namespace {
 
+// Audio and video m-lines in use (port 0 is a rejected one, unless bundle-only) whose direction
+// is not `excluded` or inactive.
+bool any_media_line_but(const GstWebRTCSessionDescription* description, const char* excluded) {
+  for (guint i = 0; i < gst_sdp_message_medias_len(description->sdp); ++i) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(description->sdp, i);
+    const char* kind = gst_sdp_media_get_media(media);
+    if (g_strcmp0(kind, "audio") != 0 && g_strcmp0(kind, "video") != 0) continue;
+    if (gst_sdp_media_get_port(media) == 0 && gst_sdp_media_get_attribute_val(media, "bundle-only") == nullptr) continue;
+    if (gst_sdp_media_get_attribute_val(media, excluded) != nullptr) continue;
+    if (gst_sdp_media_get_attribute_val(media, "inactive") != nullptr) continue;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool description_sends_media(const GstWebRTCSessionDescription* description) {
+  return any_media_line_but(description, "recvonly");
+}
+
+bool description_receives_media(const GstWebRTCSessionDescription* description) {
+  return any_media_line_but(description, "sendonly");
+}
+
+namespace {
+
 // An object-valued property (owned), or nullptr; nullptr in, nullptr out, so lookups chain.
 glib::GObjectPtr<GObject> object_property(GObject* object, const char* name) {
   if (object == nullptr) return nullptr;

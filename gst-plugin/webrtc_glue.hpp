@@ -65,6 +65,9 @@ GstWebRTCSessionDescription* description_from_text(GstWebRTCSDPType type, const 
 std::string description_text(const GstWebRTCSessionDescription* description);
 // The a=mid of each m-line, in order ("" where absent).
 std::vector<std::string> media_mids(const GstWebRTCSessionDescription* description);
+// Whether the description's author sends (or would receive) audio or video on any m-line in use.
+bool description_sends_media(const GstWebRTCSessionDescription* description);
+bool description_receives_media(const GstWebRTCSessionDescription* description);
 
 // The payload type an offer uses for a stream with caps `caps` (an RTP payloader's: media,
 // encoding-name, clock-rate, codec parameters), or -1 if it offers nothing compatible. The first

@@ -1410,14 +1410,20 @@ GST_END_TEST;
 // a keyframe when each call connects; the latency set on the element reaches each call's
 // webrtcbin and jitter buffers, also after a call ended and after it was changed while playing;
 // and socketio-call-connected carries each setup step in order.
-std::string fingerprint_of(GstElement* webrtcbin) {
-  GstWebRTCSessionDescription* local = nullptr;
-  g_object_get(webrtcbin, "local-description", &local, nullptr);
-  if (local == nullptr) return "";
-  gchar* text = gst_sdp_message_as_text(local->sdp);
-  gst_webrtc_session_description_free(local);
+// "local-description" or "remote-description" of `webrtcbin` as text ("" when none).
+std::string description_of(GstElement* webrtcbin, const char* which) {
+  GstWebRTCSessionDescription* description = nullptr;
+  g_object_get(webrtcbin, which, &description, nullptr);
+  if (description == nullptr) return "";
+  gchar* text = gst_sdp_message_as_text(description->sdp);
+  gst_webrtc_session_description_free(description);
   std::string sdp = text;
   g_free(text);
+  return sdp;
+}
+
+std::string fingerprint_of(GstElement* webrtcbin) {
+  const std::string sdp = description_of(webrtcbin, "local-description");
   const auto at = sdp.find("a=fingerprint:");
   return at == std::string::npos ? "" : sdp.substr(at, sdp.find('\r', at) - at);
 }
@@ -1523,6 +1529,16 @@ GST_START_TEST(test_setup_every_call) {
       fail_unless(!fingerprint.empty(), "no fingerprint in the hub's offer");
       if (i == 0) first_fingerprint = fingerprint;
       fail_unless(fingerprint == first_fingerprint, "call %d offered another certificate", i + 1);
+      // The offer as sent (the peer's remote description) asks a browser to start at 1000 kbit/s;
+      // webrtcbin took it (the call carries video both ways).
+      GstElement* peer_webrtcbin = nullptr;
+      g_object_get(peer->signaller, "webrtcbin", &peer_webrtcbin, nullptr);
+      fail_unless(peer_webrtcbin != nullptr);
+      const std::string offer = description_of(peer_webrtcbin, "remote-description");
+      gst_object_unref(peer_webrtcbin);
+      fail_unless(offer.find(" x-google-start-bitrate=1000\r\n") != std::string::npos ||
+                      offer.find(";x-google-start-bitrate=1000\r\n") != std::string::npos,
+                  "call %d: no x-google-start-bitrate=1000 in the offer:\n%s", i + 1, offer.c_str());
       guint webrtcbin_latency = 0;
       g_object_get(webrtcbin, "latency", &webrtcbin_latency, nullptr);
       fail_unless_equals_int(webrtcbin_latency, latency);

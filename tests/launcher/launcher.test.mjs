@@ -122,8 +122,8 @@ const withLauncherCall = async (body, { separateServer = false, publicDir = webD
       assert.equal(open.url, `${base}${page}`, `${launcher.name}: the page to open`);
       return open.url;
     },
-    open: async (url, name) => {
-      const record = await openPage(browser, url, { name, chapter });
+    open: async (url, name, { init } = {}) => {
+      const record = await openPage(browser, url, { name, chapter, init });
       pages.push(record);
       return record;
     },
@@ -358,12 +358,21 @@ test('b2. --sink=FILE.mkv keeps the first call; a second call with fewer streams
 
 // --- c. --mode=both against simple-peer's index.html
 
-const twoWayWithPage = (launcherCalls, extra, chapter) => withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
+// The chapter's index.html makes its peer with whatever stream it has when an offer comes; its
+// socket connects before its camera starts. `lateCameraMs`: the page's getUserMedia answers that
+// much later, so the launcher's offer comes first and is answered without media.
+const delayCamera = (ms) => {
+  const native = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => new Promise((r) => setTimeout(r, ms)).then(() => native(c));
+};
+
+const twoWayWithPage = (launcherCalls, extra, chapter, { lateCameraMs = 0 } = {}) =>
+  withLauncherCall(async ({ launch, pageUrl, open, stopped }) => {
   const launcher = launch(['--mode=both', ...SEND, ...extra, '--sink=fake', ...(launcherCalls ? ['--call=auto'] : [])],
                           'both');
   const url = await pageUrl(launcher, 'index.html');
   const launcherId = await launcher.localId(START_TIMEOUT_MS);
-  const page = await open(url, 'page');
+  const page = await open(url, 'page', lateCameraMs ? { init: [delayCamera, lateCameraMs] } : {});
   const pageId = await pageSocketId(page);
   await videoReady(page, 'myCamera');
   const startedAt = Date.now();
@@ -383,6 +392,15 @@ const twoWayWithPage = (launcherCalls, extra, chapter) => withLauncherCall(async
             `summary received_video_frames=${summary.received_video_frames}`);
   assert.ok(summary.received_audio_buffers > 0, `summary received_audio_buffers=${summary.received_audio_buffers}`);
   assert.ok(summary.sent_video_frames >= MIN_CALL_FRAMES, `summary sent_video_frames=${summary.sent_video_frames}`);
+  if (lateCameraMs) {
+    // The first call got an answer without media: ended, and the page called again (1, 2, 4, 8 s).
+    const ended = launcher.events.filter((e) => e.type === 'call-ended' && e.peer === pageId);
+    const started = launcher.events.filter((e) => e.type === 'call-started' && e.peer === pageId);
+    console.log(`# calls to the page: ${started.length}; ended: ${ended.map((e) => e.reason).join('; ')}`);
+    assert.ok(ended.some((e) => /answered without sending media/.test(e.reason)),
+              'the first call, answered before the page had its camera, was not ended for it');
+    assert.ok(started.length >= 2 && started.length <= 5, `the page was called ${started.length} times (1 + at most 4 again)`);
+  }
 }, pageSet(chapter));
 
 bothPageSets('c1. index.html (simple-peer) calls --mode=both: video both ways', (chapter) =>
@@ -390,6 +408,11 @@ bothPageSets('c1. index.html (simple-peer) calls --mode=both: video both ways', 
 
 bothPageSets('c2. --mode=both --call=auto calls index.html (simple-peer): video both ways', (chapter) =>
   twoWayWithPage(true, [], chapter));
+
+// Our index.html starts its camera before it connects; the chapter's does not. With the chapter's
+// Node server (launcher-node), what the chapter's users run.
+if (serverKind === 'node') test('c2b. --call=auto calls the chapter\'s index.html before its camera started: called again, video both ways',
+     { timeout: CASE_TIMEOUT_MS }, () => twoWayWithPage(true, [], true, { lateCameraMs: 1500 }));
 
 bothPageSets('c3. index.html calls --mode=both --codec=h264: the page plays the launcher\'s H.264', (chapter) =>
   twoWayWithPage(false, ['--codec=h264'], chapter));
