@@ -53,17 +53,21 @@ P plane_of(GstVideoFrame& frame, int component) {
            GST_VIDEO_FRAME_COMP_HEIGHT(&frame, component)};
 }
 
-GstPadProbeReturn on_raw_frame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
+// `buffer` as a video frame of `pad`'s current caps (unmap it after); false when it is not one.
+bool map_frame(GstPad* pad, GstBuffer* buffer, GstMapFlags flags, GstVideoFrame& frame) {
   GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (!caps) return GST_PAD_PROBE_OK;
+  if (!caps) return false;
   GstVideoInfo video;
   const bool known = gst_video_info_from_caps(&video, caps);
   gst_caps_unref(caps);
-  if (!known) return GST_PAD_PROBE_OK;
+  return known && gst_video_frame_map(&frame, &video, buffer, flags);
+}
+
+GstPadProbeReturn on_raw_frame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
   GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
   GstVideoFrame frame;
-  if (!gst_video_frame_map(&frame, &video, buffer, GST_MAP_WRITE)) return GST_PAD_PROBE_OK;
+  if (!map_frame(pad, buffer, GST_MAP_WRITE, frame)) return GST_PAD_PROBE_OK;
   int component = 0;
   if (component_of(frame, component)) {
     const uint32_t word = stamp::encode(static_cast<uint64_t>(wall_ms()));
@@ -131,14 +135,8 @@ GstPadProbeReturn on_decoded_frame(GstPad* pad, GstPadProbeInfo* info, gpointer 
   auto* reader = static_cast<Reader*>(data);
   const double now = wall_ms();
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (!caps) return GST_PAD_PROBE_OK;
-  GstVideoInfo video;
-  const bool known = gst_video_info_from_caps(&video, caps);
-  gst_caps_unref(caps);
-  if (!known) return GST_PAD_PROBE_OK;
   GstVideoFrame frame;
-  if (!gst_video_frame_map(&frame, &video, buffer, GST_MAP_READ)) return GST_PAD_PROBE_OK;
+  if (!map_frame(pad, buffer, GST_MAP_READ, frame)) return GST_PAD_PROBE_OK;
   std::optional<uint32_t> word;
   int component = 0;
   if (component_of(frame, component)) word = stamp::read(plane_of<stamp::ConstPlane>(frame, component));

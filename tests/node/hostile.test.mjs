@@ -266,7 +266,7 @@ test('attachments: a binary packet\'s attachments are bounded in total, not only
 
 const ABANDONED = 500;
 const CHURN = 100;
-const PING_INTERVAL_MS = 6000;
+const PING_INTERVAL_MS = 8000;
 const PING_TIMEOUT_MS = 3000;
 
 test('abandoned: polling sessions nobody polls hold one clients list each and go at the ping timeout',
@@ -282,9 +282,13 @@ test('abandoned: polling sessions nobody polls hold one clients list each and go
       abandoned.push(...await Promise.all(Array.from({ length: 50 }, () => pollingSocketIo(server.url))));
     }
     const joined = Date.now();
-    // Every one of these changes the clients list the abandoned sessions are sent.
+    // Every one of these changes the clients list the abandoned sessions are sent. Until 2 s before
+    // the first abandoned session's end (on a busy machine 100 take longer than the sessions live;
+    // the presence check below must come before that end).
     let peak = base;
-    for (let i = 0; i < CHURN; i++) {
+    const churnUntil = started + PING_INTERVAL_MS + PING_TIMEOUT_MS - 2000;
+    let churn = 0;
+    for (let i = 0; i < CHURN && Date.now() < churnUntil; i++, churn++) {
       const c = io(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
       clients.push(c);
       await nextEvent(c, 'connect', 5000, `churn client ${i} connect`);
@@ -292,6 +296,7 @@ test('abandoned: polling sessions nobody polls hold one clients list each and go
       if (i % 10 === 9) peak = Math.max(peak, rssMb(server.child.pid));
     }
     const churned = Date.now();
+    assert.ok(churn >= 10, `only ${churn} churn clients came and went before the sessions' end`);
     assert.ok(peak < base + 64, `server RSS grew from ${base.toFixed(1)} to ${peak.toFixed(1)} MB during the churn`);
     const present = abandoned.filter((s) => listed().has(s.socketId)).length;
     assert.equal(present, ABANDONED, `abandoned sessions still listed when the churn ended (${churned - started} ms ` +
@@ -301,7 +306,7 @@ test('abandoned: polling sessions nobody polls hold one clients list each and go
     const gone = Date.now();
     peak = Math.max(peak, rssMb(server.child.pid));
     const state = await pollingSessionState(server.url, abandoned.at(-1).sid);
-    console.log(`# ${ABANDONED} abandoned polling sessions joined in ${joined - started} ms; ${CHURN} clients came and ` +
+    console.log(`# ${ABANDONED} abandoned polling sessions joined in ${joined - started} ms; ${churn} clients came and ` +
                 `went in ${churned - joined} ms; all dropped ${gone - joined} ms after the last joined (ping ` +
                 `interval + timeout ${PING_INTERVAL_MS + PING_TIMEOUT_MS} ms); server RSS ${base.toFixed(1)} MB before, ` +
                 `peak ${peak.toFixed(1)} MB`);
