@@ -1480,6 +1480,7 @@ GST_START_TEST(test_setup_every_call) {
       const guint latency = i < 2 ? 40 : 70;
       if (i == 2) g_object_set(hub->signaller, "latency", 70u, nullptr);  // while playing: from the next call
       const int requests_before = hub->keyframe_requests;
+      dtls.at_us = 0;  // this call's, not the previous one's
       Node peer(server.url(), true, "");
       peer.start();
       GstMessage* connected = wait_for(
@@ -1509,8 +1510,11 @@ GST_START_TEST(test_setup_every_call) {
       // ours (when it made the webrtcbin), so it runs first on the same notification: its request
       // may precede our stamp by the time its handler takes (kSameNotifyUs).
       constexpr gint64 kSameNotifyUs = 20000;
+      // The element posts the message from that same notification, before our handler runs: the
+      // message can reach this thread first.
+      wait_until(std::vector<Node*>{&hub}, [&] { return dtls.at_us != 0; }, 2000,
+                 "the hub's webrtcbin seen reaching connected");
       const gint64 request_at = hub->last_keyframe_request_us;
-      fail_unless(dtls.at_us != 0, "call %d: the hub's webrtcbin was not seen reaching connected", i + 1);
       fail_unless(hub->keyframe_requests > requests_before, "call %d: no keyframe request reached the encoder (%d)",
                   i + 1, static_cast<int>(hub->keyframe_requests));
       fail_unless(request_at >= dtls.at_us - kSameNotifyUs && request_at <= connected_at,
