@@ -16,6 +16,10 @@ using chapter::Dialect;
 
 namespace {
 
+// The offer and answer waits are woken by caps reaching webrtcbin (watch_caps); this poll only
+// notices what has no event here: webrtcbin reaching READY and the grace periods running out.
+constexpr guint kWaitPollMs = 100;
+
 std::string error_text(GstStructure* reply) {
   if (reply == nullptr || !gst_structure_has_field(reply, "error")) return {};
   GError* error = nullptr;
@@ -30,6 +34,7 @@ std::string error_text(GstStructure* reply) {
 Call::Call(CallHost& host, GstBin* bin, const WebRtcSettings& settings, const std::string& name,
            const std::function<void(GstElement*)>& connect_signals)
     : host_(host), bin_(bin) {
+  wake_target_->call = this;
   GstElement* webrtcbin = make_webrtcbin(settings, name.c_str());
   if (webrtcbin == nullptr) return;
   webrtcbin_ = GST_ELEMENT(gst_object_ref_sink(webrtcbin));
@@ -42,6 +47,10 @@ Call::Call(CallHost& host, GstBin* bin, const WebRtcSettings& settings, const st
 }
 
 Call::~Call() {
+  {
+    std::lock_guard lock(wake_target_->mutex);
+    wake_target_->call = nullptr;
+  }
   cancel_waits();
   if (webrtcbin_ == nullptr) return;
   g_signal_handlers_disconnect_matched(webrtcbin_, G_SIGNAL_MATCH_DATA, 0, 0, nullptr, nullptr, &host_);
@@ -93,8 +102,49 @@ void Call::add_branch(const CallHost::SinkPad& pad) {
       SendBranch::make(bin_, pad.tee, webrtcbin_, msid != nullptr ? msid : "socketiosignaller", pad.gate, label);
   g_free(msid);
   if (!branch) return;
+  watch_caps(branch->webrtcbin_pad());
   std::lock_guard lock(branches_mutex_);
   branches_.emplace_back(pad.ghost, std::move(branch));
+}
+
+// What the offer and answer wait for is caps reaching webrtcbin's pads (a streaming thread sets
+// them): each change wakes the waits on the network thread at once, rather than at their next poll.
+// The spare call's pads are made before the network thread runs: the context is the wait's, set
+// when a wait starts (network thread), and the call is forgotten when it goes.
+void Call::watch_caps(GstPad* webrtcbin_pad) {
+  if (webrtcbin_pad == nullptr) return;
+  auto on_caps = +[](GstPad*, GParamSpec*, gpointer data) {
+    const auto& target = *static_cast<std::shared_ptr<WakeTarget>*>(data);
+    std::lock_guard lock(target->mutex);
+    if (target->call == nullptr || target->context == nullptr) return;  // no wait yet
+    g_main_context_invoke_full(
+        target->context, G_PRIORITY_DEFAULT,
+        [](gpointer copy) -> gboolean {
+          const auto& t = *static_cast<std::shared_ptr<WakeTarget>*>(copy);
+          std::lock_guard lock(t->mutex);  // ~Call clears `call` under it
+          if (t->call != nullptr) t->call->wake_waits();
+          return G_SOURCE_REMOVE;
+        },
+        new std::shared_ptr<WakeTarget>(target),
+        [](gpointer copy) { delete static_cast<std::shared_ptr<WakeTarget>*>(copy); });
+  };
+  g_signal_connect_data(
+      webrtcbin_pad, "notify::caps", G_CALLBACK(on_caps), new std::shared_ptr<WakeTarget>(wake_target_),
+      [](gpointer data, GClosure*) { delete static_cast<std::shared_ptr<WakeTarget>*>(data); }, GConnectFlags(0));
+}
+
+Call::WakeTarget::~WakeTarget() {
+  if (context != nullptr) g_main_context_unref(context);
+}
+
+// Network thread: the waits check their condition now.
+void Call::wake_waits() {
+  GMainContext* context = host_.context();
+  if (context == nullptr) return;
+  for (guint id : {offer_wait_, answer_wait_}) {
+    if (id == 0) continue;
+    if (GSource* source = g_main_context_find_source_by_id(context, id)) g_source_set_ready_time(source, 0);
+  }
 }
 
 void Call::remove_branch(GstPad* ghost) {
@@ -278,7 +328,7 @@ void Call::check_branches_sending() {
 
 // The caller offers once every branch has caps and no two share a payload type. webrtcbin's
 // on-negotiation-needed may come before that (it can describe a pad from its upstream's caps
-// query), or not at all; so poll here, and offer once. Bounded waits: a branch that never streams
+// query), or not at all; so wait here (woken by caps, see watch_caps), and offer once. Bounded waits: a branch that never streams
 // gets an offer anyway once webrtcbin asked for one, and a clash that does not clear is offered
 // with a warning.
 void Call::maybe_offer() {
@@ -313,7 +363,7 @@ void Call::maybe_offer() {
     return;
   }
   GST_DEBUG_OBJECT(bin_, "waiting for caps on every sink pad before offering to %s", peer_.c_str());
-  wait_then(offer_wait_, 20, 15000, ready, [this](bool ok) {
+  wait_then(offer_wait_, kWaitPollMs, 15000, ready, [this](bool ok) {
     if (ok && !offered_) make_offer();
     if (!ok) GST_WARNING_OBJECT(bin_, "no caps on every sink pad after 15 s: no offer to %s yet", peer_.c_str());
   });
@@ -575,7 +625,7 @@ void Call::on_promise(PromiseStep step, GstStructure* reply, const std::string& 
         create_answer();
       } else {
         wait_then(
-            answer_wait_, 20, 2000, [this]() { return payload_types_aligned(); },
+            answer_wait_, kWaitPollMs, 2000, [this]() { return payload_types_aligned(); },
             [this](bool ok) {
               if (!ok) GST_WARNING_OBJECT(bin_, "streams did not take the offered payload types within 2 s: answering anyway");
               create_answer();
@@ -597,11 +647,14 @@ void Call::wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std:
                      std::function<void(bool)> then) {
   struct Wait {
     guint* source_id;
+    GstBin* bin;
+    gint64 started_us;
     gint64 deadline_us;
     std::function<bool()> ready;
     std::function<void(bool)> then;
   };
-  auto* wait = new Wait{&source_id, g_get_monotonic_time() + gint64(limit_ms) * 1000, std::move(ready), std::move(then)};
+  const gint64 now = g_get_monotonic_time();
+  auto* wait = new Wait{&source_id, bin_, now, now + gint64(limit_ms) * 1000, std::move(ready), std::move(then)};
   GSource* source = g_timeout_source_new(interval_ms);
   g_source_set_callback(
       source,
@@ -611,6 +664,8 @@ void Call::wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std:
           const bool ok = w->ready();
           if (!ok && g_get_monotonic_time() < w->deadline_us) return G_SOURCE_CONTINUE;
           *w->source_id = 0;  // before then(): it may start another wait in the same slot
+          GST_DEBUG_OBJECT(w->bin, "waited %.1f ms (%s)", (g_get_monotonic_time() - w->started_us) / 1000.0,
+                           ok ? "ready" : "gave up");
           w->then(ok);
         } catch (const std::exception& e) {
           *w->source_id = 0;
@@ -620,6 +675,10 @@ void Call::wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std:
       },
       wait, [](gpointer data) { delete static_cast<Wait*>(data); });
   source_id = g_source_attach(source, host_.context());
+  {
+    std::lock_guard lock(wake_target_->mutex);
+    if (wake_target_->context == nullptr) wake_target_->context = g_main_context_ref(host_.context());
+  }
   g_source_unref(source);
 }
 

@@ -143,6 +143,8 @@ class Call {
   void wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std::function<bool()> ready,
                  std::function<void(bool)> then);
   void cancel_waits();
+  void watch_caps(GstPad* webrtcbin_pad);
+  void wake_waits();
 
   CallHost& host_;
   GstBin* bin_;
@@ -184,6 +186,14 @@ class Call {
   std::vector<std::string> remote_mids_;
   bool offered_to_receive_ = false;  // our offer has an m-line we receive on
   bool answer_sends_ = true;         // the peer's answer sends on some m-line
+  // Where caps notifications (streaming threads) wake the waits: see watch_caps.
+  struct WakeTarget {
+    std::mutex mutex;
+    Call* call = nullptr;                // cleared when the call goes
+    GMainContext* context = nullptr;     // owned; set by the first wait
+    ~WakeTarget();
+  };
+  std::shared_ptr<WakeTarget> wake_target_ = std::make_shared<WakeTarget>();
   // Acks from the server may come after the call is gone: they check this first.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
