@@ -12,10 +12,10 @@
 #include <sys/uio.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "loop_tail.hpp"
 #include "timer.hpp"
@@ -77,6 +77,32 @@ class WsConnection {
     std::shared_ptr<const std::string> shared;  // a large shared payload
     std::string_view bytes() const { return shared ? std::string_view(*shared) : std::string_view(own); }
   };
+  // The outgoing frames, oldest first. A vector read from `head_` rather than a std::deque, which
+  // holds a 512-byte block and its map from construction on: most connections are idle with
+  // nothing queued, and that was ~1 KB of each one's memory.
+  class ChunkQueue {
+   public:
+    bool empty() const { return head_ == chunks_.size(); }
+    Chunk& front() { return chunks_[head_]; }
+    Chunk& back() { return chunks_.back(); }
+    void emplace_back() { chunks_.emplace_back(); }
+    void pop_front() {
+      chunks_[head_++] = Chunk{};  // its bytes go now, not when the queue empties
+      if (empty()) clear();
+    }
+    void clear() {
+      // A busy connection keeps room for two frames (no allocation per iteration); more goes.
+      if (chunks_.capacity() > 2) std::vector<Chunk>().swap(chunks_);
+      chunks_.clear();
+      head_ = 0;
+    }
+    std::vector<Chunk>::iterator begin() { return chunks_.begin() + static_cast<std::ptrdiff_t>(head_); }
+    std::vector<Chunk>::iterator end() { return chunks_.end(); }
+
+   private:
+    std::vector<Chunk> chunks_;
+    std::size_t head_ = 0;
+  };
 
   void send(websocket::Opcode opcode, std::string_view payload);
   bool over_send_buffer(std::size_t more);
@@ -117,7 +143,7 @@ class WsConnection {
   Listener* listener_ = nullptr;
   websocket::Decoder decoder_;
   std::string in_;  // an incomplete frame carried over to the next read
-  std::deque<Chunk> out_;
+  ChunkQueue out_;
   std::size_t out_offset_ = 0;  // bytes of out_.front() already written
   std::size_t queued_ = 0;      // bytes in out_ not yet written
   uint64_t max_send_buffer_;
