@@ -537,6 +537,13 @@ void Call::on_ice_candidate(guint mline_index, const std::string& candidate) {
   ice.sdp_mline_index = static_cast<int>(mline_index);
   if (mline_index < local_mids_.size() && !local_mids_[mline_index].empty()) ice.sdp_mid = local_mids_[mline_index];
   signalling->send_candidate(dialect_, peer_, ice);
+  if (!candidate_sent_) {
+    // What gathering ahead of the call (on the spare webrtcbin) could save at most.
+    candidate_sent_ = true;
+    GST_DEBUG_OBJECT(bin_, "first local candidate to %s %.1f ms after the %s was sent", peer_.c_str(),
+                     description_sent_us_ != 0 ? (g_get_monotonic_time() - description_sent_us_) / 1000.0 : -1.0,
+                     role_ == CallRole::Caller ? "offer" : "answer");
+  }
 }
 
 void Call::on_gathering_complete() {

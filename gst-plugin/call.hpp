@@ -179,6 +179,7 @@ class Call {
   bool data_channel_made_ = false;
   bool room_offered_ = false;
   bool failed_ = false;
+  bool candidate_sent_ = false;
   guint offer_wait_ = 0;
   guint answer_wait_ = 0;
   std::vector<chapter::IceCandidate> pending_remote_candidates_;
