@@ -21,20 +21,16 @@ constexpr uint32_t kTimeModulo = 1u << 24;  // 4.6 hours of milliseconds
 // One colour component of a picture: `data` points at the component of pixel (0, 0), rows are
 // `stride` bytes apart and pixels `pixel_stride` bytes apart (1 for a luma plane, 4 for the G of
 // RGBx).
-struct Plane {
-  uint8_t* data;
+template <typename Byte>
+struct BasicPlane {
+  Byte* data;
   int stride;
   int pixel_stride;
   int width;
   int height;
 };
-struct ConstPlane {
-  const uint8_t* data;
-  int stride;
-  int pixel_stride;
-  int width;
-  int height;
-};
+using Plane = BasicPlane<uint8_t>;             // drawn into
+using ConstPlane = BasicPlane<const uint8_t>;  // read
 
 // Whether a picture of this size can carry a stamp (two pixels per block at least).
 bool fits(int width, int height);

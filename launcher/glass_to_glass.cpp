@@ -3,7 +3,6 @@
 #include <gst/video/video.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "frame_stamp.hpp"
 
@@ -19,12 +18,6 @@ void init_debug() {
     GST_DEBUG_CATEGORY_INIT(sio_g2g_debug, "siowebrtc-g2g", 0, "sio-webrtc glass-to-glass stamps");
     g_once_init_leave(&once, 1);
   }
-}
-
-double percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
 }
 
 double wall_ms() { return static_cast<double>(g_get_real_time()) / 1000.0; }
@@ -53,21 +46,43 @@ P plane_of(GstVideoFrame& frame, int component) {
            GST_VIDEO_FRAME_COMP_HEIGHT(&frame, component)};
 }
 
-// `buffer` as a video frame of `pad`'s current caps (unmap it after); false when it is not one.
-bool map_frame(GstPad* pad, GstBuffer* buffer, GstMapFlags flags, GstVideoFrame& frame) {
-  GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (!caps) return false;
-  GstVideoInfo video;
-  const bool known = gst_video_info_from_caps(&video, caps);
-  gst_caps_unref(caps);
-  return known && gst_video_frame_map(&frame, &video, buffer, flags);
-}
+// The video info of a pad's current caps, kept from its CAPS events (parsing caps per frame is
+// most of a probe's cost).
+struct FrameFormat {
+  GstVideoInfo info;
+  bool known = false;
+  void set(GstCaps* caps) { known = caps != nullptr && gst_video_info_from_caps(&info, caps); }
+  explicit FrameFormat(GstPad* pad) {
+    GstCaps* caps = gst_pad_get_current_caps(pad);  // the probe may come after the caps
+    set(caps);
+    if (caps) gst_caps_unref(caps);
+  }
+  // A CAPS event: take it; false for any other event.
+  bool on_event(GstPadProbeInfo* info) {
+    if (!(GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM)) return false;
+    GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      set(caps);
+    }
+    return true;
+  }
+  // `buffer` as a video frame (unmap it after); false when it is not one.
+  bool map(GstBuffer* buffer, GstMapFlags flags, GstVideoFrame& frame) {
+    return known && gst_video_frame_map(&frame, &info, buffer, flags);
+  }
+};
 
-GstPadProbeReturn on_raw_frame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
+constexpr auto kFrameProbe = static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM);
+
+GstPadProbeReturn on_raw_frame(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* format = static_cast<FrameFormat*>(data);
+  if (format->on_event(info)) return GST_PAD_PROBE_OK;
   GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
   GstVideoFrame frame;
-  if (!map_frame(pad, buffer, GST_MAP_WRITE, frame)) return GST_PAD_PROBE_OK;
+  if (!format->map(buffer, GST_MAP_WRITE, frame)) return GST_PAD_PROBE_OK;
   int component = 0;
   if (component_of(frame, component)) {
     const uint32_t word = stamp::encode(static_cast<uint64_t>(wall_ms()));
@@ -86,6 +101,7 @@ GstPadProbeReturn on_raw_frame(GstPad* pad, GstPadProbeInfo* info, gpointer) {
 
 struct Reader {
   GlassToGlass* meter;
+  FrameFormat format;
   guint64 frames = 0;
   double upstream_latency_ms = 0;
   bool warned = false;
@@ -133,10 +149,11 @@ double wait_before_shown_ms(GstPad* pad, GstBuffer* buffer, double latency_ms) {
 
 GstPadProbeReturn on_decoded_frame(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto* reader = static_cast<Reader*>(data);
+  if (reader->format.on_event(info)) return GST_PAD_PROBE_OK;
   const double now = wall_ms();
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   GstVideoFrame frame;
-  if (!map_frame(pad, buffer, GST_MAP_READ, frame)) return GST_PAD_PROBE_OK;
+  if (!reader->format.map(buffer, GST_MAP_READ, frame)) return GST_PAD_PROBE_OK;
   std::optional<uint32_t> word;
   int component = 0;
   if (component_of(frame, component)) word = stamp::read(plane_of<stamp::ConstPlane>(frame, component));
@@ -150,80 +167,25 @@ GstPadProbeReturn on_decoded_frame(GstPad* pad, GstPadProbeInfo* info, gpointer 
     reader->warned = true;
     GST_WARNING_OBJECT(pad, "a stamp %.0f ms in the future: the sender's clock is ahead of ours", -decoded);
   }
-  reader->meter->add(decoded, decoded + wait_before_shown_ms(pad, buffer, reader->upstream_latency_ms),
-                     reader->upstream_latency_ms);
+  if (reader->meter->add(decoded, decoded + wait_before_shown_ms(pad, buffer, reader->upstream_latency_ms),
+                         reader->upstream_latency_ms)) {
+    GST_INFO_OBJECT(pad, "more than %zu stamped frames: the run's figures keep the last %zu",
+                    reader->meter->kept_limit(), reader->meter->kept_limit());
+  }
   return GST_PAD_PROBE_OK;
 }
 
 }  // namespace
 
-void GlassToGlass::add(double decoded_ms, double shown_ms, double upstream_latency_ms) {
-  std::lock_guard lock(mutex_);
-  latency_ms_ = upstream_latency_ms;
-  // Without status lines nothing takes the interval: it stops growing at the same bound.
-  if (interval_.size() < kKept) interval_.push_back({decoded_ms, shown_ms});
-  if (kept_.size() < kKept) {
-    kept_.push_back({decoded_ms, shown_ms});
-    return;
-  }
-  if (dropped_ == 0) GST_INFO("more than %zu stamped frames: the run's figures keep the last %zu", kKept, kKept);
-  kept_[next_] = {decoded_ms, shown_ms};
-  next_ = (next_ + 1) % kKept;
-  ++dropped_;
-}
-
-GlassToGlass::Figures GlassToGlass::figures_of(const std::vector<Sample>& samples, double latency_ms) {
-  std::vector<double> decoded, shown;
-  for (const Sample& s : samples) {
-    decoded.push_back(s.decoded);
-    shown.push_back(s.shown);
-  }
-  Figures f;
-  f.frames = samples.size();
-  f.decoded_median = percentile(decoded, 0.5);
-  f.decoded_p95 = percentile(decoded, 0.95);
-  f.shown_median = percentile(shown, 0.5);
-  f.shown_p95 = percentile(shown, 0.95);
-  f.upstream_latency_ms = latency_ms;
-  return f;
-}
-
-std::optional<GlassToGlass::Figures> GlassToGlass::take_interval() {
-  std::lock_guard lock(mutex_);
-  if (interval_.empty()) return std::nullopt;
-  Figures f = figures_of(interval_, latency_ms_);
-  interval_.clear();
-  return f;
-}
-
-std::optional<GlassToGlass::Figures> GlassToGlass::whole_run() const {
-  std::lock_guard lock(mutex_);
-  if (kept_.empty()) return std::nullopt;
-  return figures_of(kept_, latency_ms_);
-}
-
-size_t GlassToGlass::dropped() const {
-  std::lock_guard lock(mutex_);
-  return dropped_;
-}
-
-std::string GlassToGlass::describe(const Figures& f, const char* what) {
-  char line[320];
-  std::snprintf(line, sizeof line,
-                "latency: %s: %zu stamped frames, glass to glass %.0f ms median (p95 %.0f) when shown, "
-                "%.0f ms (p95 %.0f) when decoded; %.0f ms of latency upstream of the sink",
-                what, f.frames, f.shown_median, f.shown_p95, f.decoded_median, f.decoded_p95, f.upstream_latency_ms);
-  return line;
-}
-
 void stamp_frames_on(GstPad* pad) {
   init_debug();
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_raw_frame, nullptr, nullptr);
+  gst_pad_add_probe(pad, kFrameProbe, on_raw_frame, new FrameFormat(pad),
+                    [](gpointer data) { delete static_cast<FrameFormat*>(data); });
 }
 
 void measure_stamps_on(GstPad* pad, GlassToGlass& meter) {
   init_debug();
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded_frame, new Reader{&meter},
+  gst_pad_add_probe(pad, kFrameProbe, on_decoded_frame, new Reader{&meter, FrameFormat(pad)},
                     [](gpointer data) { delete static_cast<Reader*>(data); });
 }
 

@@ -19,6 +19,7 @@
 // (connected, its certificate made) until the previous one leaves, then is called at once.
 import browserLib from '../interop/lib/browser.js';
 import launcherLib from '../launcher/lib/launcher.js';
+import { openPageWith, cameraReady as pageCameraReady } from './bench-pages.mjs';
 
 const { webDir, launchBrowser, startServer, selectPeer, sleep } = browserLib;
 const { startLauncher } = launcherLib;
@@ -52,21 +53,10 @@ const benchInit = () => {
   }, true);
 };
 
-// Our pages log their socket id first thing on connecting (their socket is module-scoped).
-const openBenchPage = async (browser, url) => {
-  const context = await browser.newContext();
-  await context.addInitScript(benchInit);
-  const page = await context.newPage();
-  const socketId = new Promise((resolve) => page.on('console', (m) => {
-    if (m.type() === 'log' && /^[\w-]{16,32}$/.test(m.text())) resolve(m.text());
-  }));
-  await page.goto(url, { timeout: STEP_MS });
-  return { page, context, socketId, close: () => context.close().catch(() => {}) };
-};
+const openBenchPage = (browser, url) => openPageWith(browser, url, benchInit, STEP_MS);
 const frameAt = async (record, videoId) => (await record.page.waitForFunction(
   (id) => window.__bench.frames[id] || 0, videoId, { timeout: STEP_MS, polling: 'raf' })).jsonValue();
-const cameraReady = (record) => record.page.waitForFunction(
-  () => document.getElementById('myCamera').videoWidth > 0, null, { timeout: STEP_MS, polling: 50 });
+const cameraReady = (record) => pageCameraReady(record, STEP_MS);
 const pageSocketId = (record) => Promise.race([
   record.socketId, sleep(STEP_MS).then(() => { throw new Error('the page logged no socket id'); })]);
 

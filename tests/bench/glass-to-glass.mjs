@@ -13,6 +13,7 @@
 // presentationTime). Figures only, no thresholds.
 import browserLib from '../interop/lib/browser.js';
 import launcherLib from '../launcher/lib/launcher.js';
+import { openPageWith, cameraReady as pageCameraReady } from './bench-pages.mjs';
 
 const { webDir, launchBrowser, startServer, selectPeer, chapterPagesDir, sleep } = browserLib;
 const { startLauncher } = launcherLib;
@@ -108,19 +109,9 @@ const pageInit = () => {
   }
 };
 
-const openPage = async (browser, url) => {
-  const context = await browser.newContext();
-  await context.addInitScript(pageInit);
-  const page = await context.newPage();
-  const socketId = new Promise((resolve) => page.on('console', (m) => {
-    if (m.type() === 'log' && /^[\w-]{16,32}$/.test(m.text())) resolve(m.text());
-  }));
-  // The chapter's pages log nothing: their id is the one the launcher calls.
-  await page.goto(url, { timeout: STEP_MS });
-  return { page, socketId, close: () => context.close().catch(() => {}) };
-};
-const cameraReady = (record) => record.page.waitForFunction(
-  () => document.getElementById('myCamera').videoWidth > 0, null, { timeout: STEP_MS, polling: 50 });
+// The chapter's pages log nothing: their id is the one the launcher calls.
+const openPage = (browser, url) => openPageWith(browser, url, pageInit, STEP_MS);
+const cameraReady = (record) => pageCameraReady(record, STEP_MS);
 const pageSamples = async (record) => record.page.evaluate(() => window.__g2g.slice());
 const waitForSamples = (record, n) => record.page.waitForFunction(
   (count) => window.__g2g.length >= count, n, { timeout: STEP_MS, polling: 200 });
