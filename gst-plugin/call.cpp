@@ -191,11 +191,36 @@ std::string Call::ice_state() const {
 
 // --- starting a call ---------------------------------------------------------------------------
 
+// The first RTP packet of each kind from the peer, for call setup's breakdown: socketio-call-media
+// (posted from the streaming thread that saw it; the element may be going away meanwhile).
+void Call::report_first_rtp() {
+  struct Target {
+    GWeakRef bin;
+    std::string peer;
+    gint64 started_us;
+    Target(GstBin* b, std::string p, gint64 s) : peer(std::move(p)), started_us(s) { g_weak_ref_init(&bin, b); }
+    ~Target() { g_weak_ref_clear(&bin); }
+  };
+  auto target = std::make_shared<Target>(bin_, peer_, started_us_);
+  media_.on_first_rtp([target](gint64 at_us, const char* kind) {
+    auto* element = static_cast<GstElement*>(g_weak_ref_get(&target->bin));
+    if (element == nullptr) return;
+    gst_element_post_message(
+        element, gst_message_new_element(GST_OBJECT(element),
+                                         gst_structure_new("socketio-call-media", "peer-id", G_TYPE_STRING,
+                                                           target->peer.c_str(), "media", G_TYPE_STRING, kind,
+                                                           "first-rtp-ms", G_TYPE_INT64,
+                                                           (at_us - target->started_us) / 1000, nullptr)));
+    gst_object_unref(element);
+  });
+}
+
 void Call::start_calling(const std::string& peer, Dialect dialect) {
   peer_ = peer;
   role_ = CallRole::Caller;
   dialect_ = dialect;
   started_us_ = g_get_monotonic_time();
+  report_first_rtp();
   GST_INFO_OBJECT(bin_, "call with %s starts (calling, %s)", peer.c_str(), GST_OBJECT_NAME(webrtcbin_));
   if (branches().empty()) add_recvonly_transceivers(webrtcbin_);
   maybe_offer();
@@ -207,6 +232,7 @@ void Call::start_answering(const std::string& peer, Dialect dialect, const std::
   dialect_ = dialect;
   started_us_ = g_get_monotonic_time();
   remote_description_us_ = started_us_;  // the offer starts the call
+  report_first_rtp();
   GST_INFO_OBJECT(bin_, "call with %s starts (answering, %s)", peer.c_str(), GST_OBJECT_NAME(webrtcbin_));
   apply_remote(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
 }
@@ -477,6 +503,7 @@ void Call::apply_remote(GstWebRTCSDPType type, const std::string& sdp) {
     return;
   }
   remote_mids_ = media_mids(description);
+  media_.set_media_kinds(payload_type_kinds(description->sdp));
   if (type == GST_WEBRTC_SDP_TYPE_ANSWER) answer_sends_ = description_sends_media(description);
   if (type == GST_WEBRTC_SDP_TYPE_OFFER) {
     // Before create-answer looks at the sink pads' caps (see RemoteSet in on_promise).

@@ -143,6 +143,7 @@ class Call {
   void wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std::function<bool()> ready,
                  std::function<void(bool)> then);
   void cancel_waits();
+  void report_first_rtp();
   void watch_caps(GstPad* webrtcbin_pad);
   void wake_waits();
 

@@ -37,6 +37,9 @@
  *   remote-description-ms, ice-connected-ms: int64): the call's ICE and DTLS connected, the first
  *   time. Each field counts milliseconds from call-started (-1: not seen): our offer or answer
  *   sent, the peer's answer or offer in, ICE connected, and (setup-ms) DTLS done.
+ * - `socketio-call-media` (peer-id, media: "audio", "video" or "other"; first-rtp-ms: int64): the
+ *   call's first RTP packet of that kind arrived from the peer, that many milliseconds after
+ *   call-started (posted from a streaming thread).
  * - `socketio-call-ended` (peer-id, reason: string, calls: uint): a call ended (peer left,
  *   connection failed, timed out, state change...); its pads got EOS.
  * - `socketio-connection-lost` (reason: string, retry-ms: uint, was-connected: boolean): the

@@ -403,4 +403,19 @@ int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps) {
   return -1;
 }
 
+std::vector<std::pair<int, bool>> payload_type_kinds(const GstSDPMessage* sdp) {
+  std::vector<std::pair<int, bool>> kinds;
+  for (guint i = 0; i < gst_sdp_message_medias_len(sdp); ++i) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(sdp, i);
+    const char* name = gst_sdp_media_get_media(media);
+    const bool video = g_strcmp0(name, "video") == 0;
+    if (!video && g_strcmp0(name, "audio") != 0) continue;
+    for (guint f = 0; f < gst_sdp_media_formats_len(media); ++f) {
+      const char* format = gst_sdp_media_get_format(media, f);
+      if (format != nullptr && g_ascii_isdigit(format[0])) kinds.emplace_back(std::atoi(format), video);
+    }
+  }
+  return kinds;
+}
+
 }  // namespace sio::gst

@@ -100,4 +100,7 @@ void release_promise(GstPromise* promise);
 // The `payload` of the first structure of `caps`, or -1.
 int payload_type_of(const GstCaps* caps);
 
+// Each payload type of `sdp`'s audio and video m-lines, and whether it is video.
+std::vector<std::pair<int, bool>> payload_type_kinds(const GstSDPMessage* sdp);
+
 }  // namespace sio::gst

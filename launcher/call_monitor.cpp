@@ -292,6 +292,15 @@ void CallMonitor::on_element_message(const GstStructure* structure) {
     std::fflush(stdout);
   } else if (gst_structure_has_name(structure, "socketio-call-connected")) {
     print_connected(structure);
+  } else if (gst_structure_has_name(structure, "socketio-call-media")) {
+    // "call: first video RTP from PEER after N ms": the steps between DTLS and the first picture.
+    const char* peer = gst_structure_get_string(structure, "peer-id");
+    const char* media = gst_structure_get_string(structure, "media");
+    gint64 ms = -1;
+    gst_structure_get_int64(structure, "first-rtp-ms", &ms);
+    std::printf("call: first %s RTP from %s after %lld ms\n", media ? media : "other", peer ? peer : "?",
+                static_cast<long long>(ms));
+    std::fflush(stdout);
   } else if (gst_structure_has_name(structure, "socketio-call-started")) {
     const char* peer = gst_structure_get_string(structure, "peer-id");
     const char* role = gst_structure_get_string(structure, "role");

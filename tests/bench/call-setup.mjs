@@ -60,6 +60,10 @@ const cameraReady = (record) => pageCameraReady(record, STEP_MS);
 const pageSocketId = (record) => Promise.race([
   record.socketId, sleep(STEP_MS).then(() => { throw new Error('the page logged no socket id'); })]);
 
+// A receiving launcher's last steps, since its call started: the first video RTP packet (the
+// element's socketio-call-media) and the first decoded picture (its line, read as it came).
+const receivingSteps = (rtp, first, started) => ({ 'first video RTP': rtp.ms, 'first picture': first.at - started.at });
+
 // --- the four cases; each returns {ms, steps} for one call ------------------------------------
 
 // The launcher calls a receiver.html it sees join.
@@ -88,9 +92,12 @@ const pageToPipeline = async (launcher, launcherId, browser, url) => {
                                          (e) => e.peer === id && e.at >= before);
     const connected = await launcher.waitFor('call-connected', 'call: connected', STEP_MS, (e) => e.peer === id);
     const started = await launcher.waitFor('call-started', 'call: started', STEP_MS, (e) => e.peer === id);
+    const rtp = await launcher.waitFor('first-rtp', 'call: first video RTP', STEP_MS,
+                                       (e) => e.peer === id && e.media === 'video');
     const pcAt = await page.page.evaluate(() => window.__bench.pcAt);
     // The page's share: from its RTCPeerConnection to its offer reaching the launcher.
-    return { ms: first.at - pcAt, steps: connected.steps, pageSteps: { 'offer in': started.at - pcAt } };
+    return { ms: first.at - pcAt, steps: { ...connected.steps, ...receivingSteps(rtp, first, started) },
+             pageSteps: { 'offer in': started.at - pcAt } };
   } finally {
     await page.close();
   }
@@ -126,7 +133,10 @@ const launcherToLauncher = async (sender, url) => {
         const first = await receiver.waitFor('first-frame', 'picture: first video frame', STEP_MS);
         const connected = await sender.waitFor('call-connected', 'call: connected', STEP_MS, (e) => e.peer === id);
         const answered = await receiver.waitFor('call-connected', 'call: connected', STEP_MS);
-        return { ms: first.at - started.at, steps: connected.steps, answererSteps: answered.steps };
+        const answeredAt = await receiver.waitFor('call-started', 'call: started', STEP_MS);
+        const rtp = await receiver.waitFor('first-rtp', 'call: first video RTP', STEP_MS, (e) => e.media === 'video');
+        return { ms: first.at - started.at, steps: connected.steps,
+                 answererSteps: { ...answered.steps, ...receivingSteps(rtp, first, answeredAt) } };
       },
     };
   } catch (error) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -1468,12 +1469,38 @@ struct ConnectedStamp {
   }
 };
 
+// The socketio-call-media messages of a pipeline, taken as they are posted (the test pops its bus
+// for others meanwhile): first-rtp-ms by peer and media.
+struct FirstRtp {
+  std::mutex mutex;
+  std::map<std::pair<std::string, std::string>, gint64> ms;
+  static void on_message(GstBus*, GstMessage* message, gpointer data) {
+    if (!is_element_message(message, "socketio-call-media")) return;
+    const GstStructure* st = gst_message_get_structure(message);
+    gint64 ms = -1;
+    gst_structure_get_int64(st, "first-rtp-ms", &ms);
+    auto* self = static_cast<FirstRtp*>(data);
+    std::lock_guard lock(self->mutex);
+    self->ms[{gst_structure_get_string(st, "peer-id"), gst_structure_get_string(st, "media")}] = ms;
+  }
+  std::optional<gint64> of(const std::string& peer, const char* media) {
+    std::lock_guard lock(mutex);
+    auto it = ms.find({peer, media});
+    return it == ms.end() ? std::nullopt : std::optional<gint64>(it->second);
+  }
+};
+
 GST_START_TEST(test_setup_every_call) {
   ServerThread server;
   ConnectedStamp dtls;
+  static FirstRtp first_rtp;  // outlives a failed check, whose pipelines are stopped later
   {
     Node hub(server.url(), true, "peer-id=all max-calls=3 latency=40");  // pads per call: counted by peer
     g_signal_connect(hub->signaller, "notify::webrtcbin", G_CALLBACK(ConnectedStamp::on_webrtcbin), &dtls);
+    GstBus* hub_bus = gst_element_get_bus(hub->pipeline);
+    gst_bus_enable_sync_message_emission(hub_bus);
+    g_signal_connect(hub_bus, "sync-message::element", G_CALLBACK(FirstRtp::on_message), &first_rtp);
+    gst_object_unref(hub_bus);
     hub.start();
     std::string first_fingerprint;
     for (int i = 0; i < 3; ++i) {
@@ -1524,6 +1551,14 @@ GST_START_TEST(test_setup_every_call) {
               (request_at - dtls.at_us) / 1000.0);
       wait_until(std::vector<Node*>{&hub, &peer}, [&] { return peer->video_from(hub->id) >= 10 && hub->video_from(peer->id) >= 10; },
                  10000, "video both ways");
+      // The peer's first video RTP packet was reported (socketio-call-media), after its answer.
+      const gint64 both_ways_ms = (g_get_monotonic_time() - connected_at) / 1000 + setup;
+      const std::optional<gint64> rtp_ms = first_rtp.of(peer->id, "video");
+      fail_unless(rtp_ms.has_value(), "call %d: no socketio-call-media for the peer's video", i + 1);
+      fail_unless(remote <= *rtp_ms && *rtp_ms <= both_ways_ms,
+                  "call %d: first video RTP at %" G_GINT64_FORMAT " ms, answer at %" G_GINT64_FORMAT
+                  ", video both ways by %" G_GINT64_FORMAT, i + 1, *rtp_ms, remote, both_ways_ms);
+      g_print("call %d: first video RTP from the peer %" G_GINT64_FORMAT " ms after the call started\n", i + 1, *rtp_ms);
 
       GstElement* webrtcbin = nullptr;
       g_object_get(hub->signaller, "webrtcbin", &webrtcbin, nullptr);

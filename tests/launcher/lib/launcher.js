@@ -5,6 +5,7 @@
 //   connected: local id ID
 //   call: started with PEER (calling|answering)
 //   call: connected with PEER in N ms (offer sent N ms, answer in N ms, ICE N ms, DTLS N ms)
+//   call: first video RTP from PEER after N ms   (or audio, other) since the call started
 //   picture: first video frame from PEER   the first received frame decoded (--sink=fake/auto/file)
 //   call: ended with PEER (REASON)
 //   status: k=v ...                      every --status-interval seconds (all calls)
@@ -57,6 +58,9 @@ const parseLine = (line) => {
       if (step) steps[step[1]] = Number(step[2]);
     }
     return { type: 'call-connected', peer: m[1], ms: Number(m[2]), steps };
+  }
+  if ((m = /^call: first (audio|video|other) RTP from (\S+) after (-?\d+) ms$/.exec(line))) {
+    return { type: 'first-rtp', media: m[1], peer: m[2], ms: Number(m[3]) };
   }
   if ((m = /^picture: first video frame from (\S+)/.exec(line))) return { type: 'first-frame', peer: m[1] };
   if ((m = /^call: ended with (\S+) \((.*)\)/.exec(line))) return { type: 'call-ended', peer: m[1], reason: m[2] };
