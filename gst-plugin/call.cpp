@@ -711,7 +711,8 @@ void Call::wait_then(guint& source_id, guint interval_ms, guint64 limit_ms, std:
   source_id = g_source_attach(source, host_.context());
   {
     std::lock_guard lock(wake_target_->mutex);
-    if (wake_target_->context == nullptr) wake_target_->context = g_main_context_ref(host_.context());
+    if (wake_target_->context == nullptr && host_.context() != nullptr)
+      wake_target_->context = g_main_context_ref(host_.context());
   }
   g_source_unref(source);
 }
