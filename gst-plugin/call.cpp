@@ -115,10 +115,18 @@ void Call::watch_caps(GstPad* webrtcbin_pad) {
   if (webrtcbin_pad == nullptr) return;
   auto on_caps = +[](GstPad*, GParamSpec*, gpointer data) {
     const auto& target = *static_cast<std::shared_ptr<WakeTarget>*>(data);
-    std::lock_guard lock(target->mutex);
-    if (target->call == nullptr || target->context == nullptr) return;  // no wait yet
-    g_main_context_invoke_full(
-        target->context, G_PRIORITY_DEFAULT,
+    GMainContext* context = nullptr;
+    {
+      std::lock_guard lock(target->mutex);
+      if (target->call == nullptr || target->context == nullptr) return;  // no wait yet
+      context = g_main_context_ref(target->context);
+    }
+    // An idle source, not g_main_context_invoke: that runs the function right here when nobody
+    // iterates the context (the network thread stopping), on this streaming thread.
+    GSource* source = g_idle_source_new();
+    g_source_set_priority(source, G_PRIORITY_DEFAULT);
+    g_source_set_callback(
+        source,
         [](gpointer copy) -> gboolean {
           const auto& t = *static_cast<std::shared_ptr<WakeTarget>*>(copy);
           std::lock_guard lock(t->mutex);  // ~Call clears `call` under it
@@ -127,6 +135,9 @@ void Call::watch_caps(GstPad* webrtcbin_pad) {
         },
         new std::shared_ptr<WakeTarget>(target),
         [](gpointer copy) { delete static_cast<std::shared_ptr<WakeTarget>*>(copy); });
+    g_source_attach(source, context);
+    g_source_unref(source);
+    g_main_context_unref(context);
   };
   g_signal_connect_data(
       webrtcbin_pad, "notify::caps", G_CALLBACK(on_caps), new std::shared_ptr<WakeTarget>(wake_target_),
