@@ -20,8 +20,8 @@
  *
  * Whom to call: `peer-id` names a socket id; `auto` calls the first other client in the server's
  * `clients` list; `all` calls every other client that appears, now and later, up to `max-calls`
- * (one that does not answer within 10 s is left alone until it reconnects); unset, the element
- * only answers. Offers are answered up to `max-calls` (0: no limit); one beyond that is refused
+ * (one that does not answer within 10 s, or whose call did not connect or went silent, is left
+ * alone until it reconnects); unset, the element only answers. Offers are answered up to `max-calls` (0: no limit); one beyond that is refused
  * with a warning on the bus naming the peer.
  *
  * ## Bus messages
@@ -1024,8 +1024,10 @@ void SignallerImpl::check_calls() {
   }
   for (const auto& e : ending) {
     GST_WARNING_OBJECT(element_, "call with %s: %s", e.peer.c_str(), e.reason.c_str());
-    // peer-id=all: as for a peer that does not answer, not called again until it reconnects.
-    if (e.verdict == CallVerdict::NotConnected && e.caller && s.peer_id == kAll) unanswered_.insert(e.peer);
+    // peer-id=all: as for a peer that does not answer, not called again until it reconnects. That
+    // holds for a silent peer too: one still listed is listed by a server that cannot tell it left
+    // (stopped, or not yet noticed), and calling it again would only wait out another timeout.
+    if (e.caller && s.peer_id == kAll) unanswered_.insert(e.peer);
     end_call(e.peer, e.reason);
     if (e.verdict == CallVerdict::NotConnected) {
       GST_ELEMENT_WARNING(element_, RESOURCE, OPEN_READ_WRITE, ("The call with %s did not connect", e.peer.c_str()),
