@@ -36,7 +36,10 @@
  * - `socketio-call-connected` (peer-id, role: string; setup-ms, description-sent-ms,
  *   remote-description-ms, ice-connected-ms: int64): the call's ICE and DTLS connected, the first
  *   time. Each field counts milliseconds from call-started (-1: not seen): our offer or answer
- *   sent, the peer's answer or offer in, ICE connected, and (setup-ms) DTLS done.
+ *   sent, the peer's answer or offer in, ICE connected, and (setup-ms) DTLS done. The candidate
+ *   pair ICE selected: local-candidate-type, remote-candidate-type ("host", "srflx", "prflx",
+ *   "relay"; "unknown" without libnice) and local-candidate-address, remote-candidate-address
+ *   (IP:port): "relay" is media through a TURN server.
  * - `socketio-call-media` (peer-id, media: "audio", "video" or "other"; first-rtp-ms: int64): the
  *   call's first RTP packet of that kind arrived from the peer, that many milliseconds after
  *   call-started (posted from a streaming thread).
@@ -1274,12 +1277,17 @@ void SignallerImpl::on_connection_state(GstElement* webrtcbin, GstWebRTCPeerConn
       // Each step in ms since the call started (-1: not seen), for the launcher's line and benchmarks.
       const Call::Timeline t = call.timeline();
       const auto since_start = [&t](gint64 us) -> gint64 { return us != 0 ? (us - t.started_us) / 1000 : -1; };
+      const gst::SelectedCandidatePair pair = gst::selected_candidate_pair(call.webrtcbin()).value_or(
+          gst::SelectedCandidatePair{"unknown", "", "unknown", ""});
       post_element_message(gst_structure_new(
           "socketio-call-connected", "peer-id", G_TYPE_STRING, call.peer().c_str(), "role", G_TYPE_STRING,
           call.role() == CallRole::Caller ? "caller" : "answerer", "setup-ms", G_TYPE_INT64,
           since_start(t.connected_us), "description-sent-ms", G_TYPE_INT64, since_start(t.description_sent_us),
           "remote-description-ms", G_TYPE_INT64, since_start(t.remote_description_us), "ice-connected-ms",
-          G_TYPE_INT64, since_start(t.ice_connected_us), nullptr));
+          G_TYPE_INT64, since_start(t.ice_connected_us), "local-candidate-type", G_TYPE_STRING,
+          pair.local_type.c_str(), "local-candidate-address", G_TYPE_STRING, pair.local_address.c_str(),
+          "remote-candidate-type", G_TYPE_STRING, pair.remote_type.c_str(), "remote-candidate-address",
+          G_TYPE_STRING, pair.remote_address.c_str(), nullptr));
     }
   });
 }

@@ -325,6 +325,44 @@ void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn
   gst_iterator_free(it);
 }
 
+namespace {
+
+const char* candidate_type_name(NiceCandidateType type) {
+  switch (type) {
+    case NICE_CANDIDATE_TYPE_HOST: return "host";
+    case NICE_CANDIDATE_TYPE_SERVER_REFLEXIVE: return "srflx";
+    case NICE_CANDIDATE_TYPE_PEER_REFLEXIVE: return "prflx";
+    case NICE_CANDIDATE_TYPE_RELAYED: return "relay";
+  }
+  return "unknown";
+}
+
+std::string candidate_address(const NiceCandidate* candidate) {
+  gchar text[NICE_ADDRESS_STRING_LEN] = {};
+  nice_address_to_string(&candidate->addr, text);
+  return std::string(text) + ":" + std::to_string(nice_address_get_port(&candidate->addr));
+}
+
+// webrtcbin numbers its agent's streams from 1; with max-bundle there is one, but an unbundled
+// peer has one per m-line (the first one that has a pair answers; a call has a handful at most).
+constexpr guint kMaxStreamsAsked = 16;
+
+}  // namespace
+
+std::optional<SelectedCandidatePair> selected_candidate_pair(GstElement* webrtcbin) {
+  auto agent = glib::adopt(nice_agent_of(webrtcbin));
+  if (!agent) return std::nullopt;
+  for (guint stream = 1; stream <= kMaxStreamsAsked; ++stream) {
+    NiceCandidate* local = nullptr;
+    NiceCandidate* remote = nullptr;
+    if (!nice_agent_get_selected_pair(agent.get(), stream, NICE_COMPONENT_TYPE_RTP, &local, &remote)) continue;
+    if (local == nullptr || remote == nullptr) continue;
+    return SelectedCandidatePair{candidate_type_name(local->type), candidate_address(local),
+                                 candidate_type_name(remote->type), candidate_address(remote)};
+  }
+  return std::nullopt;
+}
+
 int64_t stats_packets_lost(const GstStructure* stats) {
   gint64 lost64 = 0;
   gint lost = 0;

@@ -9,6 +9,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -90,6 +91,14 @@ void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn
 int64_t stats_packets_lost(const GstStructure* stats);
 const char* connection_state_name(GstWebRTCPeerConnectionState state);
 const char* ice_connection_state_name(GstWebRTCICEConnectionState state);
+
+// The candidate pair ICE selected: type ("host", "srflx", "prflx", "relay") and address:port of
+// each end. webrtcbin 1.22's get-stats names the pair but carries neither candidate, so this asks
+// its libnice agent. Empty when the webrtcbin has no agent or nothing is selected yet.
+struct SelectedCandidatePair {
+  std::string local_type, local_address, remote_type, remote_address;
+};
+std::optional<SelectedCandidatePair> selected_candidate_pair(GstElement* webrtcbin);
 
 // Lets go of our reference to a promise given to webrtcbin, interrupting it first if it is still
 // pending: webrtcbin drops operations still queued when its thread stops, and the last reference

@@ -334,6 +334,15 @@ void CallMonitor::print_connected(const GstStructure* structure) {
   step("DTLS", setup);
   std::printf("call: connected with %s in %lld ms (%s)\n", peer ? peer : "?", static_cast<long long>(setup),
               steps.c_str());
+  // Which way the media goes: "relay" at either end is through a TURN server.
+  const char* local_type = gst_structure_get_string(structure, "local-candidate-type");
+  const char* remote_type = gst_structure_get_string(structure, "remote-candidate-type");
+  if (local_type != nullptr && remote_type != nullptr) {
+    const char* local_address = gst_structure_get_string(structure, "local-candidate-address");
+    const char* remote_address = gst_structure_get_string(structure, "remote-candidate-address");
+    std::printf("call: candidate pair with %s: local %s %s, remote %s %s\n", peer ? peer : "?", local_type,
+                local_address ? local_address : "", remote_type, remote_address ? remote_address : "");
+  }
   std::fflush(stdout);
 }
 

@@ -1534,6 +1534,18 @@ GST_START_TEST(test_setup_every_call) {
               " ms, DTLS %" G_GINT64_FORMAT " ms\n",
               i + 1, sent, remote, ice, setup);
       fail_unless(0 <= sent && sent <= remote && remote <= ice && ice <= setup, "steps out of order");
+      // The selected pair: both ends' host candidates on the namespace's loopback.
+      const char* local_type = gst_structure_get_string(st, "local-candidate-type");
+      const char* remote_type = gst_structure_get_string(st, "remote-candidate-type");
+      const char* local_address = gst_structure_get_string(st, "local-candidate-address");
+      const char* remote_address = gst_structure_get_string(st, "remote-candidate-address");
+      fail_unless(local_type && remote_type && local_address && remote_address, "no candidate pair in call-connected");
+      g_print("call %d: candidate pair local %s %s, remote %s %s\n", i + 1, local_type, local_address, remote_type,
+              remote_address);
+      fail_unless_equals_string(local_type, "host");
+      fail_unless_equals_string(remote_type, "host");
+      fail_unless(g_str_has_prefix(local_address, "127.0.0.1:") && g_str_has_prefix(remote_address, "127.0.0.1:"),
+                  "call %d: pair %s <-> %s", i + 1, local_address, remote_address);
       gst_message_unref(connected);
 
       // A keyframe request reached the encoder once DTLS was done and before the element said the

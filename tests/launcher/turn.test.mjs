@@ -5,8 +5,9 @@
 // A -> coturn -> B. Run twice: coturn with a static user (lt-cred-mech, --turn=turn://USER:PASS@...)
 // and with a shared secret (use-auth-secret, --turn-secret; the page gets time-limited credentials
 // made from it, as an application server would hand out).
-// Checked: the receiving launcher counts frames, the page plays and its selected candidate pair is
-// relay <-> relay in getStats, and coturn's log shows both relayed sessions with permissions.
+// Checked: the receiving launcher counts frames, both launchers' selected candidate pairs (their
+// `call: candidate pair` lines) and the page's (getStats) are relay <-> relay, and coturn's log
+// shows the relayed sessions with permissions.
 // Needs root (ip netns); run as meson does: meson test -C <build> launcher-turn
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,6 +148,18 @@ const throughRelay = (name, { auth, turnArgs, pageCredentials }) => test(name, {
     await receiver.waitFor('status', `received_video_frames >= ${MIN_FRAMES}`, STEP_TIMEOUT_MS,
                            (e) => e.peer === senderId && e.received_video_frames >= MIN_FRAMES);
     console.log(`# launcher A -> launcher B through the relay: connected in ${connected.ms} ms, ${MIN_FRAMES} frames`);
+    // Each launcher's selected candidate pair (the element asks libnice: webrtcbin 1.22's stats
+    // leave the candidates out): relay at both ends, both relays on coturn (it may allocate either
+    // on one of its addresses).
+    const coturn = (address) => [IP.tA, IP.tB].some((ip) => address.startsWith(`${ip}:`));
+    for (const [launcher, peer] of [[sender, receiverId], [receiver, senderId]]) {
+      const pair = await launcher.waitFor('candidate-pair', `call: candidate pair with ${peer}`, STEP_TIMEOUT_MS,
+                                          (e) => e.peer === peer);
+      console.log(`# ${launcher.name}: local ${pair.local} ${pair.localAddress}, remote ${pair.remote} ${pair.remoteAddress}`);
+      assert.deepEqual([pair.local, pair.remote], ['relay', 'relay'], `${launcher.name}: the media goes through the relay`);
+      assert.ok(coturn(pair.localAddress) && coturn(pair.remoteAddress),
+                `${launcher.name}: relayed on coturn's addresses: ${pair.localAddress} <-> ${pair.remoteAddress}`);
+    }
 
     const { username, credential } = pageCredentials();
     const query = new URLSearchParams({ turn: `turn:${IP.tB}:${TURN_PORT}`, turnUser: username, turnPass: credential,

@@ -5,6 +5,7 @@
 //   connected: local id ID
 //   call: started with PEER (calling|answering)
 //   call: connected with PEER in N ms (offer sent N ms, answer in N ms, ICE N ms, DTLS N ms)
+//   call: candidate pair with PEER: local TYPE IP:PORT, remote TYPE IP:PORT
 //   call: first video RTP from PEER after N ms   (or audio, other) since the call started
 //   picture: first video frame from PEER   the first received frame decoded (--sink=fake/auto/file)
 //   call: ended with PEER (REASON)
@@ -58,6 +59,9 @@ const parseLine = (line) => {
       if (step) steps[step[1]] = Number(step[2]);
     }
     return { type: 'call-connected', peer: m[1], ms: Number(m[2]), steps };
+  }
+  if ((m = /^call: candidate pair with (\S+): local (\w+) (\S*), remote (\w+) (\S*)$/.exec(line))) {
+    return { type: 'candidate-pair', peer: m[1], local: m[2], localAddress: m[3], remote: m[4], remoteAddress: m[5] };
   }
   if ((m = /^call: first (audio|video|other) RTP from (\S+) after (-?\d+) ms$/.exec(line))) {
     return { type: 'first-rtp', media: m[1], peer: m[2], ms: Number(m[3]) };
