@@ -15,4 +15,4 @@ static gboolean plugin_init(GstPlugin* plugin) {
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, socketio,
                   "Calls and answers WebRTC peers through a Socket.IO signalling server",
-                  plugin_init, SIO_VERSION, "MIT", "gst-socketio-webrtc", "gst-socketio-webrtc")
+                  plugin_init, SIO_VERSION, "MIT", "gst-socketio-webrtc", SIO_PACKAGE_ORIGIN)

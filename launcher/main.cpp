@@ -56,7 +56,7 @@ void register_static_plugin() {
   gst_plugin_register_static(GST_VERSION_MAJOR, GST_VERSION_MINOR, "socketio",
                              "Calls and answers WebRTC peers through a Socket.IO signalling server",
                              register_elements, SIO_VERSION, "MIT", "gst-socketio-webrtc", "gst-socketio-webrtc",
-                             "gst-socketio-webrtc");
+                             SIO_PACKAGE_ORIGIN);
 }
 
 int fail_usage(const std::string& message) {

@@ -61,6 +61,8 @@ check_phase() {  # $1: the .deb
   local gst port
   gst=$(GST_REGISTRY="$work/registry.bin" gst-inspect-1.0 socketiosignaller)
   grep -q "Filename .*/gstreamer-1.0/libgstsocketio.so" <<<"$gst" || { echo "package: gst-inspect-1.0 does not find the plugin"; exit 1; }
+  grep -q "Origin URL *file:///usr/share/gst-socketio-webrtc/README.md$" <<<"$gst" &&
+    cmp -s /usr/share/gst-socketio-webrtc/README.md "$repo/README.md" || { echo "package: the plugin's origin URL is not the installed README"; exit 1; }
   sio-webrtc --version
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
   (cd / && exec sio-signalling --port="$port" > "$work/server.log" 2>&1) &

@@ -6,7 +6,8 @@
 //     byte-identical to the sources (the staged prefix is not the configured one: found relative
 //     to the executable);
 //   - the installed sio-webrtc runs a call that Chromium's receiver.html, served by it, plays;
-//   - gst-inspect-1.0 finds the installed plugin with GST_PLUGIN_PATH set to the prefix's plugin dir;
+//   - gst-inspect-1.0 finds the installed plugin with GST_PLUGIN_PATH set to the prefix's plugin dir,
+//     its origin URL the installed README;
 //   - a binary whose data folder is missing fails at start and says what it looked for;
 //   - the man pages are installed and name every option --help names;
 //   - the systemd units pass systemd-analyze verify (the staged prefix mounted over the configured
@@ -177,6 +178,14 @@ test('gst-inspect-1.0 finds the installed plugin through GST_PLUGIN_PATH', async
   assert.match(stdout, /^ +Description +Calls and answers WebRTC peers through a Socket\.IO signalling server$/m);
   for (const name of ['peers-changed', 'call-started', 'call-ended']) assert.match(stdout, new RegExp(`"${name}"`));
   assert.ok(stdout.includes(path.join(PLUGIN_DIR, 'libgstsocketio.so')), `not loaded from ${PLUGIN_DIR}:\n${stdout}`);
+  // The origin URL (meson's package-origin, empty here): the README installed with the pages, a
+  // file URL under the configured prefix that the staged install holds, byte-identical.
+  const origin = /^ +Origin URL +(\S+)$/m.exec(stdout)?.[1];
+  const readme = path.join(under(env('SIO_DATADIR')), 'gst-socketio-webrtc', 'README.md');
+  assert.equal(origin, `file://${readme}`, 'the origin URL');
+  assert.ok(fs.readFileSync(path.join(stage, readme)).equals(fs.readFileSync(path.join(SOURCE, 'README.md'))),
+            `${readme} is not the README`);
+  console.log(`# Origin URL ${origin}`);
 });
 
 test('without its data folder a binary fails at start and says where it looked', async () => {
