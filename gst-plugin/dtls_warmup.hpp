@@ -4,7 +4,8 @@
 // creates its first dtlsdec while it makes the first offer or answer, so that cost used to land
 // on the first call's setup. Making a throwaway dtlsdec on a thread of its own at NULL->READY
 // pays it before any call; every call of every element then uses that certificate (the same
-// fingerprint in every offer). A certificate of our own (ECDSA P-256, made in milliseconds) would
+// fingerprint in every offer). The same thread loads the SRTP and libnice plugins, which webrtcbin
+// would otherwise load from disk during the first call's offer. A certificate of our own (ECDSA P-256, made in milliseconds) would
 // not avoid it on 1.22, and webrtcbin 1.22 announces a wrong fingerprint for a PEM that carries
 // its key (it hashes every base64 line of the PEM, the key's too).
 #pragma once
