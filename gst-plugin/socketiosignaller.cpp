@@ -21,8 +21,8 @@
  * Whom to call: `peer-id` names a socket id; `auto` calls the first other client in the server's
  * `clients` list; `all` calls every other client that appears, now and later, up to `max-calls`
  * (one that does not answer within 10 s, or whose call did not connect or went silent, is left
- * alone until it reconnects); unset, the element only answers. Offers are answered up to `max-calls` (0: no limit); one beyond that is refused
- * with a warning on the bus naming the peer.
+ * alone until it reconnects); unset, the element only answers. Offers are answered up to
+ * `max-calls` (0: no limit); one beyond that is refused with a warning on the bus naming the peer.
  *
  * ## Bus messages
  * Element messages (GST_MESSAGE_ELEMENT from this element), by structure name:

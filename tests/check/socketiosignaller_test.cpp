@@ -247,12 +247,11 @@ std::string string_field(GstMessage* message, const char* field) {
   return value != nullptr ? value : "";
 }
 
-// Waits for the element's "socketio-connected" and returns its local id.
-// The process's first join waits for its DTLS certificate (dtls_warmup.hpp): seconds under valgrind.
+// Waits for the element's "socketio-connected" and returns its local id. The element joins once
+// the process's DTLS certificate exists (an RSA key made at READY, dtls_warmup.hpp): under
+// valgrind (its preload in LD_PRELOAD) that takes up to ~50 times longer, and one run out of
+// three went past 20 s.
 std::string wait_connected(GstElement* pipeline) {
-  // The element joins once the process's DTLS certificate exists (an RSA key, made at READY):
-  // under valgrind (its preload in LD_PRELOAD) that takes up to ~50 times longer, and one run
-  // out of three went past 20 s.
   const char* preload = g_getenv("LD_PRELOAD");
   const bool under_valgrind = preload != nullptr && std::strstr(preload, "vgpreload") != nullptr;
   GstMessage* message = wait_for(

@@ -497,6 +497,30 @@ test('d2. --mode=send --call=ID calls a --mode=recv launcher (classic dialect), 
 
 const NO_SERVER_MS = 20000;
 
+// framesDecoded rises over `ms` (sampled every second): the picture never froze for long.
+const playsFor = async (record, ms) => {
+  const first = await sampleVideo(record, 'otherCamera');
+  let last = first;
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    await sleep(1000);
+    const next = await sampleVideo(record, 'otherCamera');
+    assert.ok(next.framesDecoded > last.framesDecoded,
+              `${record.name}: framesDecoded stuck at ${last.framesDecoded} (pc states [${next.connectionStates}])`);
+    last = next;
+  }
+  return last.framesDecoded - first.framesDecoded;
+};
+
+// The page's socket id once its socket.io-client has reconnected under a new one (within 10 s;
+// both page sets log socket.id on every connect).
+const reconnectedId = async (record, oldId) => {
+  for (const end = Date.now() + 10000; Date.now() < end; await sleep(100)) {
+    const id = record.connectIds[record.connectIds.length - 1];
+    if (id && id !== oldId) return id;
+  }
+  assert.fail(`${record.name} did not reconnect to the server under a new id`);
+};
+
 // Against sio-signalling only (the restart is of the server under test; launcher-node runs the
 // others against the Node server): 50 s of the CI's budget once, not twice.
 if (serverKind === 'node') console.log('# j (server restart) runs in launcher-ours only, against sio-signalling');
@@ -552,12 +576,7 @@ if (serverKind !== 'node') test('j. kill -9 of the server: the calls go on (a la
     assert.ok(rejoinMs <= 6000, `rejoined ${rejoinMs} ms after the restart`);
     assert.deepEqual(rejoins.map((e) => e.kept), [2, 1], 'each kept its calls');
     await receivedFrames(viewer, last.received_video_frames + MIN_CALL_FRAMES, hubId);
-    let newPageId = '';
-    for (const end = Date.now() + 10000; !newPageId && Date.now() < end; await sleep(100)) {
-      const id = lastConnectId(page);
-      if (id && id !== pageId) newPageId = id;
-    }
-    assert.ok(newPageId, 'the page reconnected to the server under a new id');
+    const newPageId = await reconnectedId(page, pageId);
     console.log(`# the page came back as ${newPageId} ${Date.now() - restarted} ms after the restart`);
     await playsFor(page, 2000);
     assert.equal(await page.page.evaluate(() => window.__peerConnections.length), 1, 'the page has one peer connection');
@@ -599,25 +618,7 @@ const PAGE_NO_SERVER_MS = 5000;
 const SIGSTOP_MS = 30000;
 const GONE_PAGE_LIMIT_MS = 15000;
 
-// The socket id the page logged last (both page sets log socket.id on every connect).
-const lastConnectId = (record) => record.connectIds[record.connectIds.length - 1] || '';
-
-// framesDecoded rises over `ms` (sampled every second): the picture never froze for long.
-const playsFor = async (record, ms) => {
-  const first = await sampleVideo(record, 'otherCamera');
-  let last = first;
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    await sleep(1000);
-    const next = await sampleVideo(record, 'otherCamera');
-    assert.ok(next.framesDecoded > last.framesDecoded,
-              `${record.name}: framesDecoded stuck at ${last.framesDecoded} (pc states [${next.connectionStates}])`);
-    last = next;
-  }
-  return last.framesDecoded - first.framesDecoded;
-};
-
 const chapterPageThroughRestart = async () => {
-  const chapter = true;
   const publicDir = chapterPagesDir();
   let server = await startServer(publicDir);
   const port = Number(new URL(server.baseUrl).port);
@@ -625,7 +626,7 @@ const chapterPageThroughRestart = async () => {
   const pages = [];
   const at = (launcher, event) => launcher.startedAt + event.t_ms;
   const open = async (name) => {
-    const record = await openPage(browser, `${server.baseUrl}receiver.html`, { name, chapter });
+    const record = await openPage(browser, `${server.baseUrl}receiver.html`, { name, chapter: true });
     pages.push(record);
     return record;
   };
@@ -649,47 +650,40 @@ const chapterPageThroughRestart = async () => {
     const rejoinMs = at(hub, rejoined) - restarted;
     assert.ok(rejoinMs <= 6000, `the hub rejoined ${rejoinMs} ms after the restart`);
     assert.equal(rejoined.kept, 1, 'the hub kept its call');
-    let newId = '';
-    for (const end = Date.now() + 10000; !newId && Date.now() < end; await sleep(100)) {
-      const id = lastConnectId(page);
-      if (id && id !== pageId) newId = id;
-    }
-    assert.ok(newId, 'the page reconnected to the server under a new id');
+    const newId = await reconnectedId(page, pageId);
     console.log(`# the hub rejoined ${rejoinMs} ms after the restart, the page came back as ${newId} ` +
                 `${Date.now() - restarted} ms after it`);
     await playsFor(page, 3000);
 
-    {
-      // A second page that closes while the server is stopped: nobody can tell the hub (the server
-      // does not run), so its call must end by the hub's media timeout, within 15 s, while the
-      // first page plays on through the 30 s.
-      const leaving = await open('receiver-closed-while-stopped');
-      const leavingId = await pageSocketId(leaving);
-      await callStarted(hub, leavingId, 'calling');
-      await assertPlays(leaving, 'otherCamera', Date.now());
-      server.signal('SIGSTOP');
-      await leaving.context.close();
-      const closed = Date.now();
-      const leavingEnded = hub.waitFor('call-ended', `call: ended with ${leavingId}`, GONE_PAGE_LIMIT_MS + 2000,
-                                       (e) => e.peer === leavingId);
-      leavingEnded.catch(() => {});  // awaited below, after the first page's 30 s
-      const frozen = await playsFor(page, SIGSTOP_MS);
-      server.signal('SIGCONT');
-      console.log(`# the server stopped for ${SIGSTOP_MS / 1000} s: the page decoded ${frozen} frames meanwhile`);
-      const ended = await leavingEnded;
-      const endedMs = at(hub, ended) - closed;
-      console.log(`# a page closed while the server was stopped: the hub ended its call ${endedMs} ms later ` +
-                  `(${ended.reason})`);
-      assert.ok(endedMs <= GONE_PAGE_LIMIT_MS, `the call ended ${endedMs} ms after the page closed`);
-      assert.match(ended.reason, /nothing received from the peer/);
-      const second = await open('receiver-after-sigcont');
-      const secondId = await pageSocketId(second);
-      await callStarted(hub, secondId, 'calling');
-      await assertPlays(second, 'otherCamera', Date.now());
-      await second.context.close();
-      await hub.waitFor('call-ended', `call: ended with ${secondId}`, STEP_TIMEOUT_MS, (e) => e.peer === secondId);
-      await playsFor(page, 2000);
-    }
+    // A second page that closes while the server is stopped: nobody can tell the hub (the server
+    // does not run), so its call must end by the hub's media timeout, within 15 s, while the
+    // first page plays on through the 30 s.
+    const leaving = await open('receiver-closed-while-stopped');
+    const leavingId = await pageSocketId(leaving);
+    await callStarted(hub, leavingId, 'calling');
+    await assertPlays(leaving, 'otherCamera', Date.now());
+    server.signal('SIGSTOP');
+    await leaving.context.close();
+    const closed = Date.now();
+    const leavingEnded = hub.waitFor('call-ended', `call: ended with ${leavingId}`, GONE_PAGE_LIMIT_MS + 2000,
+                                     (e) => e.peer === leavingId);
+    leavingEnded.catch(() => {});  // awaited below, after the first page's 30 s
+    const frozen = await playsFor(page, SIGSTOP_MS);
+    server.signal('SIGCONT');
+    console.log(`# the server stopped for ${SIGSTOP_MS / 1000} s: the page decoded ${frozen} frames meanwhile`);
+    const ended = await leavingEnded;
+    const endedMs = at(hub, ended) - closed;
+    console.log(`# a page closed while the server was stopped: the hub ended its call ${endedMs} ms later ` +
+                `(${ended.reason})`);
+    assert.ok(endedMs <= GONE_PAGE_LIMIT_MS, `the call ended ${endedMs} ms after the page closed`);
+    assert.match(ended.reason, /nothing received from the peer/);
+    const second = await open('receiver-after-sigcont');
+    const secondId = await pageSocketId(second);
+    await callStarted(hub, secondId, 'calling');
+    await assertPlays(second, 'otherCamera', Date.now());
+    await second.context.close();
+    await hub.waitFor('call-ended', `call: ended with ${secondId}`, STEP_TIMEOUT_MS, (e) => e.peer === secondId);
+    await playsFor(page, 2000);
     const placed = hub.events.filter((e) => e.type === 'call-started').map((e) => e.peer);
     assert.equal(placed.filter((p) => p !== pageId).length, 2,
                  `the hub did not call the page again under a new id: ${placed}`);
