@@ -88,6 +88,10 @@ void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn
 
 // From get-stats: a stats structure's packets-lost (a gint64 in 1.22, an int before), 0 if none or
 // negative; and a connection state's name ("new", "connecting", "connected", ...).
+// Packets the jitter buffers inside `webrtcbin` asked again for and received in time (their
+// rtx-success-count; webrtcbin 1.22's inbound-rtp stats carry a jitter buffer's figures that stay 0).
+uint64_t packets_recovered(GstElement* webrtcbin);
+
 int64_t stats_packets_lost(const GstStructure* stats);
 const char* connection_state_name(GstWebRTCPeerConnectionState state);
 const char* ice_connection_state_name(GstWebRTCICEConnectionState state);

@@ -30,12 +30,14 @@ CallMonitor::StatsSample parse_stats(const GstStructure* reply) {
     switch (type) {
       case GST_WEBRTC_STATS_OUTBOUND_RTP:
         if (gst_structure_get_uint64(s, "bytes-sent", &u64)) sample.bytes_sent += u64;
+        if (gst_structure_get_uint(s, "nack-count", &u)) sample.nacks_received += u;
         break;
       case GST_WEBRTC_STATS_INBOUND_RTP:
         if (gst_structure_get_uint64(s, "bytes-received", &u64)) sample.bytes_received += u64;
         if (gst_structure_get_uint64(s, "packets-received", &u64)) sample.packets_received += u64;
         else if (gst_structure_get_uint(s, "packets-received", &u)) sample.packets_received += u;
         sample.packets_lost += gst::stats_packets_lost(s);
+        if (gst_structure_get_uint(s, "nack-count", &u)) sample.nacks_sent += u;
         break;
       case GST_WEBRTC_STATS_REMOTE_INBOUND_RTP:
         sample.packets_lost += gst::stats_packets_lost(s);
@@ -392,6 +394,7 @@ void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
     // A closed webrtcbin (the call just ended) answers with {error}: not a sample of zeros.
     if (reply && !gst_structure_has_field(reply, "error")) {
       sample = parse_stats(reply);
+      sample.packets_recovered = gst::packets_recovered(request->webrtcbin);
       ok = true;
     }
   }
@@ -430,10 +433,14 @@ void CallMonitor::print_status() {
   stats_waiting_ = 0;
   long long send_kbps = 0, recv_kbps = 0;
   int64_t packets_lost = 0;
+  uint64_t nacks_sent = 0, nacks_received = 0, packets_recovered = 0;
   for (auto& [peer, call] : calls_) {
     send_kbps += call->send_kbps;
     recv_kbps += call->recv_kbps;
     packets_lost += call->packets_lost;
+    nacks_sent += call->last.nacks_sent;
+    nacks_received += call->last.nacks_received;
+    packets_recovered += call->last.packets_recovered;
     if (calls_.size() > 1) {
       char rtt[32] = "-";
       if (call->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", call->rtt_s * 1000);
@@ -450,13 +457,16 @@ void CallMonitor::print_status() {
   char rtt[32] = "-";
   if (latest && latest->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", latest->rtt_s * 1000);
   std::printf("status: state=%s peer=%s calls=%zu send_kbps=%lld recv_kbps=%lld sent_video_frames=%llu "
-              "received_video_frames=%llu received_audio_buffers=%llu packets_lost=%lld rtt_ms=%s video_encoders=%llu audio_encoders=%llu\n",
+              "received_video_frames=%llu received_audio_buffers=%llu packets_lost=%lld rtt_ms=%s video_encoders=%llu audio_encoders=%llu "
+              "nacks_sent=%llu nacks_received=%llu packets_recovered=%llu\n",
               latest ? latest->state.c_str() : "waiting", latest ? latest->peer.c_str() : "-", calls_.size(),
               send_kbps, recv_kbps, static_cast<unsigned long long>(counters_.sent_video_frames.load()),
               static_cast<unsigned long long>(counters_.received_video_frames.load()),
               static_cast<unsigned long long>(counters_.received_audio_buffers.load()),
               static_cast<long long>(packets_lost), rtt, static_cast<unsigned long long>(counters_.video_encoders.load()),
-              static_cast<unsigned long long>(counters_.audio_encoders.load()));
+              static_cast<unsigned long long>(counters_.audio_encoders.load()),
+              static_cast<unsigned long long>(nacks_sent), static_cast<unsigned long long>(nacks_received),
+              static_cast<unsigned long long>(packets_recovered));
   if (auto figures = counters_.glass_to_glass.take_interval())
     std::printf("%s\n", GlassToGlass::describe(*figures, "since the last status").c_str());
   std::fflush(stdout);
