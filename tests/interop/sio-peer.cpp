@@ -19,11 +19,7 @@
 // up to 3 s for it, so muxers finalise files); 1 on a bus error or a description that does not
 // parse; 2 on bad usage.
 //
-//   sio-peer [--duration=S] [--stats-interval-ms=N] [--drop-outgoing=PERCENT] [--parse-only] [-e]
-//            DESCRIPTION...
-// --drop-outgoing makes a lossy link without netem (this kernel has no sch_netem): every packet a
-// webrtcbin's ICE transport sends (nicesink) is dropped with that probability, RTP, RTCP and RTX
-// alike; stats events then carry "packets_out" and "packets_dropped".
+//   sio-peer [--duration=S] [--stats-interval-ms=N] [--parse-only] [-e] DESCRIPTION...
 // DESCRIPTION is either one argument holding the whole description, or several arguments that are
 // joined as gst-launch-1.0 joins them (so a gst-launch line works unchanged: GST_LAUNCH=sio-peer).
 // --parse-only builds the pipeline and exits (0: it parses, every element and property exists).
@@ -87,35 +83,6 @@ struct Counter {
   std::atomic<bool> seen_first{false};
 };
 
-// Random loss on the way out (--drop-outgoing): shared by every nicesink's probe.
-struct Loss {
-  double probability = 0;
-  std::mutex mutex;  // guards rand (several streaming threads)
-  GRand* rand = g_rand_new_with_seed(20261203);  // the same losses from run to run
-  std::atomic<guint64> out{0};
-  std::atomic<guint64> dropped{0};
-};
-Loss loss;
-
-GstPadProbeReturn drop_probe(GstPad*, GstPadProbeInfo*, gpointer) {
-  loss.out++;
-  bool drop;
-  {
-    std::lock_guard lock(loss.mutex);
-    drop = g_rand_double(loss.rand) < loss.probability;
-  }
-  if (!drop) return GST_PAD_PROBE_OK;
-  loss.dropped++;
-  return GST_PAD_PROBE_DROP;
-}
-
-void on_deep_element_added(GstBin*, GstBin*, GstElement* element, gpointer) {
-  GstElementFactory* factory = gst_element_get_factory(element);
-  if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), "nicesink")) return;
-  g_autoptr(GstPad) sink = gst_element_get_static_pad(element, "sink");
-  if (sink) gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_BUFFER, drop_probe, nullptr, nullptr);
-}
-
 struct Peer {
   GstElement* pipeline = nullptr;
   GMainLoop* loop = nullptr;
@@ -169,13 +136,8 @@ void attach_counter(GstElement* pipeline, Counter& counter) {
 }
 
 void emit_stats(Peer& peer) {
-  std::string fields = ",\"video_frames\":" + std::to_string(peer.video.buffers.load()) +
-                       ",\"audio_buffers\":" + std::to_string(peer.audio.buffers.load());
-  if (loss.probability > 0) {
-    fields += ",\"packets_out\":" + std::to_string(loss.out.load()) +
-              ",\"packets_dropped\":" + std::to_string(loss.dropped.load());
-  }
-  emit("stats", fields);
+  emit("stats", ",\"video_frames\":" + std::to_string(peer.video.buffers.load()) +
+                    ",\"audio_buffers\":" + std::to_string(peer.audio.buffers.load()));
 }
 
 // --- socketiosignaller signals (any thread)
@@ -304,7 +266,7 @@ gboolean on_signal(gpointer data) {
 int usage(const char* why) {
   std::fprintf(stderr,
                "sio-peer: %s\nusage: sio-peer [--duration=SECONDS] [--stats-interval-ms=N] "
-               "[--drop-outgoing=PERCENT] [--parse-only] [-e] DESCRIPTION...\n",
+               "[--parse-only] [-e] DESCRIPTION...\n",
                why);
   return 2;
 }
@@ -329,10 +291,6 @@ int main(int argc, char** argv) {
     } else if (arg.rfind("--stats-interval-ms=", 0) == 0) {
       stats_interval_ms = std::strtol(argv[i] + std::strlen("--stats-interval-ms="), nullptr, 10);
       if (stats_interval_ms <= 0) return usage("--stats-interval-ms needs a positive number");
-    } else if (arg.rfind("--drop-outgoing=", 0) == 0) {
-      const double percent = g_ascii_strtod(argv[i] + std::strlen("--drop-outgoing="), nullptr);
-      if (percent <= 0 || percent >= 100) return usage("--drop-outgoing needs a percentage between 0 and 100");
-      loss.probability = percent / 100;
     } else if (arg == "--parse-only") {
       parse_only = true;
     } else if (arg == "-e" || arg == "--eos-on-shutdown") {
@@ -378,7 +336,6 @@ int main(int argc, char** argv) {
   attach_counter(pipeline, peer.video);
   attach_counter(pipeline, peer.audio);
   attach_signaller(pipeline);
-  if (loss.probability > 0) g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(on_deep_element_added), nullptr);
 
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   const guint bus_watch = gst_bus_add_watch(bus, on_bus, &peer);

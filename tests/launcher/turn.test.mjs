@@ -11,21 +11,18 @@
 // Needs root (ip netns); run as meson does: meson test -C <build> launcher-turn
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import browserLib from '../interop/lib/browser.js';
 import launcherLib from './lib/launcher.js';
+import namespaces from './lib/namespaces.js';
 
 const {
   webDir, STEP_TIMEOUT_MS, withTimeout, launchBrowser, openPage, closePages, assertPlays, describeFailure,
-  trackChild, readLines,
 } = browserLib;
 const { startLauncher } = launcherLib;
-const exec = promisify(execFile);
+const { exec, ip, inNs, addNamespaces, deleteNamespaces, assertUnreachable, startIn, chromiumIn } = namespaces;
 
 const NS = { t: `sio-turn-${process.pid}`, a: `sio-a-${process.pid}`, b: `sio-b-${process.pid}` };
 const IP = { tA: '10.71.1.1', a: '10.71.1.2', tB: '10.71.2.1', b: '10.71.2.2' };
@@ -37,44 +34,12 @@ const SECRET = 'shared-north-wind-secret';
 const MIN_FRAMES = 30;
 const SEND = ['--video=test', '--audio=test', '--width=320', '--height=240', '--fps=30', '--status-interval=1'];
 
-const inNs = (ns) => ['ip', 'netns', 'exec', ns];
-const ip = (...args) => exec('ip', args);
-
 let signalling;
 let browser;
-let chromiumWrapper;
-
-// A child in a namespace whose output is kept; resolves once a line matches `ready`.
-const startIn = async (ns, command, ready, what) => {
-  const child = trackChild(spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  const log = [];
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  await withTimeout(new Promise((resolve, reject) => {
-    readLines(child, (line, stream) => {
-      log.push(`${stream}: ${line}`);
-      if (ready.test(line)) resolve();
-    });
-    exited.then(({ code, signal }) => reject(new Error(`${what} exited (code ${code}, signal ${signal}):\n${log.join('\n')}`)));
-  }), STEP_TIMEOUT_MS, `${what} start`);
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    return exited;
-  };
-  return { log, stop };
-};
-
-const deleteNamespaces = async () => {
-  for (const ns of Object.values(NS)) await ip('netns', 'del', ns).catch(() => {});
-};
+let chromium;
 
 before(async () => {
-  await deleteNamespaces();
-  for (const ns of Object.values(NS)) {
-    await ip('netns', 'add', ns);
-    await ip('-n', ns, 'link', 'set', 'lo', 'up');
-  }
+  await addNamespaces(Object.values(NS));
   for (const [side, there, here] of [['a', IP.tA, IP.a], ['b', IP.tB, IP.b]]) {
     await ip('link', 'add', `v${side}0`, 'netns', NS.t, 'type', 'veth', 'peer', 'name', `v${side}1`, 'netns', NS[side]);
     await ip('-n', NS.t, 'addr', 'add', `${there}/24`, 'dev', `v${side}0`);
@@ -84,23 +49,19 @@ before(async () => {
   }
   await exec('ip', ['netns', 'exec', NS.t, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=0']);
   // A and B cannot reach each other: no route, and T would not forward anyway.
-  for (const [from, to] of [[NS.a, IP.b], [NS.b, IP.a]]) {
-    const route = await ip('-n', from, 'route', 'get', to).then(() => 'a route', (e) => String(e.stderr).trim());
-    assert.match(route, /unreachable/, `${from} -> ${to}: ${route}`);
-  }
+  await assertUnreachable(NS.a, IP.b);
+  await assertUnreachable(NS.b, IP.a);
   signalling = await startIn(NS.t, [process.env.SIO_SIGNALLING, '--host=0.0.0.0', `--port=${SIGNALLING_PORT}`,
                                     `--public=${webDir}`], /listening on/, 'sio-signalling');
-  chromiumWrapper = path.join(os.tmpdir(), `sio-chromium-in-${NS.b}.sh`);
-  fs.writeFileSync(chromiumWrapper, `#!/bin/sh\nexec ip netns exec ${NS.b} ${process.env.CHROMIUM || '/usr/bin/chromium'} "$@"\n`,
-                   { mode: 0o755 });
-  browser = await launchBrowser({ executablePath: chromiumWrapper });
+  chromium = chromiumIn(NS.b);
+  browser = await launchBrowser({ executablePath: chromium.path });
 });
 
 after(async () => {
   if (browser) await browser.close();
   if (signalling) await signalling.stop();
-  if (chromiumWrapper) fs.rmSync(chromiumWrapper, { force: true });
-  await deleteNamespaces();
+  if (chromium) chromium.remove();
+  await deleteNamespaces(Object.values(NS));
 });
 
 // coturn in T, listening and relaying on both of its addresses.

@@ -357,6 +357,21 @@ const assertUsedWebSocket = (records) => {
   }
 };
 
+// The video inbound-rtp figures of the page's latest RTCPeerConnection (lossy-link cases): frames,
+// NACKs sent, PLIs, losses left after retransmission, packets recovered (RTX), freezes.
+const inboundVideoStats = (record) => record.page.evaluate(async () => {
+  const pc = window.__peerConnections[window.__peerConnections.length - 1];
+  const stats = await pc.getStats();
+  let video;
+  stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') video = r; });
+  return video && {
+    framesDecoded: video.framesDecoded, nackCount: video.nackCount, pliCount: video.pliCount,
+    packetsLost: video.packetsLost, packetsReceived: video.packetsReceived,
+    retransmitted: video.retransmittedPacketsReceived ?? null, freezeCount: video.freezeCount ?? 0,
+    freezeSeconds: video.totalFreezesDuration ?? 0,
+  };
+});
+
 // The server's and the pages' last log lines (plus any extra sections), for a failing case.
 const describeFailure = (server, records, extra = []) => {
   const lines = [`--- server (${server.kind}) log:`, ...server.log.slice(-60)];
@@ -369,6 +384,7 @@ const describeFailure = (server, records, extra = []) => {
 };
 
 module.exports = {
+  inboundVideoStats,
   repoRoot,
   webDir,
   serverKind,
