@@ -65,7 +65,8 @@
  * first keyframe took a few hundred ms more to arrive.
  *
  * Reconnection (`reconnect`, default on): a lost connection, or a server that cannot be reached
- * at start, is tried again after 1 s, doubling to 5 s, +-50 %, with a warning each time; a bad
+ * at start, is tried again after 1 s, doubling to 5 s, +-50 % (`reconnect-delay`,
+ * `reconnect-delay-max`: socket.io-client's schedule and defaults), with a warning each time; a bad
  * URL, a TLS failure or a refusal is still an error. Calls in progress keep their media while
  * the server is gone and after it restarted (every client then has a new socket id: a kept call
  * is not ended for its peer's old id missing from `clients`). With `peer-id=all`, as many peers
@@ -147,6 +148,9 @@ constexpr GstWebRTCICETransportPolicy DEFAULT_ICE_TRANSPORT_POLICY = GST_WEBRTC_
 constexpr gint64 kTurnCredentialSeconds = 24 * 3600;
 constexpr gboolean DEFAULT_TLS_VALIDATION = TRUE;
 constexpr gboolean DEFAULT_RECONNECT = TRUE;
+// socket.io-client's reconnectionDelay and reconnectionDelayMax.
+constexpr guint DEFAULT_RECONNECT_DELAY_MS = 1000;
+constexpr guint DEFAULT_RECONNECT_DELAY_MAX_MS = 5000;
 // After a rejoin, peers that show up within this long may be the peers of calls kept through the
 // loss (they reconnect on their own backoff, at most 5 s +50 % after us).
 constexpr gint64 kRejoinWindowUs = 10 * G_USEC_PER_SEC;
@@ -187,6 +191,8 @@ enum {
   PROP_ICE_TRANSPORT_POLICY,
   PROP_TLS_VALIDATION,
   PROP_RECONNECT,
+  PROP_RECONNECT_DELAY,
+  PROP_RECONNECT_DELAY_MAX,
   PROP_AUTH,
   PROP_LOCAL_ADDRESSES,
   PROP_WEBRTCBIN,
@@ -227,6 +233,8 @@ struct Settings {
   GstWebRTCICETransportPolicy ice_transport_policy = DEFAULT_ICE_TRANSPORT_POLICY;
   bool tls_validation = DEFAULT_TLS_VALIDATION;
   bool reconnect = DEFAULT_RECONNECT;
+  guint reconnect_delay_ms = DEFAULT_RECONNECT_DELAY_MS;
+  guint reconnect_delay_max_ms = DEFAULT_RECONNECT_DELAY_MAX_MS;
   std::string auth;
   std::string local_addresses;
   guint max_calls = DEFAULT_MAX_CALLS;
@@ -279,7 +287,7 @@ class SignallerImpl final : public CallHost {
 
   bool start();    // NULL->READY, before chaining up
   void connect();  // NULL->READY, after chaining up: nothing reaches webrtcbin before it is READY
-  void join(const client::ClientConfig& config, bool reconnect_enabled);  // connect(), any thread
+  void join(const client::ClientConfig& config, const client::ReconnectPolicy& reconnect);  // connect(), any thread
   void before_webrtcbin_stops();  // READY->NULL, before chaining up
   void stop();     // READY->NULL, after chaining up
 
@@ -748,14 +756,17 @@ void SignallerImpl::connect() {
   config.server_url = s.server_url;
   config.auth_json = chapter::auth_with_stable_id(s.auth, stable_id_);
   config.tls_validation = s.tls_validation;
-  const bool reconnect_enabled = s.reconnect;
+  client::ReconnectPolicy reconnect;
+  reconnect.enabled = s.reconnect;
+  reconnect.backoff.first_delay_ms = s.reconnect_delay_ms;
+  reconnect.backoff.max_delay_ms = std::max(s.reconnect_delay_ms, s.reconnect_delay_max_ms);
   // Joined once the DTLS certificate exists (see dtls_warmup.hpp): a call that came sooner would
   // wait for it inside webrtcbin, hundreds of ms; the wait is the same, but before the call.
-  when_dtls_ready([this, config, reconnect_enabled]() { join(config, reconnect_enabled); });
+  when_dtls_ready([this, config, reconnect]() { join(config, reconnect); });
 }
 
-void SignallerImpl::join(const client::ClientConfig& config, bool reconnect_enabled) {
-  network.post([this, config, reconnect_enabled]() {
+void SignallerImpl::join(const client::ClientConfig& config, const client::ReconnectPolicy& reconnect) {
+  network.post([this, config, reconnect]() {
     client::SignallingCallbacks callbacks;
     callbacks.connected = [this](const std::string& id) { on_connected(id); };
     callbacks.peers_changed = [this](const std::vector<std::string>& peers) { on_peers(peers); };
@@ -775,8 +786,6 @@ void SignallerImpl::join(const client::ClientConfig& config, bool reconnect_enab
     call_stable_ids_.clear();
     previous_id_.clear();
     rejoined_us_ = 0;
-    client::ReconnectPolicy reconnect;
-    reconnect.enabled = reconnect_enabled;
     client_ = std::make_unique<client::SignallingClient>(network.context(), config, std::move(callbacks), reconnect);
     start_watchdog();
     std::string error;
@@ -1621,6 +1630,16 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       s.reconnect = g_value_get_boolean(value);
       GST_OBJECT_UNLOCK(self);
       break;
+    case PROP_RECONNECT_DELAY:
+      GST_OBJECT_LOCK(self);
+      s.reconnect_delay_ms = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_RECONNECT_DELAY_MAX:
+      GST_OBJECT_LOCK(self);
+      s.reconnect_delay_max_ms = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      break;
     case PROP_AUTH: set_string(self, s.auth, value); break;
     case PROP_LOCAL_ADDRESSES: set_string(self, s.local_addresses, value); break;
     case PROP_MAX_CALLS:
@@ -1666,6 +1685,16 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_RECONNECT:
       GST_OBJECT_LOCK(self);
       g_value_set_boolean(value, s.reconnect);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_RECONNECT_DELAY:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, s.reconnect_delay_ms);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_RECONNECT_DELAY_MAX:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, s.reconnect_delay_max_ms);
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_AUTH: get_string(self, s.auth, value, true); break;
@@ -1806,9 +1835,21 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       gobject_class, PROP_RECONNECT,
       g_param_spec_boolean("reconnect", "Reconnect",
                            "Try the signalling server again when the connection is lost or it cannot be reached "
-                           "(1 s, doubling to 5 s, +-50 %, forever; a warning each time); calls in progress keep "
-                           "their media meanwhile. FALSE: the first failure is an error",
+                           "(reconnect-delay, doubling to reconnect-delay-max, +-50 %, forever; a warning each "
+                           "time); calls in progress keep their media meanwhile. FALSE: the first failure is an error",
                            DEFAULT_RECONNECT, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_RECONNECT_DELAY,
+      g_param_spec_uint("reconnect-delay", "Reconnect delay",
+                        "Milliseconds before the first new attempt after a loss, doubled after each failed one "
+                        "(socket.io-client's reconnectionDelay)",
+                        10, 600000, DEFAULT_RECONNECT_DELAY_MS, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_RECONNECT_DELAY_MAX,
+      g_param_spec_uint("reconnect-delay-max", "Reconnect delay max",
+                        "Milliseconds the delay between attempts doubles up to (socket.io-client's "
+                        "reconnectionDelayMax; below reconnect-delay: reconnect-delay)",
+                        10, 600000, DEFAULT_RECONNECT_DELAY_MAX_MS, rw));
   g_object_class_install_property(
       gobject_class, PROP_AUTH,
       g_param_spec_string("auth", "Auth", "JSON object sent in the Socket.IO CONNECT packet (NULL = none)",

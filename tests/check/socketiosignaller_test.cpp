@@ -361,6 +361,16 @@ GST_START_TEST(test_properties) {
   g_object_get(s, "tls-validation", &tls, nullptr);
   fail_if(tls);
 
+  // socket.io-client's reconnection schedule by default; settable.
+  guint delay = 0, delay_max = 0;
+  g_object_get(s, "reconnect-delay", &delay, "reconnect-delay-max", &delay_max, nullptr);
+  fail_unless_equals_int(delay, 1000);
+  fail_unless_equals_int(delay_max, 5000);
+  g_object_set(s, "reconnect-delay", 250u, "reconnect-delay-max", 2000u, nullptr);
+  g_object_get(s, "reconnect-delay", &delay, "reconnect-delay-max", &delay_max, nullptr);
+  fail_unless_equals_int(delay, 250);
+  fail_unless_equals_int(delay_max, 2000);
+
   gint dialect = -1;
   g_object_get(s, "dialect", &dialect, nullptr);
   fail_unless_equals_int(dialect, 0);  // classic
@@ -1245,22 +1255,24 @@ guint wait_rejoined(GstElement* pipeline, int timeout_ms) {
   return kept;
 }
 
-// Two pipelines in a call; the server goes and comes back min(10, SIO_CYCLES) times (1.3 s each;
-// a descriptor kept per cycle shows as nine more after the last than after the first). Every time
+// Two pipelines in a call; the server goes and comes back min(20, SIO_CYCLES) times (a descriptor
+// kept per cycle shows as 19 more after the last than after the first). The elements try the
+// server again after 100 ms rather than socket.io's 1 s (reconnect-delay): 0.5 s a cycle. Every time
 // both rejoin keeping the call, whose media goes on; nothing piles up: the same number of open
 // descriptors after the cycles as after the first, one call and one spare webrtcbin each, and
 // (the leaks tracer, the valgrind run) no object or allocation left at exit.
 GST_START_TEST(test_reconnect_cycles) {
   ServerThread server;
   {
-    Node a(server.url(), true, "max-calls=0");
+    const std::string quick = " reconnect-delay=100 reconnect-delay-max=400";
+    Node a(server.url(), true, "max-calls=0" + quick);
     a.start();
-    Node b(server.url(), true, "peer-id=" + a->id);
+    Node b(server.url(), true, "peer-id=" + a->id + quick);
     b.start();
     const std::string a_id = a->id, b_id = b->id;
     wait_until(std::vector<Node*>{&a, &b}, [&] { return a->video_from(b_id) >= 30 && b->video_from(a_id) >= 30; }, 30000,
                "media both ways");
-    const int n = std::min(10, cycles());
+    const int n = std::min(20, cycles());
     const gint64 start = g_get_monotonic_time();
     int descriptors_after_first = 0;
     for (int i = 0; i < n; ++i) {
