@@ -107,6 +107,7 @@
 #ifndef GST_USE_UNSTABLE_API
 #define GST_USE_UNSTABLE_API  // gst/webrtc is "unstable" API in 1.22
 #endif
+#include <gst/base/gstbasesrc.h>
 #include <gst/webrtc/webrtc.h>
 
 #include <algorithm>
@@ -1755,14 +1756,30 @@ static GstStateChangeReturn gst_socketio_signaller_change_state(GstElement* elem
   return ret;
 }
 
-// EOS sent to the element (gst-launch -e, or an application): into webrtcbin's sources as a
-// bin does, and noted for our own EOS message.
+// EOS sent to the element (gst-launch -e, or an application): noted for our own EOS message, and
+// into the real sources inside (webrtcbin's nicesrc), so received streams end downstream. Not as
+// a bin does: GstBin also sends it into its own and webrtcbin's sink pads, which waits for their
+// stream lock, and while a call is still negotiating webrtcbin holds its senders' threads until
+// DTLS connects: the caller (an application stopping on SIGTERM) would wait forever. What we send
+// gets its EOS from upstream anyway.
 static gboolean gst_socketio_signaller_send_event(GstElement* element, GstEvent* event) {
-  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
-    GST_DEBUG_OBJECT(element, "EOS sent to the element");
-    GST_SOCKETIO_SIGNALLER(element)->impl->eos_requested(gst_event_get_seqnum(event));
+  if (GST_EVENT_TYPE(event) != GST_EVENT_EOS)
+    return GST_ELEMENT_CLASS(gst_socketio_signaller_parent_class)->send_event(element, event);
+  GST_DEBUG_OBJECT(element, "EOS sent to the element");
+  GST_SOCKETIO_SIGNALLER(element)->impl->eos_requested(gst_event_get_seqnum(event));
+  std::vector<sio::glib::GObjectPtr<GstElement>> sources;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(element));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* child = GST_ELEMENT(g_value_get_object(&item));
+    if (GST_IS_BASE_SRC(child)) sources.push_back(sio::glib::retain(child));
+    g_value_reset(&item);
   }
-  return GST_ELEMENT_CLASS(gst_socketio_signaller_parent_class)->send_event(element, event);
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  for (auto& source : sources) gst_element_send_event(source.get(), gst_event_ref(event));
+  gst_event_unref(event);
+  return TRUE;
 }
 
 // webrtcbin's EOS messages never come (its nicesink gets no EOS) or mean nothing to our parent:

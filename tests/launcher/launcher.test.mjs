@@ -751,7 +751,8 @@ if (serverKind !== 'node') test('l. an offer that never connects does not keep t
   }, { separateServer: true }));
 
 // --- f. a call that cannot connect says why: one launcher offers no ICE candidate (no
-// --ice-address in a namespace that has only loopback)
+// --ice-address in a namespace that has only loopback); one stopped while such a call negotiates
+// exits
 
 // f, g and e do not depend on the server: on ours only.
 if (serverKind !== 'node') test('f. a launcher with no usable interface: both ends say why the call does not connect',
@@ -770,6 +771,13 @@ if (serverKind !== 'node') test('f. a launcher with no usable interface: both en
     assert.match(isolatedSays.reason, /no local ICE candidates.*--ice-address=127\.0\.0\.1/);
     assert.match(reachableSays.reason, /ICE \w+, [1-9]\d* local candidates.*--stun \/ --turn/);
     assert.ok(!isolated.events.some((e) => e.type === 'call-connected'), 'isolated: the call cannot connect');
+    // Stopped while its call still negotiates (webrtcbin holds the sending threads until DTLS
+    // connects): SIGTERM still ends it, with EOS and a summary. It once waited forever.
+    const stopped = launch(['--mode=send', ...SEND, `--call=${reachableId}`], 'stopped while negotiating',
+                           { common: ['--status-interval=1'] });
+    await stopped.waitFor('status', 'status: state=negotiating', START_TIMEOUT_MS,
+                          (e) => e.state === 'negotiating' && Number(e.calls) === 1);
+    await stopped.stopAndCheck();
   }, { separateServer: true }));
 
 // --- g. --sink=auto with a display: the received video is shown in a window (Xvfb)
