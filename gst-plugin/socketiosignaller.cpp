@@ -60,7 +60,10 @@
  * process when the first DTLS element is created (an RSA key: hundreds of ms, seconds on a small
  * board) is made at NULL->READY on a thread of its own, not when the first offer is created; and
  * a call that connects asks the encoders for a keyframe at once. `latency` (the receiving jitter
- * buffer) applies to every call, the ones after a call ended included. Browsers sending to us are
+ * buffer) applies to every call, the ones after a call ended included; a connected call whose
+ * retransmissions take longer than it allows for (a long path) gets more, up to `latency-max`,
+ * with a `socketio-call-latency` message (the application must recalculate the pipeline's latency
+ * on the LATENCY message that follows, as gst-launch-1.0 does). Browsers sending to us are
  * asked to start at `browser-start-bitrate` rather than Chromium's 300 kbit/s, at which their
  * first keyframe took a few hundred ms more to arrive.
  *
@@ -127,6 +130,7 @@
 #include "dtls_warmup.hpp"
 #include "gobject_ptr.hpp"
 #include "network_thread.hpp"
+#include "retransmission_latency.hpp"
 #include "server_url.hpp"
 #include "signalling_client.hpp"
 #include "turn_servers.hpp"
@@ -164,6 +168,9 @@ constexpr guint DEFAULT_MEDIA_TIMEOUT_MS = 10000;
 // with webrtcbin's own 200 ms a displayed picture is ~200 ms late on a LAN; 50 ms still leaves a
 // retransmission time on paths up to ~40 ms of round trip.
 constexpr guint DEFAULT_LATENCY_MS = 50;
+// How far a call's latency may grow for retransmissions on a long path (retransmission_latency.hpp):
+// a second holds a round trip of ~0.6 s; more is a conversation no one can hold.
+constexpr guint DEFAULT_LATENCY_MAX_MS = 1000;
 // Chromium's own start is 300 kbit/s; from 1000 its first picture in a call to us came ~200 ms
 // sooner (2500 gained nothing more). README "Call setup".
 constexpr guint DEFAULT_BROWSER_START_BITRATE_KBPS = 1000;
@@ -203,6 +210,7 @@ enum {
   PROP_CALLS,
   PROP_STATS,
   PROP_LATENCY,
+  PROP_LATENCY_MAX,
   PROP_BROWSER_START_BITRATE,
 };
 
@@ -242,6 +250,7 @@ struct Settings {
   guint connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   guint media_timeout_ms = DEFAULT_MEDIA_TIMEOUT_MS;
   guint latency_ms = DEFAULT_LATENCY_MS;
+  guint latency_max_ms = DEFAULT_LATENCY_MAX_MS;
   guint browser_start_bitrate_kbps = DEFAULT_BROWSER_START_BITRATE_KBPS;
 };
 
@@ -324,6 +333,7 @@ class SignallerImpl final : public CallHost {
   void cancel_unknown_peer_timer();
   void start_watchdog();
   void check_calls();  // the watchdog: ends calls that never connected or went silent
+  void adapt_latency(guint max_ms);  // the watchdog: more latency where retransmissions need it
   bool make_room_for(const std::string& caller);
   void apply_ice_servers(Call& call, const std::string& peer);
   void maybe_call();
@@ -1048,6 +1058,42 @@ void SignallerImpl::check_calls() {
     }
   }
   if (!ending.empty()) maybe_call();
+  adapt_latency(s.latency_max_ms);
+}
+
+// A retransmission arrives a round trip after its NACK: on a path longer than `latency` allows for,
+// each one would come after its packet was given up. Each connected call's jitter buffers measure
+// that round trip; the call's latency grows to fit it (never shrinks), up to latency-max.
+void SignallerImpl::adapt_latency(guint max_ms) {
+  struct Raise {
+    std::string peer;
+    glib::GObjectPtr<GstElement> webrtcbin;
+    guint from_ms;
+    guint to_ms;
+    guint64 rtt_ns;
+  };
+  std::vector<Raise> raises;
+  {
+    std::lock_guard lock(pads_mutex_);
+    for (auto& [peer, call] : calls_) {
+      if (call->times().connected_us == 0) continue;
+      const guint64 rtt_ns = retransmission_rtt_ns(call->webrtcbin());
+      guint current = 0;
+      g_object_get(call->webrtcbin(), "latency", &current, nullptr);
+      const guint wanted = latency_for_retransmissions(current, max_ms, rtt_ns);
+      if (wanted != current) raises.push_back({peer, glib::retain(call->webrtcbin()), current, wanted, rtt_ns});
+    }
+  }
+  for (const auto& r : raises) {
+    // rtpbin hands it to the running jitter buffers; each posts a LATENCY message for the pipeline.
+    g_object_set(r.webrtcbin.get(), "latency", r.to_ms, nullptr);
+    const guint rtt_ms = static_cast<guint>(r.rtt_ns / GST_MSECOND);
+    GST_INFO_OBJECT(element_, "call with %s: latency %u -> %u ms, retransmissions take %u ms", r.peer.c_str(),
+                    r.from_ms, r.to_ms, rtt_ms);
+    post_element_message(gst_structure_new("socketio-call-latency", "peer-id", G_TYPE_STRING, r.peer.c_str(),
+                                           "latency", G_TYPE_UINT, r.to_ms, "previous-latency", G_TYPE_UINT,
+                                           r.from_ms, "retransmission-rtt", G_TYPE_UINT, rtt_ms, nullptr));
+  }
 }
 
 // TURN servers with credentials made now (turn-secret), before the call's webrtcbin gathers.
@@ -1609,6 +1655,11 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       GST_OBJECT_UNLOCK(self);
       self->impl->apply_latency_to_spare();  // calls in progress keep theirs; the next one takes it
       break;
+    case PROP_LATENCY_MAX:
+      GST_OBJECT_LOCK(self);
+      s.latency_max_ms = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      break;
     case PROP_BROWSER_START_BITRATE:  // read as each description is sent
       GST_OBJECT_LOCK(self);
       s.browser_start_bitrate_kbps = g_value_get_uint(value);
@@ -1716,6 +1767,11 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_LATENCY:
       GST_OBJECT_LOCK(self);
       g_value_set_uint(value, s.latency_ms);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_LATENCY_MAX:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, s.latency_max_ms);
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_BROWSER_START_BITRATE:
@@ -1910,9 +1966,16 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
       g_param_spec_uint("latency", "Latency",
                         "Milliseconds the receiving jitter buffer holds packets to reorder and retransmit lost "
                         "ones (webrtcbin's latency; its own default is 200), for every call: the ones after a "
-                        "call ended too. Raise it on paths with more than ~40 ms of round trip. Changed while "
-                        "playing, it applies from the next call",
+                        "call ended too. A call whose retransmissions take longer gets more, up to latency-max. "
+                        "Changed while playing, it applies from the next call",
                         0, G_MAXUINT, DEFAULT_LATENCY_MS, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_LATENCY_MAX,
+      g_param_spec_uint("latency-max", "Latency maximum",
+                        "Milliseconds a connected call's latency may grow to when its jitter buffers measure "
+                        "retransmissions taking longer than latency allows for (1.5 round trips + 30 ms, in 50 "
+                        "ms steps; a socketio-call-latency message each time). At or below latency: never raised",
+                        0, G_MAXUINT, DEFAULT_LATENCY_MAX_MS, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_BROWSER_START_BITRATE,
       g_param_spec_uint("browser-start-bitrate", "Browser start bitrate",

@@ -1,6 +1,8 @@
 #include "webrtc_glue.hpp"
 
+#include <algorithm>
 #include <functional>
+#include <vector>
 
 #include <agent.h>
 #include <cstdlib>
@@ -388,25 +390,44 @@ std::optional<SelectedCandidatePair> selected_candidate_pair(GstElement* webrtcb
   return std::nullopt;
 }
 
+namespace {
+
+// The stats structure of every rtpjitterbuffer inside `webrtcbin`, once each.
+void for_each_jitterbuffer_stats(GstElement* webrtcbin, const std::function<void(const GstStructure*)>& fn) {
+  std::vector<GstElement*> seen;
+  for_each_element_in(GST_BIN(webrtcbin), [&](GstElement* element) {
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), "rtpjitterbuffer")) return;
+    if (std::find(seen.begin(), seen.end(), element) != seen.end()) return;
+    seen.push_back(element);
+    GstStructure* stats = nullptr;
+    g_object_get(element, "stats", &stats, nullptr);
+    if (stats == nullptr) return;
+    fn(stats);
+    gst_structure_free(stats);
+  });
+}
+
+}  // namespace
+
 uint64_t packets_recovered(GstElement* webrtcbin) {
   uint64_t total = 0;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtcbin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* element = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), "rtpjitterbuffer")) {
-      GstStructure* stats = nullptr;
-      g_object_get(element, "stats", &stats, nullptr);
-      guint64 value = 0;
-      if (stats != nullptr && gst_structure_get_uint64(stats, "rtx-success-count", &value)) total += value;
-      if (stats != nullptr) gst_structure_free(stats);
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  for_each_jitterbuffer_stats(webrtcbin, [&](const GstStructure* stats) {
+    guint64 value = 0;
+    if (gst_structure_get_uint64(stats, "rtx-success-count", &value)) total += value;
+  });
   return total;
+}
+
+uint64_t retransmission_rtt_ns(GstElement* webrtcbin) {
+  uint64_t longest = 0;
+  for_each_jitterbuffer_stats(webrtcbin, [&](const GstStructure* stats) {
+    guint64 value = 0;
+    if (gst_structure_get_uint64(stats, "rtx-rtt", &value) && value != GST_CLOCK_TIME_NONE) {
+      longest = std::max<uint64_t>(longest, value);
+    }
+  });
+  return longest;
 }
 
 int64_t stats_packets_lost(const GstStructure* stats) {

@@ -86,12 +86,15 @@ void detach_receive_bins_from_ice(GstElement* webrtcbin);
 // seeing one twice).
 void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn);
 
-// From get-stats: a stats structure's packets-lost (a gint64 in 1.22, an int before), 0 if none or
-// negative; and a connection state's name ("new", "connecting", "connected", ...).
 // Packets the jitter buffers inside `webrtcbin` asked again for and received in time (their
 // rtx-success-count; webrtcbin 1.22's inbound-rtp stats carry a jitter buffer's figures that stay 0).
 uint64_t packets_recovered(GstElement* webrtcbin);
+// The longest round trip from a NACK to its retransmission that they measured (rtx-rtt, in ns; a
+// retransmission that came too late counts too; 0 = none yet).
+uint64_t retransmission_rtt_ns(GstElement* webrtcbin);
 
+// From get-stats: a stats structure's packets-lost (a gint64 in 1.22, an int before), 0 if none or
+// negative; and a connection state's name ("new", "connecting", "connected", ...).
 int64_t stats_packets_lost(const GstStructure* stats);
 const char* connection_state_name(GstWebRTCPeerConnectionState state);
 const char* ice_connection_state_name(GstWebRTCICEConnectionState state);

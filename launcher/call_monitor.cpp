@@ -303,6 +303,16 @@ void CallMonitor::on_element_message(const GstStructure* structure) {
     std::printf("call: first %s RTP from %s after %lld ms\n", media ? media : "other", peer ? peer : "?",
                 static_cast<long long>(ms));
     std::fflush(stdout);
+  } else if (gst_structure_has_name(structure, "socketio-call-latency")) {
+    // "call: latency for PEER raised to 200 ms (was 50): retransmissions take 104 ms"
+    const char* peer = gst_structure_get_string(structure, "peer-id");
+    guint latency = 0, previous = 0, rtt = 0;
+    gst_structure_get_uint(structure, "latency", &latency);
+    gst_structure_get_uint(structure, "previous-latency", &previous);
+    gst_structure_get_uint(structure, "retransmission-rtt", &rtt);
+    std::printf("call: latency for %s raised to %u ms (was %u): retransmissions take %u ms\n", peer ? peer : "?",
+                latency, previous, rtt);
+    std::fflush(stdout);
   } else if (gst_structure_has_name(structure, "socketio-call-started")) {
     const char* peer = gst_structure_get_string(structure, "peer-id");
     const char* role = gst_structure_get_string(structure, "role");

@@ -132,6 +132,7 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
     props.emplace_back("connect-timeout", std::to_string(static_cast<guint>(o.connect_timeout_s * 1000)));
   }
   if (o.latency_ms != kDefaultLatencyMs) props.emplace_back("latency", std::to_string(o.latency_ms));
+  if (o.latency_max_ms != kDefaultLatencyMaxMs) props.emplace_back("latency-max", std::to_string(o.latency_max_ms));
   if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));
   if (o.insecure || launch.self_signed_server) props.emplace_back("tls-validation", "false");
   return props;
@@ -288,6 +289,11 @@ gboolean on_bus(GstBus*, GstMessage* message, gpointer data) {
     }
     case GST_MESSAGE_EOS:
       finish(launch, 0);
+      break;
+    case GST_MESSAGE_LATENCY:
+      // An element's latency changed (a call's jitter buffer raised for a long path, a call's
+      // decoders added): the sinks wait for the new total, as gst-launch-1.0 has them do.
+      gst_bin_recalculate_latency(GST_BIN(launch.pipeline));
       break;
     case GST_MESSAGE_ELEMENT:
       if (GST_MESSAGE_SRC(message) == GST_OBJECT(launch.signaller))

@@ -44,7 +44,7 @@ constexpr OptionSpec kOptions[] = {
     {"max-calls", Takes::Value}, {"auth-token", Takes::Value}, {"help", Takes::Nothing},
     {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing}, {"turn-secret", Takes::Value},
     {"ice-transport-policy", Takes::Value}, {"connect-timeout", Takes::Value},
-    {"latency", Takes::Value},   {"stamp", Takes::Nothing},
+    {"latency", Takes::Value},   {"latency-max", Takes::Value}, {"stamp", Takes::Nothing},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -288,6 +288,8 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     if (!(err = parse_seconds(what, v, 3600, o.connect_timeout_s)).empty()) return err;
   } else if (s.name == "latency") {
     if (!(err = parse_int(what, v, 0, kMaxLatencyMs, o.latency_ms)).empty()) return err;
+  } else if (s.name == "latency-max") {
+    if (!(err = parse_int(what, v, 0, kMaxLatencyMs, o.latency_max_ms)).empty()) return err;
   } else if (s.name == "ice-transport-policy") {
     if (v == "all") o.relay_only = false;
     else if (v == "relay") o.relay_only = true;
@@ -525,8 +527,11 @@ std::string help_text() {
       "  --sink=SINK            auto, fake or FILE.mkv (default auto: a window when a display exists,\n"
       "                         else fake; FILE.mkv records the call, its folder must exist)\n"
       "  --latency=MS           jitter buffer of received streams: how long a packet may wait for\n"
-      "                         reordering and retransmission, 0-10000 (default 50; raise it on\n"
-      "                         paths with more than ~40 ms of round trip)\n"
+      "                         reordering and retransmission, 0-10000 (default 50); a call whose\n"
+      "                         retransmissions take longer (a long path) gets more, up to\n"
+      "                         --latency-max\n"
+      "  --latency-max=MS       what a call's latency may grow to, 0-10000 (default 1000; at or\n"
+      "                         below --latency: never raised)\n"
       "\n"
       "Running:\n"
       "  --duration=SECONDS     stop cleanly after this long, e.g. 30 or 2.5 (default: until Ctrl-C)\n"

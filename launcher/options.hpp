@@ -12,6 +12,8 @@ enum class Mode { Send, Recv, Both };
 
 // socketiosignaller's default latency (ms), which --latency also defaults to.
 constexpr int kDefaultLatencyMs = 50;
+// socketiosignaller's default latency-max (ms): how far a call's latency may grow for retransmissions.
+constexpr int kDefaultLatencyMaxMs = 1000;
 enum class Dialect { Classic, SimplePeer };
 enum class VideoChoice { Auto, Test, V4l2, None };
 enum class AudioChoice { Auto, Test, None };
@@ -40,6 +42,7 @@ struct LaunchOptions {
   std::string turn_secret;             // --turn-secret: credentials for the --turn URIs without any
   bool relay_only = false;             // --ice-transport-policy=relay
   int latency_ms = kDefaultLatencyMs;  // --latency: the receiving jitter buffer, every call
+  int latency_max_ms = kDefaultLatencyMaxMs;  // --latency-max: what a long path may raise it to
   double connect_timeout_s = 15;       // --connect-timeout: a call not connected by then ends (0 = never)
   std::vector<std::string> ice_addresses;  // --ice-address=IP[,IP...] (IP literals)
   bool insecure = false;               // --insecure: accept a self-signed signalling server

@@ -62,6 +62,9 @@ class Call:
         bus.add_signal_watch()
         bus.connect("message::error", self.on_error)
         bus.connect("message::warning", self.on_warning)
+        # A call on a long path raises its jitter buffer's latency (latency-max): synchronised sinks
+        # must be told the new total, as gst-launch-1.0 does.
+        bus.connect("message::latency", lambda *_: self.pipeline.recalculate_latency())
         if args.seconds > 0:
             GLib.timeout_add(int(args.seconds * 1000), self.stop)
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGINT, self.stop)

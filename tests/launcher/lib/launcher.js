@@ -67,6 +67,9 @@ const parseLine = (line) => {
     return { type: 'first-rtp', media: m[1], peer: m[2], ms: Number(m[3]) };
   }
   if ((m = /^picture: first video frame from (\S+)/.exec(line))) return { type: 'first-frame', peer: m[1] };
+  if ((m = /^call: latency for (\S+) raised to (\d+) ms \(was (\d+)\): retransmissions take (\d+) ms$/.exec(line))) {
+    return { type: 'latency-raised', peer: m[1], ms: Number(m[2]), previous: Number(m[3]), rttMs: Number(m[4]) };
+  }
   if ((m = /^call: ended with (\S+) \((.*)\)/.exec(line))) return { type: 'call-ended', peer: m[1], reason: m[2] };
   if ((m = /^call: not connected with (\S+) after (\d+) s:? (.*)$/.exec(line))) {
     return { type: 'call-not-connected', peer: m[1], seconds: Number(m[2]), reason: m[3] };
