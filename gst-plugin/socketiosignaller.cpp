@@ -388,6 +388,7 @@ class SignallerImpl final : public CallHost {
   // Guarded by pads_mutex_ (not held across state changes of the whole bin). Calls are changed
   // on the network thread; pads are added from the application's and streaming threads.
   std::recursive_mutex pads_mutex_;
+  std::mutex src_pad_add_mutex_;  // serialises our pad-added emissions (on_webrtcbin_pad_added)
   std::unique_ptr<Call> spare_;
   std::map<std::string, std::unique_ptr<Call>> calls_;  // by peer id
   GstElement* latest_webrtcbin_ = nullptr;               // borrowed: the last call started
@@ -1394,6 +1395,10 @@ void SignallerImpl::on_webrtcbin_pad_added(GstElement* webrtcbin, GstPad* pad) {
     GST_INFO_OBJECT(element_, "new stream pad %s from %s, caps %" GST_PTR_FORMAT, name.c_str(), peer.c_str(), caps);
   }
   if (caps != nullptr) gst_caps_unref(caps);
+  // One pad-added at a time: a launch line's delayed links (s.video_0 ! ..., s.audio_0 ! ...) are
+  // not safe against two emissions at once (the audio and video streaming threads): both can link
+  // and disconnect the same handler, a critical seen in gst-check.
+  std::lock_guard adding(src_pad_add_mutex_);
   gst_pad_set_active(new_pad, TRUE);
   gst_element_add_pad(GST_ELEMENT(element_), new_pad);
 }
