@@ -472,7 +472,7 @@ void Call::enable_nack_on_video() {
   GArray* transceivers = nullptr;
   g_signal_emit_by_name(webrtcbin_, "get-transceivers", &transceivers);
   for (guint i = 0; transceivers != nullptr && i < transceivers->len; ++i) {
-    nack_if_video(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
+    nack_if_video(webrtcbin_, g_array_index(transceivers, GstWebRTCRTPTransceiver*, i));
   }
   if (transceivers != nullptr) g_array_unref(transceivers);
   const auto list = branch_pairs();
@@ -485,7 +485,7 @@ void Call::enable_nack_on_video() {
     GstWebRTCRTPTransceiver* transceiver = nullptr;
     g_object_get(branch->webrtcbin_pad(), "transceiver", &transceiver, nullptr);
     if (transceiver == nullptr) continue;
-    g_object_set(transceiver, "do-nack", TRUE, nullptr);
+    protect_video(webrtcbin_, transceiver);
     gst_object_unref(transceiver);
   }
 }

@@ -63,7 +63,8 @@
  * buffer) applies to every call, the ones after a call ended included; a connected call whose
  * retransmissions take longer than it allows for (a long path) gets more, up to `latency-max`,
  * with a `socketio-call-latency` message (the application must recalculate the pipeline's latency
- * on the LATENCY message that follows, as gst-launch-1.0 does). Browsers sending to us are
+ * on the LATENCY message that follows, as gst-launch-1.0 does). Video always has NACK/RTX;
+ * `fec-percentage` adds ULPFEC in RED (opt-in: it costs bandwidth whether or not packets are lost). Browsers sending to us are
  * asked to start at `browser-start-bitrate` rather than Chromium's 300 kbit/s, at which their
  * first keyframe took a few hundred ms more to arrive.
  *
@@ -171,6 +172,9 @@ constexpr guint DEFAULT_LATENCY_MS = 50;
 // How far a call's latency may grow for retransmissions on a long path (retransmission_latency.hpp):
 // a second holds a round trip of ~0.6 s; more is a conversation no one can hold.
 constexpr guint DEFAULT_LATENCY_MAX_MS = 1000;
+// FEC is opt-in: it costs its share of bandwidth whether packets are lost or not, and NACK already
+// recovers losses on paths a retransmission can cross in time.
+constexpr guint DEFAULT_FEC_PERCENTAGE = 0;
 // Chromium's own start is 300 kbit/s; from 1000 its first picture in a call to us came ~200 ms
 // sooner (2500 gained nothing more). README "Call setup".
 constexpr guint DEFAULT_BROWSER_START_BITRATE_KBPS = 1000;
@@ -211,6 +215,7 @@ enum {
   PROP_STATS,
   PROP_LATENCY,
   PROP_LATENCY_MAX,
+  PROP_FEC_PERCENTAGE,
   PROP_BROWSER_START_BITRATE,
 };
 
@@ -251,6 +256,7 @@ struct Settings {
   guint media_timeout_ms = DEFAULT_MEDIA_TIMEOUT_MS;
   guint latency_ms = DEFAULT_LATENCY_MS;
   guint latency_max_ms = DEFAULT_LATENCY_MAX_MS;
+  guint fec_percentage = DEFAULT_FEC_PERCENTAGE;
   guint browser_start_bitrate_kbps = DEFAULT_BROWSER_START_BITRATE_KBPS;
 };
 
@@ -286,7 +292,7 @@ class SignallerImpl final : public CallHost {
   void answered_without_media(Call& call) override;
 
   void make_spare();  // instance_init, and whenever a call takes the spare
-  void apply_latency_to_spare();  // the latency property changed
+  void apply_settings_to_spare();  // latency or fec-percentage changed: the next call takes it
   void schedule_spare();  // network thread: a new spare, once the call that took the last one is set up
   GstStructure* stats();  // the `stats` property
   GstElement* webrtcbin_ref();  // the latest call's, else the spare's
@@ -568,7 +574,7 @@ Settings SignallerImpl::settings_copy() {
 
 WebRtcSettings SignallerImpl::webrtc_settings() {
   Settings s = settings_copy();
-  return WebRtcSettings{s.stun_server, s.local_addresses, s.latency_ms};
+  return WebRtcSettings{s.stun_server, s.local_addresses, s.latency_ms, s.fec_percentage};
 }
 
 void SignallerImpl::connect_webrtcbin_signals(GstElement* webrtcbin) {
@@ -611,10 +617,12 @@ void SignallerImpl::make_spare() {
   if (latest_webrtcbin_ == nullptr) g_object_notify(G_OBJECT(element_), "webrtcbin");
 }
 
-void SignallerImpl::apply_latency_to_spare() {
-  const guint latency = settings_copy().latency_ms;
+void SignallerImpl::apply_settings_to_spare() {
+  const Settings s = settings_copy();
   std::lock_guard lock(pads_mutex_);
-  if (spare_) g_object_set(spare_->webrtcbin(), "latency", latency, nullptr);
+  if (!spare_) return;
+  g_object_set(spare_->webrtcbin(), "latency", s.latency_ms, nullptr);
+  set_fec_percentage(spare_->webrtcbin(), s.fec_percentage);
 }
 
 GstStructure* SignallerImpl::stats() {
@@ -1658,7 +1666,13 @@ static void gst_socketio_signaller_set_property(GObject* object, guint prop_id, 
       GST_OBJECT_LOCK(self);
       s.latency_ms = g_value_get_uint(value);
       GST_OBJECT_UNLOCK(self);
-      self->impl->apply_latency_to_spare();  // calls in progress keep theirs; the next one takes it
+      self->impl->apply_settings_to_spare();  // calls in progress keep theirs; the next one takes it
+      break;
+    case PROP_FEC_PERCENTAGE:
+      GST_OBJECT_LOCK(self);
+      s.fec_percentage = g_value_get_uint(value);
+      GST_OBJECT_UNLOCK(self);
+      self->impl->apply_settings_to_spare();
       break;
     case PROP_LATENCY_MAX:
       GST_OBJECT_LOCK(self);
@@ -1777,6 +1791,11 @@ static void gst_socketio_signaller_get_property(GObject* object, guint prop_id, 
     case PROP_LATENCY_MAX:
       GST_OBJECT_LOCK(self);
       g_value_set_uint(value, s.latency_max_ms);
+      GST_OBJECT_UNLOCK(self);
+      break;
+    case PROP_FEC_PERCENTAGE:
+      GST_OBJECT_LOCK(self);
+      g_value_set_uint(value, s.fec_percentage);
       GST_OBJECT_UNLOCK(self);
       break;
     case PROP_BROWSER_START_BITRATE:
@@ -1981,6 +2000,14 @@ static void gst_socketio_signaller_class_init(GstSocketIoSignallerClass* klass) 
                         "retransmissions taking longer than latency allows for (1.5 round trips + 30 ms, in 50 "
                         "ms steps; a socketio-call-latency message each time). At or below latency: never raised",
                         0, G_MAXUINT, DEFAULT_LATENCY_MAX_MS, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_FEC_PERCENTAGE,
+      g_param_spec_uint("fec-percentage", "FEC percentage",
+                        "Forward error correction on video (ULPFEC in RED, RFC 5109): the share of media "
+                        "packets protected, 0 = none. It costs that much more bandwidth and repairs a loss "
+                        "without a round trip; NACK/RTX stay on. Both ends must offer or accept it. Changed "
+                        "while playing, it applies from the next call",
+                        0, 100, DEFAULT_FEC_PERCENTAGE, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_BROWSER_START_BITRATE,
       g_param_spec_uint("browser-start-bitrate", "Browser start bitrate",

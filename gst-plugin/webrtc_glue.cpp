@@ -13,10 +13,24 @@
 
 namespace sio::gst {
 
-void nack_if_video(GstWebRTCRTPTransceiver* transceiver) {
+namespace {
+constexpr const char* kFecPercentageKey = "sio-fec-percentage";
+}  // namespace
+
+void set_fec_percentage(GstElement* webrtcbin, guint percentage) {
+  g_object_set_data(G_OBJECT(webrtcbin), kFecPercentageKey, GUINT_TO_POINTER(percentage));
+}
+
+void protect_video(GstElement* webrtcbin, GstWebRTCRTPTransceiver* transceiver) {
+  g_object_set(transceiver, "do-nack", TRUE, nullptr);
+  const guint fec = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(webrtcbin), kFecPercentageKey));
+  if (fec > 0) g_object_set(transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, "fec-percentage", fec, nullptr);
+}
+
+void nack_if_video(GstElement* webrtcbin, GstWebRTCRTPTransceiver* transceiver) {
   GstWebRTCKind kind = GST_WEBRTC_KIND_UNKNOWN;
   g_object_get(transceiver, "kind", &kind, nullptr);
-  if (kind == GST_WEBRTC_KIND_VIDEO) g_object_set(transceiver, "do-nack", TRUE, nullptr);
+  if (kind == GST_WEBRTC_KIND_VIDEO) protect_video(webrtcbin, transceiver);
 }
 
 namespace {
@@ -25,11 +39,11 @@ namespace {
 // m-lines (their m-line is known, unlike a sink pad's): NACK on every kind there, which is what
 // turns on the jitter buffers' retransmission requests for the bundle; the answer only carries RTX
 // where the offer had it.
-void on_new_transceiver(GstElement*, GstWebRTCRTPTransceiver* transceiver, gpointer) {
+void on_new_transceiver(GstElement* webrtcbin, GstWebRTCRTPTransceiver* transceiver, gpointer) {
   guint mline = G_MAXUINT;
   g_object_get(transceiver, "mlineindex", &mline, nullptr);
   if (mline != G_MAXUINT) g_object_set(transceiver, "do-nack", TRUE, nullptr);
-  else nack_if_video(transceiver);
+  nack_if_video(webrtcbin, transceiver);
 }
 
 }  // namespace
@@ -87,6 +101,7 @@ GstElement* make_webrtcbin(const WebRtcSettings& settings, const char* name) {
   g_signal_connect(webrtcbin, "deep-element-added", G_CALLBACK(on_element_added), nullptr);
   if (!settings.stun_server.empty()) g_object_set(webrtcbin, "stun-server", settings.stun_server.c_str(), nullptr);
   g_object_set(webrtcbin, "latency", settings.latency_ms, nullptr);
+  set_fec_percentage(webrtcbin, settings.fec_percentage);
   if (auto agent = glib::adopt(nice_agent_of(webrtcbin))) g_object_set(agent.get(), "stun-pacing-timer", kIcePacingMs, nullptr);
   return webrtcbin;
 }
@@ -415,6 +430,21 @@ uint64_t packets_recovered(GstElement* webrtcbin) {
   for_each_jitterbuffer_stats(webrtcbin, [&](const GstStructure* stats) {
     guint64 value = 0;
     if (gst_structure_get_uint64(stats, "rtx-success-count", &value)) total += value;
+  });
+  return total;
+}
+
+uint64_t fec_packets_recovered(GstElement* webrtcbin) {
+  uint64_t total = 0;
+  std::vector<GstElement*> seen;
+  for_each_element_in(GST_BIN(webrtcbin), [&](GstElement* element) {
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), "rtpulpfecdec")) return;
+    if (std::find(seen.begin(), seen.end(), element) != seen.end()) return;
+    seen.push_back(element);
+    guint recovered = 0;
+    g_object_get(element, "recovered", &recovered, nullptr);
+    total += recovered;
   });
   return total;
 }

@@ -20,6 +20,7 @@ struct WebRtcSettings {
   std::string stun_server;      // "" = none
   std::string local_addresses;  // comma-separated IPs; "" = every interface
   guint latency_ms = 50;        // webrtcbin's jitter-buffer latency (the element's default)
+  guint fec_percentage = 0;     // ULPFEC + RED on video, this share of packets protected; 0 = none
 };
 
 // TURN servers (turn(s)://user:pass@host:port, user and password escaped) and the ICE transport
@@ -45,7 +46,12 @@ void apply_local_addresses_once(GstElement* webrtcbin, const std::string& comma_
 // retransmission requests). Not on audio: webrtcbin 1.22 then gives the audio RTX stream an SSRC
 // already in the bundle and Chromium refuses the offer; Opus conceals losses itself. A transceiver
 // that does not know its kind yet (a sink pad's, before the offer) is left alone: see Call.
-void nack_if_video(GstWebRTCRTPTransceiver* transceiver);
+// With the webrtcbin's FEC share set (set_fec_percentage), ULPFEC + RED too.
+void nack_if_video(GstElement* webrtcbin, GstWebRTCRTPTransceiver* transceiver);
+// The same on a transceiver known to carry video.
+void protect_video(GstElement* webrtcbin, GstWebRTCRTPTransceiver* transceiver);
+// The FEC share (0-100) the video transceivers of `webrtcbin` get from now on (0 = no FEC).
+void set_fec_percentage(GstElement* webrtcbin, guint percentage);
 
 // Receive-only transceivers so a caller without sink pads can still offer: video (VP8, H.264) and
 // audio (Opus); or one of them (kind "video" / "audio") for simple-peer's transceiverRequest, with
@@ -92,6 +98,8 @@ uint64_t packets_recovered(GstElement* webrtcbin);
 // The longest round trip from a NACK to its retransmission that they measured (rtx-rtt, in ns; a
 // retransmission that came too late counts too; 0 = none yet).
 uint64_t retransmission_rtt_ns(GstElement* webrtcbin);
+// Packets the FEC decoders inside `webrtcbin` repaired (rtpulpfecdec's recovered; 0 without FEC).
+uint64_t fec_packets_recovered(GstElement* webrtcbin);
 
 // From get-stats: a stats structure's packets-lost (a gint64 in 1.22, an int before), 0 if none or
 // negative; and a connection state's name ("new", "connecting", "connected", ...).

@@ -405,6 +405,7 @@ void CallMonitor::on_stats(GstPromise* promise, gpointer data) {
     if (reply && !gst_structure_has_field(reply, "error")) {
       sample = parse_stats(reply);
       sample.packets_recovered = gst::packets_recovered(request->webrtcbin);
+      sample.fec_recovered = gst::fec_packets_recovered(request->webrtcbin);
       ok = true;
     }
   }
@@ -443,7 +444,7 @@ void CallMonitor::print_status() {
   stats_waiting_ = 0;
   long long send_kbps = 0, recv_kbps = 0;
   int64_t packets_lost = 0;
-  uint64_t nacks_sent = 0, nacks_received = 0, packets_recovered = 0;
+  uint64_t nacks_sent = 0, nacks_received = 0, packets_recovered = 0, fec_recovered = 0;
   for (auto& [peer, call] : calls_) {
     send_kbps += call->send_kbps;
     recv_kbps += call->recv_kbps;
@@ -451,6 +452,7 @@ void CallMonitor::print_status() {
     nacks_sent += call->last.nacks_sent;
     nacks_received += call->last.nacks_received;
     packets_recovered += call->last.packets_recovered;
+    fec_recovered += call->last.fec_recovered;
     if (calls_.size() > 1) {
       char rtt[32] = "-";
       if (call->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", call->rtt_s * 1000);
@@ -468,7 +470,7 @@ void CallMonitor::print_status() {
   if (latest && latest->rtt_s >= 0) std::snprintf(rtt, sizeof rtt, "%.1f", latest->rtt_s * 1000);
   std::printf("status: state=%s peer=%s calls=%zu send_kbps=%lld recv_kbps=%lld sent_video_frames=%llu "
               "received_video_frames=%llu received_audio_buffers=%llu packets_lost=%lld rtt_ms=%s video_encoders=%llu audio_encoders=%llu "
-              "nacks_sent=%llu nacks_received=%llu packets_recovered=%llu\n",
+              "nacks_sent=%llu nacks_received=%llu packets_recovered=%llu fec_recovered=%llu\n",
               latest ? latest->state.c_str() : "waiting", latest ? latest->peer.c_str() : "-", calls_.size(),
               send_kbps, recv_kbps, static_cast<unsigned long long>(counters_.sent_video_frames.load()),
               static_cast<unsigned long long>(counters_.received_video_frames.load()),
@@ -476,7 +478,7 @@ void CallMonitor::print_status() {
               static_cast<long long>(packets_lost), rtt, static_cast<unsigned long long>(counters_.video_encoders.load()),
               static_cast<unsigned long long>(counters_.audio_encoders.load()),
               static_cast<unsigned long long>(nacks_sent), static_cast<unsigned long long>(nacks_received),
-              static_cast<unsigned long long>(packets_recovered));
+              static_cast<unsigned long long>(packets_recovered), static_cast<unsigned long long>(fec_recovered));
   if (auto figures = counters_.glass_to_glass.take_interval())
     std::printf("%s\n", GlassToGlass::describe(*figures, "since the last status").c_str());
   std::fflush(stdout);

@@ -44,8 +44,8 @@ class CallMonitor {
     uint64_t packets_received = 0;
     double rtt_s = -1;             // remote-inbound-rtp round-trip-time, -1 unknown
     // Retransmission on a lossy link: NACKs we sent (inbound-rtp) and got (outbound-rtp), and the
-    // packets our jitter buffers asked again for and then received.
-    uint64_t nacks_sent = 0, nacks_received = 0, packets_recovered = 0;
+    // packets our jitter buffers asked again for and then received; packets FEC repaired (--fec).
+    uint64_t nacks_sent = 0, nacks_received = 0, packets_recovered = 0, fec_recovered = 0;
     gint64 at_us = 0;
   };
 

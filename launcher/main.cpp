@@ -133,6 +133,7 @@ std::vector<std::pair<std::string, std::string>> signaller_properties(const Laun
   }
   if (o.latency_ms != kDefaultLatencyMs) props.emplace_back("latency", std::to_string(o.latency_ms));
   if (o.latency_max_ms != kDefaultLatencyMaxMs) props.emplace_back("latency-max", std::to_string(o.latency_max_ms));
+  if (o.fec_percentage != 0) props.emplace_back("fec-percentage", std::to_string(o.fec_percentage));
   if (!o.ice_addresses.empty()) props.emplace_back("local-addresses", join(o.ice_addresses, ","));
   if (o.insecure || launch.self_signed_server) props.emplace_back("tls-validation", "false");
   return props;

@@ -45,6 +45,7 @@ constexpr OptionSpec kOptions[] = {
     {"version", Takes::Nothing}, {"no-reconnect", Takes::Nothing}, {"turn-secret", Takes::Value},
     {"ice-transport-policy", Takes::Value}, {"connect-timeout", Takes::Value},
     {"latency", Takes::Value},   {"latency-max", Takes::Value}, {"stamp", Takes::Nothing},
+    {"fec", Takes::Value},
 };
 
 // Options that configure the embedded server, so they mean nothing with --server.
@@ -290,6 +291,8 @@ std::string apply_setting(const Setting& s, LaunchOptions& o, bool& dialect_give
     if (!(err = parse_int(what, v, 0, kMaxLatencyMs, o.latency_ms)).empty()) return err;
   } else if (s.name == "latency-max") {
     if (!(err = parse_int(what, v, 0, kMaxLatencyMs, o.latency_max_ms)).empty()) return err;
+  } else if (s.name == "fec") {
+    if (!(err = parse_int(what, v, 0, 100, o.fec_percentage)).empty()) return err;
   } else if (s.name == "ice-transport-policy") {
     if (v == "all") o.relay_only = false;
     else if (v == "relay") o.relay_only = true;
@@ -508,6 +511,9 @@ std::string help_text() {
       "  --connect-timeout=S    a call not connected S seconds after its offer ends and frees its\n"
       "                         place, 0 = wait forever (default 15)\n"
       "  --ice-address=IP[,IP]  only gather ICE candidates on these local addresses (default: all)\n"
+      "  --fec=PERCENT          forward error correction on video (ULPFEC in RED): the share of\n"
+      "                         packets protected, 0-100, costing as much more bandwidth; the peer\n"
+      "                         must accept it (default 0: none, lost packets are asked for again)\n"
       "\n"
       "Sending (not with --mode=recv):\n"
       "  --video=SOURCE         auto, test, v4l2[:DEVICE] or none (default auto: the first V4L2\n"

@@ -43,6 +43,7 @@ struct LaunchOptions {
   bool relay_only = false;             // --ice-transport-policy=relay
   int latency_ms = kDefaultLatencyMs;  // --latency: the receiving jitter buffer, every call
   int latency_max_ms = kDefaultLatencyMaxMs;  // --latency-max: what a long path may raise it to
+  int fec_percentage = 0;  // --fec: ULPFEC + RED on video, share of packets protected (0 = none)
   double connect_timeout_s = 15;       // --connect-timeout: a call not connected by then ends (0 = never)
   std::vector<std::string> ice_addresses;  // --ice-address=IP[,IP...] (IP literals)
   bool insecure = false;               // --insecure: accept a self-signed signalling server

@@ -27,6 +27,7 @@
 
 // Last: gst-check defines fail()/fail_if() macros that clash with std::ios::fail().
 #include <gst/check/gstcheck.h>
+#include <gst/rtp/rtp.h>
 #include <gst/webrtc/webrtc.h>
 
 namespace {
@@ -1977,6 +1978,8 @@ GST_END_TEST;
 // and the receiver decodes at least 80 % of the frames sent. Printed: frames, NACKs, retransmissions.
 struct LinkLoss {
   std::atomic<guint64> out{0}, dropped{0};
+  bool drop_retransmissions = false;  // every RTX packet lost too (set before the call)
+  std::atomic<guint64> retransmissions_dropped{0};
   GRand* rand = g_rand_new_with_seed(20261203);
   std::mutex mutex;
   ~LinkLoss() { g_rand_free(rand); }
@@ -2033,70 +2036,145 @@ void count_buffers(GstElement* pipeline, const char* name, const char* pad_name,
   gst_object_unref(element);
 }
 
+// What a lossy call measured in its 10 s window.
+struct LossyCall {
+  guint64 dropped = 0, out = 0;  // packets the link dropped, of those offered to it
+  int sent = 0, got = 0;         // frames encoded, frames decoded
+  guint64 requests = 0, recovered = 0, resent = 0;  // NACK: asked, used in time, resent
+  guint64 fec_packets = 0, fec_recovered = 0;       // ULPFEC: made by the sender, repairs by the receiver
+};
+
+// Drops what rtprtxsend sends with one of its RTX payload types (payload-type-map: media -> RTX).
+GstPadProbeReturn drop_retransmission(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto* loss = static_cast<LinkLoss*>(data);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp)) return GST_PAD_PROBE_OK;
+  const guint pt = gst_rtp_buffer_get_payload_type(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  GstElement* rtx = GST_ELEMENT(gst_pad_get_parent(pad));
+  GstStructure* map = nullptr;
+  g_object_get(rtx, "payload-type-map", &map, nullptr);
+  gst_object_unref(rtx);
+  bool is_rtx = false;
+  for (gint i = 0; map != nullptr && i < gst_structure_n_fields(map); ++i) {
+    guint rtx_pt = 0;
+    if (gst_structure_get_uint(map, gst_structure_nth_field_name(map, i), &rtx_pt) && rtx_pt == pt) is_rtx = true;
+  }
+  if (map != nullptr) gst_structure_free(map);
+  if (!is_rtx) return GST_PAD_PROBE_OK;
+  loss->retransmissions_dropped++;
+  return GST_PAD_PROBE_DROP;
+}
+
+// A call from a pipeline to a receiving element through a link that drops 5 % of what the
+// sender's ICE transport sends (and every retransmission with `drop_retransmissions`), both ends
+// with `fec_percentage` (element property).
+LossyCall lossy_call(const std::string& url, guint fec_percentage, bool drop_retransmissions = false) {
+  LossyCall result;
+  LinkLoss loss;
+  loss.drop_retransmissions = drop_retransmissions;
+  const std::string fec = " fec-percentage=" + std::to_string(fec_percentage);
+  GstElement* receiver = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + url + fec +
+                                " s.video_0 ! queue ! rtpvp8depay ! vp8dec ! fakesink name=frames sync=false async=false");
+  std::atomic<int> decoded{0};
+  count_buffers(receiver, "frames", "sink", decoded);
+  set_state_checked(receiver, GST_STATE_PLAYING);
+  const std::string receiver_id = wait_connected(receiver);
+  Node sender(url, true, "peer-id=" + receiver_id + fec);
+  std::atomic<int> encoded{0};
+  count_buffers(sender->pipeline, "enc", "src", encoded);
+  g_signal_connect(sender->pipeline, "deep-element-added",
+                   G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer data) {
+                     GstElementFactory* f = gst_element_get_factory(element);
+                     auto* link = static_cast<LinkLoss*>(data);
+                     if (f != nullptr && g_str_equal(GST_OBJECT_NAME(f), "rtprtxsend") && link->drop_retransmissions) {
+                       GstPad* src = gst_element_get_static_pad(element, "src");
+                       gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, drop_retransmission, data, nullptr);
+                       gst_object_unref(src);
+                       return;
+                     }
+                     if (f == nullptr || !g_str_equal(GST_OBJECT_NAME(f), "nicesink")) return;
+                     GstPad* sink = gst_element_get_static_pad(element, "sink");
+                     gst_pad_add_probe(
+                         sink, GST_PAD_PROBE_TYPE_BUFFER,
+                         [](GstPad*, GstPadProbeInfo*, gpointer data) {
+                           auto* l = static_cast<LinkLoss*>(data);
+                           l->out++;
+                           std::lock_guard lock(l->mutex);
+                           if (g_rand_double(l->rand) >= 0.05) return GST_PAD_PROBE_OK;
+                           l->dropped++;
+                           return GST_PAD_PROBE_DROP;
+                         },
+                         data, nullptr);
+                     gst_object_unref(sink);
+                   }),
+                   &loss);
+  sender.start();
+  const gint64 deadline = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
+  while (decoded < 30) {
+    fail_unless(g_get_monotonic_time() < deadline, "no frames decoded through the lossy link");
+    g_usleep(10000);
+  }
+  const int encoded_then = encoded, decoded_then = decoded;
+  const guint64 dropped_then = loss.dropped, out_then = loss.out;
+  const guint64 fec_then = sum_uint_property(receiver, "rtpulpfecdec", "recovered");
+  const gint64 window_start = g_get_monotonic_time();
+  while (seconds_since(window_start) < 10.0) {
+    sender->check_bus();
+    g_usleep(50000);
+  }
+  result.sent = encoded - encoded_then;
+  result.got = decoded - decoded_then;
+  result.dropped = loss.dropped - dropped_then;
+  result.out = loss.out - out_then;
+  result.requests = jitterbuffer_stat(receiver, "rtx-count");
+  result.recovered = jitterbuffer_stat(receiver, "rtx-success-count");
+  result.resent = sum_uint_property(sender->pipeline, "rtprtxsend", "num-rtx-packets");
+  result.fec_recovered = sum_uint_property(receiver, "rtpulpfecdec", "recovered") - fec_then;
+  for_each_made_by(sender->pipeline, "rtpulpfecenc", [&](GstElement* element) {
+    guint packets = 0;
+    g_object_get(element, "protected", &packets, nullptr);
+    result.fec_packets += packets;
+  });
+  g_print("lossy link, fec-percentage=%u%s: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " packets dropped; %d of %d "
+          "frames decoded (%.0f %%) in 10 s; %" G_GUINT64_FORMAT " retransmissions asked, %" G_GUINT64_FORMAT
+          " resent, %" G_GUINT64_FORMAT " recovered; FEC: %" G_GUINT64_FORMAT " packets protected, %" G_GUINT64_FORMAT
+          " repaired\n",
+          fec_percentage, drop_retransmissions ? ", every retransmission lost" : "", result.dropped, result.out,
+          result.got, result.sent,
+          100.0 * result.got / std::max(1, result.sent), result.requests, result.resent, result.recovered,
+          result.fec_packets, result.fec_recovered);
+  fail_unless(result.dropped > result.out / 50, "the link was not lossy");
+  fail_unless(result.got >= result.sent * 8 / 10, "%d of %d frames decoded", result.got, result.sent);
+  gst_element_set_state(receiver, GST_STATE_NULL);
+  gst_object_unref(receiver);
+  return result;
+}
+
 GST_START_TEST(test_lossy_link) {
   ServerThread server;
-  {
-    LinkLoss loss;
-    GstElement* receiver = launch("socketiosignaller name=s local-addresses=127.0.0.1 server-url=" + server.url() +
-                                  " s.video_0 ! queue ! rtpvp8depay ! vp8dec ! fakesink name=frames sync=false async=false");
-    std::atomic<int> decoded{0};
-    count_buffers(receiver, "frames", "sink", decoded);
-    set_state_checked(receiver, GST_STATE_PLAYING);
-    const std::string receiver_id = wait_connected(receiver);
-    Node sender(server.url(), true, "peer-id=" + receiver_id);
-    std::atomic<int> encoded{0};
-    count_buffers(sender->pipeline, "enc", "src", encoded);
-    g_signal_connect(sender->pipeline, "deep-element-added",
-                     G_CALLBACK(+[](GstBin*, GstBin*, GstElement* element, gpointer data) {
-                       GstElementFactory* f = gst_element_get_factory(element);
-                       if (f == nullptr || !g_str_equal(GST_OBJECT_NAME(f), "nicesink")) return;
-                       GstPad* sink = gst_element_get_static_pad(element, "sink");
-                       gst_pad_add_probe(
-                           sink, GST_PAD_PROBE_TYPE_BUFFER,
-                           [](GstPad*, GstPadProbeInfo*, gpointer data) {
-                             auto* l = static_cast<LinkLoss*>(data);
-                             l->out++;
-                             std::lock_guard lock(l->mutex);
-                             if (g_rand_double(l->rand) >= 0.05) return GST_PAD_PROBE_OK;
-                             l->dropped++;
-                             return GST_PAD_PROBE_DROP;
-                           },
-                           data, nullptr);
-                       gst_object_unref(sink);
-                     }),
-                     &loss);
-    sender.start();
-    const gint64 deadline = g_get_monotonic_time() + 15 * G_USEC_PER_SEC;
-    while (decoded < 30) {
-      fail_unless(g_get_monotonic_time() < deadline, "no frames decoded through the lossy link");
-      g_usleep(10000);
-    }
-    const int encoded_then = encoded, decoded_then = decoded;
-    const gint64 window_start = g_get_monotonic_time();
-    while (seconds_since(window_start) < 10.0) {
-      sender->check_bus();
-      g_usleep(50000);
-    }
-    const int sent = encoded - encoded_then, got = decoded - decoded_then;
-    const guint64 requests = jitterbuffer_stat(receiver, "rtx-count");
-    const guint64 recovered = jitterbuffer_stat(receiver, "rtx-success-count");
-    const guint64 resent = sum_uint_property(sender->pipeline, "rtprtxsend", "num-rtx-packets");
-    g_print("lossy link: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " packets dropped; %d of %d frames decoded "
-            "(%.0f %%) in 10 s; %" G_GUINT64_FORMAT " retransmissions asked, %" G_GUINT64_FORMAT " resent, %"
-            G_GUINT64_FORMAT " recovered\n",
-            loss.dropped.load(), loss.out.load(), got, sent, 100.0 * got / std::max(1, sent), requests, resent,
-            recovered);
-    fail_unless(loss.dropped > loss.out / 50, "the link was not lossy");
-    fail_unless(got >= sent * 8 / 10, "%d of %d frames decoded", got, sent);
-    fail_unless(requests > 0, "the receiver asked for no retransmission");
-    fail_unless(resent > 0, "the sender resent nothing");
-    // Most retransmissions arrive in time to be used (the rest were lost again on the link). When
-    // NACKs waited for rtpsession's next regular RTCP (webrtc_glue.cpp), 25-50 % did.
-    fail_unless(recovered * 10 >= resent * 7, "only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                " retransmitted packets came in time", recovered, resent);
-    gst_element_set_state(receiver, GST_STATE_NULL);
-    gst_object_unref(receiver);
-  }
+  const LossyCall c = lossy_call(server.url(), 0);
+  fail_unless(c.requests > 0, "the receiver asked for no retransmission");
+  fail_unless(c.resent > 0, "the sender resent nothing");
+  // Most retransmissions arrive in time to be used (the rest were lost again on the link). When
+  // NACKs waited for rtpsession's next regular RTCP (webrtc_glue.cpp), 25-50 % did.
+  fail_unless(c.recovered * 10 >= c.resent * 7, "only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+              " retransmitted packets came in time", c.recovered, c.resent);
+  fail_unless(c.fec_packets == 0 && c.fec_recovered == 0, "FEC without fec-percentage");
+}
+GST_END_TEST;
+
+// fec-percentage on both ends: the offer and answer carry RED and ULPFEC, the sender protects its
+// video, and the receiver repairs losses from it (rtpulpfecdec). NACK stays on, but on loopback a
+// retransmission comes back first and FEC is left almost nothing (0-2 repairs in 10 s): here the
+// link loses every retransmission, as a long path would make them too late, so what is repaired
+// is FEC's work.
+GST_START_TEST(test_lossy_link_fec) {
+  ServerThread server;
+  const LossyCall c = lossy_call(server.url(), 100, true);
+  fail_unless(c.fec_packets > 0, "the sender protected nothing");
+  fail_unless(c.fec_recovered * 6 >= c.dropped, "FEC repaired %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+              " packets lost", c.fec_recovered, c.dropped);
 }
 GST_END_TEST;
 
@@ -2436,6 +2514,7 @@ Suite* socketiosignaller_suite() {
   tcase_add_test(multi, test_offer_that_never_connects);
   tcase_add_test(multi, test_silent_peer_call_ends);
   tcase_add_test(multi, test_lossy_link);
+  tcase_add_test(multi, test_lossy_link_fec);
   tcase_add_test(multi, test_stalled_call);
   tcase_add_test(multi, test_keyframe_requests_coalesced);
   tcase_add_test(multi, test_cycles_three_calls);

@@ -66,6 +66,7 @@ TEST(LauncherOptions, DefaultsMatchTheContract) {
   EXPECT_EQ(o.height, 480);
   EXPECT_EQ(o.latency_ms, 50);  // the element's default, from the glass-to-glass measurement
   EXPECT_EQ(o.latency_max_ms, 1000);
+  EXPECT_EQ(o.fec_percentage, 0);
   EXPECT_FALSE(o.stamp);
   EXPECT_EQ(o.fps, 30);
   EXPECT_EQ(o.bitrate_kbps, 1500);
@@ -135,6 +136,7 @@ TEST(LauncherOptions, GoodRowsSetTheirFields) {
          EXPECT_TRUE(o.relay_only);
        }},
       {{"--connect-timeout=60"}, [](auto& o) { EXPECT_EQ(o.connect_timeout_s, 60); }},
+      {{"--fec=20"}, [](auto& o) { EXPECT_EQ(o.fec_percentage, 20); }},
       {{"--latency=120", "--latency-max=120"}, [](auto& o) {
          EXPECT_EQ(o.latency_ms, 120);
          EXPECT_EQ(o.latency_max_ms, 120);
@@ -263,6 +265,7 @@ TEST(LauncherOptions, BadRowsNameTheOptionAndValue) {
       {{"--turn-secret=north-wind"}, "--turn-secret needs --turn"},
       {{"--connect-timeout=soon"}, "--connect-timeout: not a number of seconds: 'soon'"},
       {{"--latency-max=10001"}, "--latency-max"},
+      {{"--fec=101"}, "--fec: out of range (0-100): 101"},
       {{"--ice-transport-policy=relay"}, "--ice-transport-policy=relay needs --turn"},
       {{"--ice-transport-policy=turn", "--turn=turn://a:b@h"}, "--ice-transport-policy: expected all or relay, got 'turn'"},
       {{"--turn=stun://alice:pw@host"}, "--turn: expected turn://USER:PASSWORD@HOST[:PORT] or turns://..., got 'stun://alice:pw@host'"},
