@@ -407,14 +407,21 @@ std::optional<SelectedCandidatePair> selected_candidate_pair(GstElement* webrtcb
 
 namespace {
 
-// The stats structure of every rtpjitterbuffer inside `webrtcbin`, once each.
-void for_each_jitterbuffer_stats(GstElement* webrtcbin, const std::function<void(const GstStructure*)>& fn) {
+// Every element made by `factory` inside `webrtcbin`, once each (an iterator resync repeats some).
+void for_each_made_by(GstElement* webrtcbin, const char* factory_name, const std::function<void(GstElement*)>& fn) {
   std::vector<GstElement*> seen;
   for_each_element_in(GST_BIN(webrtcbin), [&](GstElement* element) {
     GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), "rtpjitterbuffer")) return;
+    if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), factory_name)) return;
     if (std::find(seen.begin(), seen.end(), element) != seen.end()) return;
     seen.push_back(element);
+    fn(element);
+  });
+}
+
+// The stats structure of every rtpjitterbuffer inside `webrtcbin`.
+void for_each_jitterbuffer_stats(GstElement* webrtcbin, const std::function<void(const GstStructure*)>& fn) {
+  for_each_made_by(webrtcbin, "rtpjitterbuffer", [&](GstElement* element) {
     GstStructure* stats = nullptr;
     g_object_get(element, "stats", &stats, nullptr);
     if (stats == nullptr) return;
@@ -436,12 +443,7 @@ uint64_t packets_recovered(GstElement* webrtcbin) {
 
 uint64_t fec_packets_recovered(GstElement* webrtcbin) {
   uint64_t total = 0;
-  std::vector<GstElement*> seen;
-  for_each_element_in(GST_BIN(webrtcbin), [&](GstElement* element) {
-    GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), "rtpulpfecdec")) return;
-    if (std::find(seen.begin(), seen.end(), element) != seen.end()) return;
-    seen.push_back(element);
+  for_each_made_by(webrtcbin, "rtpulpfecdec", [&](GstElement* element) {
     guint recovered = 0;
     g_object_get(element, "recovered", &recovered, nullptr);
     total += recovered;
