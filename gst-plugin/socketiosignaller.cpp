@@ -63,10 +63,10 @@
  * buffer) applies to every call, the ones after a call ended included; a connected call whose
  * retransmissions take longer than it allows for (a long path) gets more, up to `latency-max`,
  * with a `socketio-call-latency` message (the application must recalculate the pipeline's latency
- * on the LATENCY message that follows, as gst-launch-1.0 does). Video always has NACK/RTX;
- * `fec-percentage` adds ULPFEC in RED (opt-in: it costs bandwidth whether or not packets are lost). Browsers sending to us are
- * asked to start at `browser-start-bitrate` rather than Chromium's 300 kbit/s, at which their
- * first keyframe took a few hundred ms more to arrive.
+ * on the LATENCY message that follows, as gst-launch-1.0 does). Browsers sending to us are asked
+ * to start at `browser-start-bitrate` rather than Chromium's 300 kbit/s, at which their first
+ * keyframe took a few hundred ms more to arrive. Video always has NACK/RTX; `fec-percentage` adds
+ * ULPFEC in RED (opt-in: it costs bandwidth whether or not packets are lost).
  *
  * Reconnection (`reconnect`, default on): a lost connection, or a server that cannot be reached
  * at start, is tried again after 1 s, doubling to 5 s, +-50 % (`reconnect-delay`,
@@ -1848,15 +1848,13 @@ static gboolean gst_socketio_signaller_send_event(GstElement* element, GstEvent*
   GST_DEBUG_OBJECT(element, "EOS sent to the element");
   GST_SOCKETIO_SIGNALLER(element)->impl->eos_requested(gst_event_get_seqnum(event));
   std::vector<sio::glib::GObjectPtr<GstElement>> sources;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(element));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* child = GST_ELEMENT(g_value_get_object(&item));
-    if (GST_IS_BASE_SRC(child)) sources.push_back(sio::glib::retain(child));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  sio::gst::for_each_element_in(GST_BIN(element), [&](GstElement* child) {
+    if (!GST_IS_BASE_SRC(child)) return;
+    // A resync of the walk repeats elements: each source gets one EOS.
+    for (const auto& known : sources)
+      if (known.get() == child) return;
+    sources.push_back(sio::glib::retain(child));
+  });
   for (auto& source : sources) gst_element_send_event(source.get(), gst_event_ref(event));
   gst_event_unref(event);
   return TRUE;
