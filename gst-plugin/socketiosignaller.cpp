@@ -1849,11 +1849,7 @@ static gboolean gst_socketio_signaller_send_event(GstElement* element, GstEvent*
   GST_SOCKETIO_SIGNALLER(element)->impl->eos_requested(gst_event_get_seqnum(event));
   std::vector<sio::glib::GObjectPtr<GstElement>> sources;
   sio::gst::for_each_element_in(GST_BIN(element), [&](GstElement* child) {
-    if (!GST_IS_BASE_SRC(child)) return;
-    // A resync of the walk repeats elements: each source gets one EOS.
-    for (const auto& known : sources)
-      if (known.get() == child) return;
-    sources.push_back(sio::glib::retain(child));
+    if (GST_IS_BASE_SRC(child)) sources.push_back(sio::glib::retain(child));
   });
   for (auto& source : sources) gst_element_send_event(source.get(), gst_event_ref(event));
   gst_event_unref(event);

@@ -348,13 +348,19 @@ void detach_receive_bins_from_ice(GstElement* webrtcbin) {
 void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn) {
   GstIterator* it = gst_bin_iterate_recurse(bin);
   GValue item = G_VALUE_INIT;
+  std::vector<GstElement*> seen;
   bool done = false;
   while (!done) {
     switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK:
-        fn(GST_ELEMENT(g_value_get_object(&item)));
+      case GST_ITERATOR_OK: {
+        auto* element = GST_ELEMENT(g_value_get_object(&item));
+        if (std::find(seen.begin(), seen.end(), element) == seen.end()) {
+          seen.push_back(element);
+          fn(element);
+        }
         g_value_reset(&item);
         break;
+      }
       case GST_ITERATOR_RESYNC:
         gst_iterator_resync(it);
         break;
@@ -407,15 +413,11 @@ std::optional<SelectedCandidatePair> selected_candidate_pair(GstElement* webrtcb
 
 namespace {
 
-// Every element made by `factory` inside `webrtcbin`, once each (an iterator resync repeats some).
+// Every element made by `factory` inside `webrtcbin`.
 void for_each_made_by(GstElement* webrtcbin, const char* factory_name, const std::function<void(GstElement*)>& fn) {
-  std::vector<GstElement*> seen;
   for_each_element_in(GST_BIN(webrtcbin), [&](GstElement* element) {
     GstElementFactory* factory = gst_element_get_factory(element);
-    if (factory == nullptr || !g_str_equal(GST_OBJECT_NAME(factory), factory_name)) return;
-    if (std::find(seen.begin(), seen.end(), element) != seen.end()) return;
-    seen.push_back(element);
-    fn(element);
+    if (factory != nullptr && g_str_equal(GST_OBJECT_NAME(factory), factory_name)) fn(element);
   });
 }
 

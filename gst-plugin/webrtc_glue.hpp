@@ -88,8 +88,8 @@ int offered_payload_type(const GstSDPMessage* offer, const GstCaps* caps);
 // is torn down mid-checks (an offer collision, a peer gone early): the bin then never dies.
 void detach_receive_bins_from_ice(GstElement* webrtcbin);
 
-// Calls `fn` on every element inside `bin`, at any depth (a resync starts over: `fn` must not mind
-// seeing one twice).
+// Calls `fn` once on every element inside `bin`, at any depth (a resync starts the walk over; the
+// elements already seen are skipped).
 void for_each_element_in(GstBin* bin, const std::function<void(GstElement*)>& fn);
 
 // Packets the jitter buffers inside `webrtcbin` asked again for and received in time (their
