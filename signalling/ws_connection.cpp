@@ -1,7 +1,9 @@
 #include "ws_connection.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -57,7 +59,9 @@ WsConnection::WsConnection(LoopTail& tail, GIOStream* stream, uint64_t max_messa
   GSocket* socket = socket_under(stream);
   static const GType socket_output_type = g_type_from_name("GSocketOutputStream");
   if (socket && socket_output_type != 0 && G_TYPE_CHECK_INSTANCE_TYPE(output_, socket_output_type)) {
-    fd_ = g_socket_get_fd(socket);
+    // Our own descriptor for the socket, so that the GIO and libsoup objects around it (about
+    // 1 KB per client) can go once libsoup's buffer is read: see release_stream().
+    fd_ = fcntl(g_socket_get_fd(socket), F_DUPFD_CLOEXEC, 0);
   }
   if (fd_ >= 0) watched_ = tail_.watch(fd_, this, false);
   if (fd_ >= 0 && !watched_) {
@@ -81,7 +85,16 @@ WsConnection::WsConnection(LoopTail& tail, GIOStream* stream, uint64_t max_messa
 
 WsConnection::~WsConnection() {
   if (state_ != State::Finished) finish();
+  release_stream();
+}
+
+void WsConnection::release_stream() {
+  if (!stream_) return;
+  // Unreferencing closes the GSocket's descriptor; the socket stays open through fd_.
   g_object_unref(stream_);
+  stream_ = nullptr;
+  input_ = nullptr;
+  output_ = nullptr;
 }
 
 // --- sending ----------------------------------------------------------------------------------
@@ -162,6 +175,8 @@ void WsConnection::flush() {
   if (first_read_) {
     first_read_ = false;
     on_readable();
+    // A plain socket is read and written through fd_ from now on (libsoup's buffer is empty).
+    if (fd_ >= 0) release_stream();
     if (fd_ < 0 && !read_source_ && state_ != State::Finished) {
       read_source_ = g_pollable_input_stream_create_source(input_, nullptr);
       g_source_set_callback(read_source_, G_SOURCE_FUNC(&WsConnection::on_stream_readable), this, nullptr);
@@ -352,7 +367,8 @@ void WsConnection::finish() {
     watched_ = false;
   }
   if (fd_ >= 0) {
-    g_io_stream_close(stream_, nullptr, nullptr);  // a plain socket: close(2), never blocks
+    if (stream_) g_io_stream_close(stream_, nullptr, nullptr);  // the GSocket's descriptor
+    ::close(fd_);  // a plain socket: close(2), never blocks
   } else {
     g_io_stream_close_async(stream_, G_PRIORITY_DEFAULT, nullptr, nullptr, nullptr);  // TLS close_notify
   }

@@ -115,6 +115,7 @@ class WsConnection {
   void finish();
   void notify_closed();
   void update_poll();
+  void release_stream();
   // I/O: >0 bytes, 0 EOF (reads), -1 would block, -2 error.
   gssize read_some(char* buffer, std::size_t size);
   gssize write_some(const struct iovec* vectors, int count);
@@ -124,10 +125,10 @@ class WsConnection {
   static void on_close_timeout(void* self);
 
   LoopTail& tail_;
-  GIOStream* stream_;  // ref held
+  GIOStream* stream_;  // ref held; plain TCP: only until the first read (then null)
   GPollableInputStream* input_;
   GPollableOutputStream* output_;
-  int fd_ = -1;            // plain TCP: the socket, used directly
+  int fd_ = -1;            // plain TCP: our duplicate of the socket's descriptor, used directly
   bool buffered_ = true;   // libsoup's input stream may still hold bytes read past the request
   bool watched_ = false;  // in LoopTail's epoll set (else fd_source_)
   GSource* fd_source_ = nullptr;
