@@ -42,6 +42,9 @@ struct ServerConfig {
   // Exactly the handlers and timings of the official protocol test suites
   // (../shared/conformance/README.md): Engine.IO echo at /engine.io/, Socket.IO test app at /socket.io/.
   bool conformance = false;
+  // While WebSocket messages flow, the server polls at most once per this many microseconds and
+  // handles what arrived meanwhile together (batch_window.hpp); 0 = poll after every iteration.
+  uint32_t batch_window_us = 200;
   bool metrics = false;  // GET /metrics answers Prometheus text (server_metrics.hpp)
 };
 

@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "batch_window.hpp"
 #include "log.hpp"
 #include "ws_connection.hpp"
 
@@ -22,8 +23,11 @@ constexpr gint64 kLogFlushUs = 20000;
 
 }  // namespace
 
-LoopTail::LoopTail(GMainContext* context)
-    : context_(context), scratch_(new char[kScratchSize]), log_timer_(context, &LoopTail::on_log_timer, this) {
+LoopTail::LoopTail(GMainContext* context, uint32_t batch_window_us)
+    : context_(context),
+      scratch_(new char[kScratchSize]),
+      batch_window_us_(batch_window_us),
+      log_timer_(context, &LoopTail::on_log_timer, this) {
   static GSourceFuncs funcs = {&LoopTail::prepare, nullptr, nullptr, nullptr, nullptr, nullptr};
   source_ = g_source_new(&funcs, sizeof(TailSource));
   reinterpret_cast<TailSource*>(source_)->owner = this;
@@ -82,6 +86,7 @@ gboolean LoopTail::dispatch_epoll(GSource* source, GSourceFunc, gpointer) {
   // freed in run(), so every pointer here is valid even if an earlier one closed it.
   struct epoll_event events[256];
   const int n = epoll_wait(self->epoll_fd_, events, 256, 0);
+  if (n > 0) self->websocket_events_ += n;
   for (int i = 0; i < n; ++i) {
     static_cast<WsConnection*>(events[i].data.ptr)->on_io(events[i].events);
   }
@@ -120,7 +125,15 @@ void LoopTail::connection_finished(WsConnection* connection) {
 
 gboolean LoopTail::prepare(GSource* source, gint* timeout) {
   *timeout = -1;
-  reinterpret_cast<TailSource*>(source)->owner->run();
+  LoopTail* self = reinterpret_cast<TailSource*>(source)->owner;
+  if (self->running_) return FALSE;  // a nested main loop inside a hook
+  self->run();
+  // GLib has released the context's lock around prepare(): other threads can still wake it.
+  const gint64 now = g_get_monotonic_time();
+  const int64_t wait = batch_wait_us(now, self->polled_us_, self->batch_window_us_, self->websocket_events_ > 0);
+  self->websocket_events_ = 0;
+  if (wait > 0) g_usleep(static_cast<gulong>(wait));
+  self->polled_us_ = now + wait;
   return FALSE;
 }
 

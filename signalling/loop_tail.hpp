@@ -5,6 +5,8 @@
 // cost a syscall per couple of relayed messages). Also owns the WebSocket connections, so that one is
 // only freed here, never inside its own callbacks. Plain-TCP WebSocket sockets are watched by one
 // epoll instance, so GLib polls one fd for all of them instead of every socket per iteration.
+// While they bring messages, the loop goes to poll at most once per batch window (batch_window.hpp),
+// after this iteration's writes are out.
 #pragma once
 
 #include <gio/gio.h>
@@ -22,7 +24,7 @@ class WsConnection;
 
 class LoopTail {
  public:
-  explicit LoopTail(GMainContext* context);
+  LoopTail(GMainContext* context, uint32_t batch_window_us);
   ~LoopTail();  // closes and frees every connection left
 
   // Runs at every iteration's end, before the flushes (cheap when there is nothing to do).
@@ -73,6 +75,9 @@ class LoopTail {
   std::unordered_map<WsConnection*, std::unique_ptr<WsConnection>> connections_;
   std::unique_ptr<char[]> scratch_;
   bool running_ = false;
+  uint32_t batch_window_us_;
+  int websocket_events_ = 0;  // since the last poll
+  gint64 polled_us_ = 0;      // when the loop last went to poll
   gint64 log_flushed_us_ = 0;
   Timer log_timer_;
   Traffic traffic_;

@@ -273,7 +273,7 @@ std::unique_ptr<Server> Server::start(const ServerConfig& config, GMainContext* 
   impl->server.config = config;
   impl->context.reset(context ? g_main_context_ref(context) : g_main_context_ref_thread_default());
   impl->server.main_context = impl->context.get();
-  impl->tail = std::make_unique<LoopTail>(impl->context.get());
+  impl->tail = std::make_unique<LoopTail>(impl->context.get(), config.batch_window_us);
   impl->server.tail = impl->tail.get();
   glib::ThreadDefaultContext scope(impl->context.get());
 

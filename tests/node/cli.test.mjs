@@ -79,7 +79,7 @@ describe('--help', () => {
     assert.equal(code, 0);
     for (const option of ['--host', '--port', '--public', '--tls-cert', '--tls-key', '--dev-tls', '--cors-origin',
       '--ping-interval', '--ping-timeout', '--max-payload', '--max-send-buffer', '--header-timeout', '--max-clients',
-      '--max-clients-per-ip', '--allowed-origins', '--log-level',
+      '--max-clients-per-ip', '--allowed-origins', '--log-level', '--batch-window',
       '--conformance']) {
       assert.match(stdout, new RegExp(`${option}\\b`), `--help does not document ${option}`);
     }
@@ -106,6 +106,8 @@ describe('bad options exit 2 and name the option on stderr', () => {
     { args: ['--max-payload=lots'], names: '--max-payload' },
     { args: ['--max-send-buffer=1000'], names: '--max-send-buffer' },
     { args: ['--header-timeout=soon'], names: '--header-timeout' },
+    { args: ['--batch-window=100001'], names: '--batch-window' },
+    { args: ['--batch-window=fast'], names: '--batch-window' },
     { args: ['--max-clients=0'], names: '--max-clients' },
     { args: ['--allowed-origins=cam.example'], names: '--allowed-origins' },
     { args: ['--max-clients-per-ip=-3'], names: '--max-clients-per-ip' },
