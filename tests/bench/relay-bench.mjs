@@ -12,7 +12,10 @@
 //      messages in flight per pair (default 8) and at most --rate sends/s per connection (default
 //      1000, under the server's flood limit of ~2000 packets/s per connection). Server CPU
 //      (utime+stime from /proc/<pid>/stat) over the window / messages relayed -> µs per message;
-//      one-way latency from a timestamp in the payload -> p50/p99.
+//      one-way latency from a timestamp in the payload -> p50/p99 (the load client's: with its
+//      core saturated, that is mostly its own queue); and the same for a probe pair in a process
+//      of its own (relay-probe.mjs), one message at a time every --probe-interval ms (default 5):
+//      what a relay takes through the server under that load.
 // The first server named is "ours", the second the reference for the ratio column.
 //
 // The chapter's app broadcasts the whole `clients` map to everyone on every connect, so phase 1
@@ -20,6 +23,8 @@
 // `clients` packets unparsed (a wrapper around the official parser) and the phase is bounded by
 // --connect-seconds; whatever connected by then is what is measured, and the table says so.
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { openSync, closeSync, readFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,10 +37,11 @@ const CLK_TCK = 100;  // Linux USER_HZ, what /proc/<pid>/stat counts in
 function parseArgs(argv) {
   const opts = {
     servers: [], clients: 1000, pairs: 50, window: 8, seconds: 10, warmup: 1, rate: 1000,
-    connectSeconds: 120, concurrency: 50, json: false,
+    connectSeconds: 120, concurrency: 50, probeInterval: 5, json: false,
   };
   const numeric = { clients: 'clients', pairs: 'pairs', window: 'window', seconds: 'seconds',
-    warmup: 'warmup', rate: 'rate', 'connect-seconds': 'connectSeconds', concurrency: 'concurrency' };
+    warmup: 'warmup', rate: 'rate', 'connect-seconds': 'connectSeconds', concurrency: 'concurrency',
+    'probe-interval': 'probeInterval' };
   for (const arg of argv) {
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!m) throw new Error(`unexpected argument ${arg}`);
@@ -226,10 +232,37 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
+// The latency probe (relay-probe.mjs) against `url`: resolves once it is connected, with
+// go() / stop() (-> its figures).
+async function startProbe(url, intervalMs) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('relay-probe.mjs', import.meta.url)), url,
+                                         String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (what) => {
+    const timeout = sleep(20000).then(() => ({ done: true, timedOut: true }));
+    const line = await Promise.race([lines.next(), timeout]);
+    if (line.done) {
+      child.kill('SIGKILL');
+      throw new Error(`the latency probe ${line.timedOut ? 'timed out' : 'exited'} before ${what}`);
+    }
+    return line.value;
+  };
+  if ((await next('connecting')) !== 'ready') throw new Error('the latency probe did not connect');
+  return {
+    go() { child.stdin.write('go\n'); },
+    async stop() {
+      child.stdin.write('stop\n');
+      return JSON.parse(await next('printing its figures'));
+    },
+    kill() { child.kill('SIGKILL'); },
+  };
+}
+
 async function relayPhase(server, opts) {
   const srv = await startServer(server.command);
   const sockets = [];
   let refill;
+  let probe;
   try {
     const { sockets: connected, failures } = await connectMany(srv.url, opts.pairs * 2, opts.concurrency,
                                                                Date.now() + 30000);
@@ -274,12 +307,15 @@ async function relayPhase(server, opts) {
       for (let k = 0; k < opts.window; k++) send(a, b.socket.id);
     }
 
+    probe = await startProbe(srv.url, opts.probeInterval);
     await sleep(opts.warmup * 1000);
     const [user0, sys0] = procCpuSplit(srv.pid);
     const t0 = performance.now();
     state.measuring = true;
+    probe.go();
     await sleep(opts.seconds * 1000);
     state.measuring = false;
+    const probed = await probe.stop();
     const [user1, sys1] = procCpuSplit(srv.pid);
     const cpu0 = user0 + sys0, cpu1 = user1 + sys1;
     const elapsed = (performance.now() - t0) / 1000;
@@ -295,10 +331,12 @@ async function relayPhase(server, opts) {
       userUsPerMessage: state.received ? ((user1 - user0) / CLK_TCK * 1e6) / state.received : NaN,
       sysUsPerMessage: state.received ? ((sys1 - sys0) / CLK_TCK * 1e6) / state.received : NaN,
       p50Us: percentile(sorted, 0.5), p99Us: percentile(sorted, 0.99),
+      probeSamples: probed.samples, probeP50Us: probed.p50Us, probeP99Us: probed.p99Us,
       wrongArgs: state.wrongArgs, rssKb: rss,
     };
   } finally {
     clearInterval(refill);
+    probe?.kill();
     await srv.stop();
     closeAll(sockets);
   }
@@ -331,8 +369,11 @@ function printTable(results, opts) {
     ['server CPU per message (µs)', (r) => r.relay?.usPerMessage, 2],
     ['  of which user (µs)', (r) => r.relay?.userUsPerMessage, 2],
     ['  of which kernel (µs)', (r) => r.relay?.sysUsPerMessage, 2],
-    ['latency p50 (µs)', (r) => r.relay?.p50Us, 0],
-    ['latency p99 (µs)', (r) => r.relay?.p99Us, 0],
+    ['load client latency p50 (µs)', (r) => r.relay?.p50Us, 0],
+    ['load client latency p99 (µs)', (r) => r.relay?.p99Us, 0],
+    ['probe relays (msgs)', (r) => r.relay?.probeSamples, 0],
+    ['probe latency p50 (µs)', (r) => r.relay?.probeP50Us, 0],
+    ['probe latency p99 (µs)', (r) => r.relay?.probeP99Us, 0],
     ['wrong relay arguments', (r) => r.relay?.wrongArgs, 0],
   ];
   const header = ['', ...names, ...(ratio ? [`${names[0]}/${names[1]}`] : [])];

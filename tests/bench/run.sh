@@ -5,7 +5,7 @@
 #
 # Defaults: $SIO_SIGNALLING or build/signalling/sio-signalling, $REFERENCE_SERVER or
 # tests/reference/server.js. Options go to relay-bench.mjs (--clients=N --pairs=N --window=N
-# --seconds=S --rate=N --connect-seconds=S --json, or another --server=NAME=COMMAND, e.g.
+# --seconds=S --rate=N --connect-seconds=S --probe-interval=MS --json, or another --server=NAME=COMMAND, e.g.
 # --server="quiet=build/signalling/sio-signalling --port=0 --log-level=warn").
 # Takes about a minute per server on 2 cores (1,000 clients, then 11 s of relay).
 set -euo pipefail
