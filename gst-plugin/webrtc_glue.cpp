@@ -82,6 +82,7 @@ void on_element_added(GstBin*, GstBin*, GstElement* element, gpointer) {
   if (factory == nullptr) return;
   if (g_str_equal(GST_OBJECT_NAME(factory), "rtpsession")) {
     g_object_set(element, "rtcp-rr-bandwidth", kRtcpBytesPerSecond, "rtcp-rs-bandwidth", kRtcpBytesPerSecond, nullptr);
+    g_object_set(element, "rtcp-sync-send-time", FALSE, nullptr);
   } else if (g_str_equal(GST_OBJECT_NAME(factory), "rtpjitterbuffer")) {
     // Ask again only for packets known missing (a later one arrived), as browsers do. By default
     // the jitter buffer also asks for the packet it expects next as soon as it is a little late
