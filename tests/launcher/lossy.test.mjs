@@ -26,7 +26,7 @@ const {
   chapterPagesDir, inboundVideoStats,
 } = browserLib;
 const { startLauncher } = launcherLib;
-const { exec, inNs, ip, addNamespaces, deleteNamespaces, startIn, chromiumIn } = namespaces;
+const { exec, inNs, ip, addNamespaces, deleteNamespaces, waitRunning, startIn, chromiumIn } = namespaces;
 
 const NS = { a: `sio-lossy-a-${process.pid}`, b: `sio-lossy-b-${process.pid}` };
 const IP = { a: '10.72.0.1', b: '10.72.0.2' };
@@ -76,6 +76,7 @@ before(async () => {
     await ip('-n', ns, 'addr', 'add', here, 'peer', there, 'dev', DEV);
     await ip('-n', ns, 'link', 'set', DEV, 'up');
   }
+  for (const ns of [NS.a, NS.b]) await waitRunning(ns, DEV);  // see waitRunning
   // Both page sets from one server (the sending launcher joins one): ours at /, the chapter's
   // under /chapter/.
   publicDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sio-lossy-pages-'));

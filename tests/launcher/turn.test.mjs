@@ -22,7 +22,9 @@ const {
   webDir, STEP_TIMEOUT_MS, withTimeout, launchBrowser, openPage, closePages, assertPlays, describeFailure,
 } = browserLib;
 const { startLauncher } = launcherLib;
-const { exec, ip, inNs, addNamespaces, deleteNamespaces, assertUnreachable, startIn, chromiumIn } = namespaces;
+const {
+  exec, ip, inNs, addNamespaces, deleteNamespaces, waitRunning, assertUnreachable, startIn, chromiumIn,
+} = namespaces;
 
 const NS = { t: `sio-turn-${process.pid}`, a: `sio-a-${process.pid}`, b: `sio-b-${process.pid}` };
 const IP = { tA: '10.71.1.1', a: '10.71.1.2', tB: '10.71.2.1', b: '10.71.2.2' };
@@ -46,6 +48,11 @@ before(async () => {
     await ip('-n', NS.t, 'link', 'set', `v${side}0`, 'up');
     await ip('-n', NS[side], 'addr', 'add', `${here}/24`, 'dev', `v${side}1`);
     await ip('-n', NS[side], 'link', 'set', `v${side}1`, 'up');
+  }
+  // Launchers started before the links count as running would find no interface to use.
+  for (const side of ['a', 'b']) {
+    await waitRunning(NS.t, `v${side}0`);
+    await waitRunning(NS[side], `v${side}1`);
   }
   await exec('ip', ['netns', 'exec', NS.t, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=0']);
   // A and B cannot reach each other: no route, and T would not forward anyway.

@@ -23,6 +23,21 @@ const addNamespaces = async (names) => {
   }
 };
 
+// Waits until the kernel reports `dev` in `ns` running (operstate UP, or UNKNOWN for a TUN device;
+// a veth end only once both ends are up). The kernel updates that flag asynchronously (linkwatch,
+// up to a second later), and libnice skips interfaces without it: a launcher started in that
+// window gathered no candidate at all ("no local ICE candidates so far"; launcher-turn, 5 runs of
+// 6 on 2026-12-05).
+const waitRunning = async (ns, dev) => {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const { stdout } = await ip('-n', ns, '-o', 'link', 'show', 'dev', dev);
+    if (/ state (UP|UNKNOWN) /.test(stdout)) return;
+    if (Date.now() > deadline) throw new Error(`${ns}: ${dev} not running 5 s after it was set up: ${stdout.trim()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
 const deleteNamespaces = async (names) => {
   for (const ns of names) await ip('netns', 'del', ns).catch(() => {});
 };
@@ -63,4 +78,6 @@ const chromiumIn = (ns) => {
   return { path: file, remove: () => fs.rmSync(file, { force: true }) };
 };
 
-module.exports = { exec, ip, inNs, addNamespaces, deleteNamespaces, assertUnreachable, startIn, chromiumIn };
+module.exports = {
+  exec, ip, inNs, addNamespaces, deleteNamespaces, waitRunning, assertUnreachable, startIn, chromiumIn,
+};
