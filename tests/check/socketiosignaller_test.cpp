@@ -2180,8 +2180,9 @@ GST_START_TEST(test_lossy_link) {
   fail_unless(c.requests > 0, "the receiver asked for no retransmission");
   fail_unless(c.resent > 0, "the sender resent nothing");
   // Most retransmissions arrive in time to be used (the rest were lost again on the link). When
-  // NACKs waited for rtpsession's next regular RTCP (webrtc_glue.cpp), 25-50 % did.
-  fail_unless(c.recovered * 10 >= c.resent * 7, "only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+  // NACKs waited for rtpsession's next regular RTCP (webrtc_glue.cpp), 25-50 % did. Now 68-96 %
+  // (12 runs, 2026-12-05): with only ~20 retransmissions in 10 s, 70 % was within the noise.
+  fail_unless(c.recovered * 10 >= c.resent * 6, "only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
               " retransmitted packets came in time", c.recovered, c.resent);
   fail_unless(c.fec_packets == 0 && c.fec_recovered == 0, "FEC without fec-percentage");
 }
