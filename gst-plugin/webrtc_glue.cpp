@@ -81,8 +81,11 @@ void on_element_added(GstBin*, GstBin*, GstElement* element, gpointer) {
   GstElementFactory* factory = gst_element_get_factory(element);
   if (factory == nullptr) return;
   if (g_str_equal(GST_OBJECT_NAME(factory), "rtpsession")) {
-    g_object_set(element, "rtcp-rr-bandwidth", kRtcpBytesPerSecond, "rtcp-rs-bandwidth", kRtcpBytesPerSecond, nullptr);
-    g_object_set(element, "rtcp-sync-send-time", FALSE, nullptr);
+    // Sender reports tie RTP time to capture time (lip sync; what browsers send). With send time,
+    // the first reports of a sender just started put its video up to 0.4 s behind its audio, and the
+    // receiver delayed the video by that much (cold calls' first picture ~430 ms late).
+    g_object_set(element, "rtcp-rr-bandwidth", kRtcpBytesPerSecond, "rtcp-rs-bandwidth", kRtcpBytesPerSecond,
+                 "rtcp-sync-send-time", FALSE, nullptr);
   } else if (g_str_equal(GST_OBJECT_NAME(factory), "rtpjitterbuffer")) {
     // Ask again only for packets known missing (a later one arrived), as browsers do. By default
     // the jitter buffer also asks for the packet it expects next as soon as it is a little late
